@@ -1,0 +1,123 @@
+"""Typed, user-facing errors.
+
+Every error nbconnect raises for bad input is a subclass of :class:`NbConnectError`.
+``str(error)`` is one sentence that names the problem and the fix; ``error.details``
+holds optional extra lines (for example the first validator errors with their JSON
+paths). Faces (magics, CLI) print the sentence, and the details when there are any,
+never a traceback.
+
+The tree::
+
+    NbConnectError
+    ├── SpecError                  an OpenAPI document could not be imported
+    │   ├── SpecSourceError        file/URL/text could not be read (missing, timeout, HTML, 404, not https)
+    │   ├── SpecTooLargeError      over the size cap
+    │   ├── SpecParseError         not JSON/YAML, bad UTF-8, duplicate keys, unsafe tags, alias bomb, too deep
+    │   ├── SpecVersionError       Swagger 2.0 or an OpenAPI version other than 3.0/3.1
+    │   ├── SpecValidationError    openapi-spec-validator found errors (strict mode)
+    │   ├── SpecRefError           remote/file/unresolvable/self-referencing $ref
+    │   └── SpecContentError       duplicate operationIds, bad path templates, bad parameter names
+    ├── BaseUrlError               relative, not http(s), or http to a non-loopback host
+    ├── EndpointError              a bad endpoint definition (method, path, parameter)
+    │   └── EndpointNotFoundError  no endpoint with that id
+    ├── LimitError                 more endpoints than the limits allow
+    ├── OverwriteError             a re-import without overwrite=True
+    └── PackageError               a connector package that cannot be read or is invalid
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+__all__ = [
+    "BaseUrlError",
+    "EndpointError",
+    "EndpointNotFoundError",
+    "LimitError",
+    "NbConnectError",
+    "OverwriteError",
+    "PackageError",
+    "SpecContentError",
+    "SpecError",
+    "SpecParseError",
+    "SpecRefError",
+    "SpecSourceError",
+    "SpecTooLargeError",
+    "SpecValidationError",
+    "SpecVersionError",
+]
+
+
+class NbConnectError(Exception):
+    """Base class of every user-facing nbconnect error.
+
+    ``str(err)`` is the one-sentence message; ``err.details`` are extra lines.
+    """
+
+    def __init__(self, message: str, details: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: list[str] = list(details)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def full_text(self) -> str:
+        """The message followed by the detail lines, indented."""
+        return "\n".join([self.message, *(f"  {d}" for d in self.details)])
+
+
+class SpecError(NbConnectError, ValueError):
+    """An OpenAPI document could not be imported."""
+
+
+class SpecSourceError(SpecError):
+    """The spec file, URL or text could not be read."""
+
+
+class SpecTooLargeError(SpecError):
+    """The spec is larger than the size cap."""
+
+
+class SpecParseError(SpecError):
+    """The spec is not well-formed, safe JSON or YAML."""
+
+
+class SpecVersionError(SpecError):
+    """The document is not OpenAPI 3.0 or 3.1."""
+
+
+class SpecValidationError(SpecError):
+    """openapi-spec-validator refused the document (strict mode)."""
+
+
+class SpecRefError(SpecError):
+    """A ``$ref`` is remote, a file, unresolvable, or refers only to itself."""
+
+
+class SpecContentError(SpecError):
+    """The operations of a spec cannot become endpoints as written."""
+
+
+class BaseUrlError(NbConnectError, ValueError):
+    """A base URL that breaks the base URL rule."""
+
+
+class EndpointError(NbConnectError, ValueError):
+    """A bad endpoint definition."""
+
+
+class EndpointNotFoundError(EndpointError, LookupError):
+    """No endpoint with the given id."""
+
+
+class LimitError(NbConnectError, ValueError):
+    """More endpoints than the limits allow."""
+
+
+class OverwriteError(NbConnectError):
+    """A re-import would overwrite endpoints and overwrite was not asked for."""
+
+
+class PackageError(NbConnectError, ValueError):
+    """A connector package that cannot be read or is invalid."""

@@ -1,0 +1,30 @@
+"""Every limit nbconnect enforces, in one place.
+
+Faces expose the adjustable ones as settings (``%config NbConnect.max_spec_bytes``,
+``nbconnect import --max-bytes``); the core functions take them as arguments whose
+defaults are these values.
+"""
+
+from __future__ import annotations
+
+#: Endpoints one OpenAPI import may bring in (after tag/include/exclude selection).
+MAX_IMPORTED_ENDPOINTS = 150
+#: Endpoints that may be added by hand.
+MAX_MANUAL_ENDPOINTS = 50
+#: Endpoints a connector may hold in all.
+MAX_ENDPOINTS = MAX_IMPORTED_ENDPOINTS
+
+#: Size cap of a spec file, URL body or text, in bytes (Microsoft Graph's spec is 47 MB).
+MAX_SPEC_BYTES = 100 * 1024 * 1024
+#: Nodes a YAML document may expand to once aliases are followed (alias-bomb guard).
+MAX_YAML_NODES = 10_000_000
+#: Nesting depth of a spec document.
+MAX_NESTING_DEPTH = 200
+#: Depth of a parameter tree made from a schema (deeper levels are cut, with a warning).
+MAX_PARAM_DEPTH = 24
+#: Seconds to wait for a spec URL.
+SPEC_URL_TIMEOUT = 30.0
+#: Validator errors listed under a strict-mode refusal.
+MAX_ERRORS_SHOWN = 5
+#: Length of a connector or endpoint name.
+MAX_NAME_LENGTH = 200
