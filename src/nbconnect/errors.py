@@ -10,9 +10,10 @@ The tree::
 
     NbConnectError
     ├── SpecError                  an OpenAPI document could not be imported
-    │   ├── SpecSourceError        file/URL/text could not be read (missing, timeout, HTML, 404, not https)
+    │   ├── SpecSourceError        file/URL/text unreadable (missing, timeout, HTML, 404, http)
     │   ├── SpecTooLargeError      over the size cap
-    │   ├── SpecParseError         not JSON/YAML, bad UTF-8, duplicate keys, unsafe tags, alias bomb, too deep
+    │   ├── SpecParseError         not JSON/YAML, bad UTF-8, duplicate keys, unsafe tags,
+    │   │                          alias bomb, too deep
     │   ├── SpecVersionError       Swagger 2.0 or an OpenAPI version other than 3.0/3.1
     │   ├── SpecValidationError    openapi-spec-validator found errors (strict mode)
     │   ├── SpecRefError           remote/file/unresolvable/self-referencing $ref
