@@ -28,3 +28,5 @@ SPEC_URL_TIMEOUT = 30.0
 MAX_ERRORS_SHOWN = 5
 #: Length of a connector or endpoint name.
 MAX_NAME_LENGTH = 200
+#: Size cap of one file read from a connector package (manifest, openapi.json).
+MAX_PACKAGE_FILE_BYTES = MAX_SPEC_BYTES

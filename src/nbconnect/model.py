@@ -492,18 +492,23 @@ class AuthConfig:
     #: secret fields this auth type needs from a connection
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": self.type}
+    def _set_fields(self) -> list[tuple[str, Any]]:
+        """(name, value) of the fields that differ from their defaults, plus key fields."""
+        out = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            if value is not None and value != f.default or f.name in _ALWAYS:
-                out[f.name] = list(value) if isinstance(value, tuple) else value
+            if f.name in _ALWAYS or (value is not None and value != f.default):
+                out.append((f.name, value))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type}
+        for name, value in self._set_fields():
+            out[name] = list(value) if isinstance(value, tuple) else value
         return out
 
     def __repr__(self) -> str:
-        parts = [f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self)
-                 if getattr(self, f.name) is not None and getattr(self, f.name) != f.default
-                 or f.name in _ALWAYS]
+        parts = [f"{name}={value!r}" for name, value in self._set_fields()]
         return f"{type(self).__name__}({', '.join(parts)})"
 
 
@@ -671,8 +676,8 @@ class Connection:
                            check_base_url(self.base_url, what="connection base URL"))
         for name in ("secrets", "settings"):
             value = getattr(self, name)
-            if isinstance(value, Mapping):
-                object.__setattr__(self, name, tuple(sorted(value.items())))
+            pairs = value.items() if isinstance(value, Mapping) else value
+            object.__setattr__(self, name, tuple(sorted(tuple(p) for p in pairs)))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "base_url": self.base_url}
@@ -686,7 +691,7 @@ class Connection:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Connection:
-        return cls(name=data["name"], base_url=data["base_url"],
+        return cls(name=data.get("name"), base_url=data.get("base_url"),
                    secrets=data.get("secrets") or {}, settings=data.get("settings") or {},
                    default=bool(data.get("default", False)))
 
@@ -930,7 +935,7 @@ class Connector:
     def from_dict(cls, data: Mapping[str, Any]) -> Connector:
         """Build a connector from :meth:`to_dict` output."""
         return cls(
-            name=data["name"],
+            name=data.get("name"),
             base_url=data.get("base_url"),
             auth=auth_from_dict(data.get("auth")),
             endpoints=tuple(Endpoint.from_dict(e) for e in data.get("endpoints") or ()),
