@@ -1,0 +1,486 @@
+"""The verbs of ``%connect``: one function per verb, over one notebook session.
+
+A :class:`Session` holds the current connector and the ``NbConnect`` settings;
+:meth:`Session.run` parses ``VERB ARGS`` (``shlex`` + ``argparse``) and calls the verb's
+function, which returns the object it made or changed. Usage problems (unknown verb,
+bad arguments, no current connector) raise :class:`CommandError`; bad input found by
+the core raises the typed :mod:`nbconnect.errors` exceptions. The magic (``magics.py``)
+turns both into one-line messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import EndpointError
+from ..model import Connector, slugify
+
+__all__ = ["COMMANDS", "PLANNED_VERBS", "Command", "CommandError", "Session"]
+
+#: Verbs of the design that later work adds (they get a "not built yet" message).
+PLANNED_VERBS = frozenset({"auth", "connection", "test", "pull", "link", "webhook", "mcp",
+                           "mock"})
+
+
+class CommandError(Exception):
+    """A usage problem with a ``%connect`` command (shown as one line)."""
+
+
+class _HelpShown(Exception):
+    """``-h``/``--help`` printed a verb's usage; the command does nothing else."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that raises instead of printing usage and exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        verb = self.prog.split()[1] if len(self.prog.split()) > 1 else "help"
+        raise CommandError(f"{self.prog}: {message}; see `%connect help {verb}`.")
+
+    def exit(self, status: int = 0, message: str | None = None) -> Any:  # type: ignore[override]
+        raise _HelpShown
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bytes") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid regular expression "
+                                         f"({exc})") from None
+    return text
+
+
+# --------------------------------------------------------------------------- session
+
+
+class Session:
+    """The state of ``%connect`` in one IPython shell: the current connector.
+
+    ``%connect new`` replaces the current connector, ``%connect load`` sets it, and
+    ``%connect import`` creates one (named from the spec's title) when there is none.
+    """
+
+    def __init__(self, settings: Any, shell: Any = None) -> None:
+        self.settings = settings
+        self.shell = shell
+        self.connector: Connector | None = None
+
+    def require(self) -> Connector:
+        """The current connector, or a CommandError saying how to get one."""
+        if self.connector is None:
+            raise CommandError("There is no current connector; start one with `%connect new "
+                               "NAME`, `%connect import SPEC` or `%connect load PATH`.")
+        return self.connector
+
+    def run(self, line: str, cell: str | None = None) -> Any:
+        """Run ``%connect LINE`` (``%%connect LINE`` with ``cell`` as the body)."""
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:
+            raise CommandError(f"The command line could not be split ({exc}); check the "
+                               "quotes.") from None
+        if not words:
+            words = ["help"]
+        verb, rest = words[0], words[1:]
+        command = COMMANDS.get(verb)
+        if command is None and verb in PLANNED_VERBS:
+            raise CommandError(f"`%connect {verb}` is not built yet; `%connect help` lists "
+                               "the verbs that are.")
+        if command is None:
+            import difflib
+
+            close = difflib.get_close_matches(verb, COMMANDS, n=1)
+            hint = f"did you mean `{close[0]}`? " if close else ""
+            raise CommandError(f"Unknown verb {verb!r}; {hint}`%connect help` lists the verbs.")
+        if cell is not None and command.cell is None:
+            raise CommandError(f"`%%connect {verb}` takes no cell body; use the line magic "
+                               f"`%connect {verb} ...`.")
+        parser = command.cell_parser() if command.cell_parser and cell is not None \
+            else command.parser()
+        try:
+            args = parser.parse_args(rest)
+        except _HelpShown:
+            return None
+        func = command.cell if cell is not None else command.func
+        assert func is not None
+        return func(self, args, cell) if cell is not None else func(self, args)
+
+    # -- shared steps ------------------------------------------------------------------
+
+    def read_spec(self, source: Any, args: argparse.Namespace) -> Any:
+        """Read and check a spec with the import options and the session settings."""
+        from ..openapi import import_spec
+
+        return import_spec(
+            source,
+            tags=tuple(args.tag or ()),
+            include=args.include,
+            exclude=args.exclude,
+            lenient=bool(args.lenient or self.settings.lenient),
+            max_bytes=args.max_bytes or self.settings.max_spec_bytes,
+            timeout=self.settings.url_timeout,
+            verify=self.settings.verify_tls,
+        )
+
+
+def _spec_source(text: str) -> Any:
+    """A URL stays a string; anything else is a file path."""
+    if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*://", text):
+        return text
+    return Path(text).expanduser()
+
+
+def _shown_path(given: str, written: Any) -> Path:
+    """``written`` as the user wrote it (relative stays relative: no temp dirs in output)."""
+    written = Path(written)
+    if not Path(given).is_absolute() and written.is_absolute():
+        try:
+            return written.relative_to(Path.cwd())
+        except ValueError:
+            return written
+    return written
+
+
+# --------------------------------------------------------------------------- verbs
+
+
+def cmd_help(session: Session, args: argparse.Namespace) -> None:
+    """Print the verbs, or one verb's usage."""
+    if args.verb:
+        command = COMMANDS.get(args.verb)
+        if command is None:
+            raise CommandError(f"Unknown verb {args.verb!r}; `%connect help` lists the verbs.")
+        print(command.parser().format_help().rstrip())
+        if command.cell_parser is not None:
+            print()
+            print(command.cell_parser().format_help().rstrip())
+        return None
+    width = max(len(c.synopsis) for c in COMMANDS.values())
+    lines = ["%connect VERB [ARGS]   (`%connect help VERB` shows a verb's options)", ""]
+    for c in COMMANDS.values():
+        lines.append(f"  {c.synopsis:<{width}}  {c.summary}")
+        if c.cell_synopsis:
+            lines.append(f"  {c.cell_synopsis:<{width}}  {c.cell_summary}")
+    print("\n".join(lines))
+    return None
+
+
+def cmd_new(session: Session, args: argparse.Namespace) -> Connector:
+    """Start a new connector (it becomes the current one)."""
+    connector = Connector(name=args.name, base_url=args.base_url,
+                          description=args.description or "")
+    if args.demo:
+        import nbconnect
+
+        result = session.read_spec(nbconnect.demo_spec_path(), _import_defaults())
+        connector.apply_import(result)
+    session.connector = connector
+    return connector
+
+
+def _import_defaults() -> argparse.Namespace:
+    return argparse.Namespace(tag=None, include=None, exclude=None, lenient=False,
+                              max_bytes=None)
+
+
+def _add_import_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tag", action="append", metavar="T",
+                   help="import only operations with this tag (repeatable)")
+    p.add_argument("--include", type=_regex, metavar="RE",
+                   help="import only operations whose path or operationId matches RE")
+    p.add_argument("--exclude", type=_regex, metavar="RE",
+                   help="skip operations whose path or operationId matches RE")
+    p.add_argument("--lenient", action="store_true",
+                   help="import what can be understood, with warnings, instead of refusing "
+                        "an invalid spec")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the current endpoints without asking")
+    p.add_argument("--max-bytes", type=_positive_int, metavar="N",
+                   help="size cap for this import (default: %%config NbConnect.max_spec_bytes)")
+
+
+def _do_import(session: Session, source: Any, args: argparse.Namespace) -> Any:
+    result = session.read_spec(source, args)  # read and checked before anything changes
+    connector = session.connector
+    if connector is None:
+        connector = Connector(name=slugify(result.title or "connector", sep="-"))
+        connector.apply_import(result)
+        session.connector = connector
+        return result
+    if connector.endpoints and not args.overwrite:
+        if not session.settings.confirm_overwrite:
+            connector.check_overwrite(False)  # raises OverwriteError
+        from .widgets import OverwriteConfirmation
+
+        return OverwriteConfirmation(connector, result)
+    connector.apply_import(result, overwrite=args.overwrite)
+    return result
+
+
+def cmd_import(session: Session, args: argparse.Namespace) -> Any:
+    """Import an OpenAPI spec file or URL into the current connector."""
+    return _do_import(session, _spec_source(args.source), args)
+
+
+def cell_import(session: Session, args: argparse.Namespace, cell: str) -> Any:
+    """Import the OpenAPI spec written in the cell body."""
+    if not cell.strip():
+        raise CommandError("The cell is empty; paste an OpenAPI 3.x document (YAML or JSON) "
+                           "below `%%connect import`.")
+    return _do_import(session, cell.encode("utf-8"), args)
+
+
+def cmd_base_url(session: Session, args: argparse.Namespace) -> Connector:
+    """Set the current connector's base URL."""
+    connector = session.require()
+    connector.base_url = args.url
+    return connector
+
+
+def cmd_endpoint(session: Session, args: argparse.Namespace) -> Any:
+    """Add, remove or show one endpoint of the current connector."""
+    connector = session.require()
+    if args.action == "add":
+        return connector.add_endpoint(args.method, args.path, name=args.name,
+                                      description=args.description or "", id=args.id)
+    if args.action == "remove":
+        return connector.remove_endpoint(args.id)
+    return connector.endpoint(args.id)
+
+
+def cell_endpoint(session: Session, args: argparse.Namespace, cell: str) -> Any:
+    """Add (or with --replace, replace) an endpoint written as YAML in the cell body."""
+    connector = session.require()
+    data = _load_yaml(cell)
+    from ..model import Endpoint
+
+    endpoint = Endpoint.from_dict(data)
+    if args.replace and any(ep.id == endpoint.id for ep in connector.endpoints):
+        return connector.replace_endpoint(endpoint)
+    return connector.add_endpoint(endpoint)
+
+
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    if not text.strip():
+        raise CommandError("The cell is empty; describe the endpoint in YAML, at least "
+                           "'method:' and 'path:'.")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise CommandError(f"The endpoint YAML could not be read ({problem}{where}); fix "
+                           "the YAML.") from None
+    if not isinstance(data, dict):
+        raise EndpointError("The endpoint YAML must be a mapping with at least 'method:' and "
+                            "'path:'.")
+    return data
+
+
+def cmd_endpoints(session: Session, args: argparse.Namespace) -> Any:
+    """The current connector's endpoints as a table."""
+    from .display import EndpointTable
+
+    connector = session.require()
+    endpoints = connector.endpoints
+    if args.tag:
+        wanted = set(args.tag)
+        endpoints = tuple(ep for ep in endpoints if wanted.intersection(ep.tags))
+    return EndpointTable(endpoints, title=connector.name)
+
+
+def cmd_export(session: Session, args: argparse.Namespace) -> Path:
+    """Write the current connector as a package directory (or .zip).
+
+    Missing parent folders are created; the path is returned as it was given (relative
+    stays relative, so notebook outputs show no temporary directories).
+    """
+    from ..package import export
+
+    connector = session.require()
+    target = Path(args.path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)  # notebooks export into build/ etc.
+    written = export(connector, target, zip=args.zip)
+    return _shown_path(args.path, written)
+
+
+def cmd_load(session: Session, args: argparse.Namespace) -> Connector:
+    """Load a connector package; it becomes the current connector."""
+    from ..package import load
+
+    connector = load(Path(args.path).expanduser())
+    session.connector = connector
+    return connector
+
+
+def cmd_show(session: Session, args: argparse.Namespace) -> Any:
+    """The current connector (or one of its endpoints)."""
+    connector = session.require()
+    if args.endpoint:
+        return connector.endpoint(args.endpoint)
+    return connector
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def _parser(verb: str, description: str) -> _Parser:
+    return _Parser(prog=f"%connect {verb}", description=description)
+
+
+def _p_help() -> _Parser:
+    p = _parser("help", "List the verbs, or show one verb's options.")
+    p.add_argument("verb", nargs="?", help="a verb")
+    return p
+
+
+def _p_new() -> _Parser:
+    p = _parser("new", "Start a new connector; it becomes the current connector.")
+    p.add_argument("name", help="the connector's name")
+    p.add_argument("--demo", action="store_true",
+                   help="import the bundled demo API (a small task tracker)")
+    p.add_argument("--base-url", metavar="URL", help="the base URL (absolute, https)")
+    p.add_argument("--description", metavar="D", help="a short description")
+    return p
+
+
+def _p_import() -> _Parser:
+    p = _parser("import", "Import an OpenAPI 3.0/3.1 spec (file path or https URL; JSON or "
+                          "YAML). A connector that has endpoints asks before overwriting them.")
+    p.add_argument("source", metavar="SOURCE", help="spec file path or https URL")
+    _add_import_options(p)
+    return p
+
+
+def _p_import_cell() -> _Parser:
+    p = _Parser(prog="%%connect import",
+                description="Import the OpenAPI 3.0/3.1 document written in the cell body.")
+    _add_import_options(p)
+    return p
+
+
+def _p_base_url() -> _Parser:
+    p = _parser("base-url", "Set the base URL (absolute https; http only for loopback hosts).")
+    p.add_argument("url", metavar="URL")
+    return p
+
+
+def _p_endpoint() -> _Parser:
+    p = _parser("endpoint", "Add, remove or show one endpoint.")
+    sub = p.add_subparsers(dest="action", metavar="{add,remove,show}", required=True)
+    add = sub.add_parser("add", help="add an endpoint by hand",
+                         description="Add an endpoint by hand (/users/:id and /users/{id} "
+                                     "both work; path parameters come from the path).")
+    add.add_argument("method", metavar="METHOD", help="GET, POST, PUT, PATCH or DELETE")
+    add.add_argument("path", metavar="PATH", help="the path, such as /users/:id")
+    add.add_argument("--name", required=True, metavar="N", help="display name")
+    add.add_argument("--description", metavar="D", help="short description")
+    add.add_argument("--id", metavar="ID", help="endpoint id (default: a slug of the name)")
+    rm = sub.add_parser("remove", help="remove an endpoint", description="Remove an endpoint.")
+    rm.add_argument("id", metavar="ID")
+    show = sub.add_parser("show", help="show one endpoint", description="Show one endpoint.")
+    show.add_argument("id", metavar="ID")
+    return p
+
+
+def _p_endpoint_cell() -> _Parser:
+    p = _Parser(prog="%%connect endpoint",
+                description="Add an endpoint written in YAML in the cell body: method, path, "
+                            "name, description, id, and lists params / query / headers / "
+                            "body / response of parameters (name, type, required, default, "
+                            "description, children).")
+    p.add_argument("--replace", action="store_true",
+                   help="replace the endpoint with the same id if there is one")
+    return p
+
+
+def _p_endpoints() -> _Parser:
+    p = _parser("endpoints", "Show the current connector's endpoints as a table.")
+    p.add_argument("--tag", action="append", metavar="T",
+                   help="only endpoints with this tag (repeatable)")
+    return p
+
+
+def _p_export() -> _Parser:
+    p = _parser("export", "Write the current connector as a package directory, or a .zip.")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--zip", action="store_true", help="write a .zip file")
+    return p
+
+
+def _p_load() -> _Parser:
+    p = _parser("load", "Load a connector package (directory or .zip); it becomes current.")
+    p.add_argument("path", metavar="PATH")
+    return p
+
+
+def _p_show() -> _Parser:
+    p = _parser("show", "Show the current connector, or one of its endpoints.")
+    p.add_argument("endpoint", nargs="?", metavar="ENDPOINT_ID")
+    return p
+
+
+@dataclass(frozen=True)
+class Command:
+    """One verb: its function, argument parser and one-line help."""
+
+    name: str
+    synopsis: str
+    summary: str
+    func: Callable[..., Any]
+    parser: Callable[[], _Parser]
+    cell: Callable[..., Any] | None = None
+    cell_parser: Callable[[], _Parser] | None = None
+    cell_synopsis: str = ""
+    cell_summary: str = ""
+
+
+COMMANDS: dict[str, Command] = {c.name: c for c in (
+    Command("help", "help [VERB]", "list the verbs, or show one verb's options",
+            cmd_help, _p_help),
+    Command("new", "new NAME [--demo]",
+            "start a new connector (--demo: from the bundled demo API)", cmd_new, _p_new),
+    Command("import", "import SOURCE [--tag T]... [--overwrite]",
+            "import an OpenAPI 3.x spec file or https URL", cmd_import, _p_import,
+            cell=cell_import, cell_parser=_p_import_cell,
+            cell_synopsis="%%connect import [OPTIONS]",
+            cell_summary="import the spec written in the cell body"),
+    Command("base-url", "base-url URL", "set the base URL", cmd_base_url, _p_base_url),
+    Command("endpoint", "endpoint add METHOD PATH --name N",
+            "add an endpoint by hand (also: endpoint remove ID, endpoint show ID)",
+            cmd_endpoint, _p_endpoint, cell=cell_endpoint, cell_parser=_p_endpoint_cell,
+            cell_synopsis="%%connect endpoint [--replace]",
+            cell_summary="add an endpoint described in YAML in the cell body"),
+    Command("endpoints", "endpoints [--tag T]...", "show the endpoints as a table",
+            cmd_endpoints, _p_endpoints),
+    Command("export", "export PATH [--zip]", "write the connector package",
+            cmd_export, _p_export),
+    Command("load", "load PATH", "load a connector package (it becomes current)",
+            cmd_load, _p_load),
+    Command("show", "show [ENDPOINT_ID]", "show the connector, or one endpoint",
+            cmd_show, _p_show),
+)}

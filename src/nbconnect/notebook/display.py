@@ -1,0 +1,314 @@
+"""Rich and plain-text rendering of connectors, endpoints and import results.
+
+The core objects carry no display code: this module renders them, and
+:func:`register_formatters` hooks the renderers into IPython's display formatters
+(``text/html`` and ``text/plain``) when the extension is loaded. Plain text is
+deterministic (no memory addresses, times or ports) because nbval compares it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import Any
+
+from ..model import Connector, Endpoint, Param
+from ..render import auth_text, connector_summary, endpoints_table
+
+__all__ = [
+    "EndpointTable",
+    "connector_html",
+    "connector_text",
+    "endpoint_html",
+    "endpoint_text",
+    "endpoints_html",
+    "endpoints_text",
+    "import_result_html",
+    "import_result_text",
+    "register_formatters",
+    "unregister_formatters",
+]
+
+#: Endpoint tables longer than this are folded away in HTML (``<details>`` closed).
+_OPEN_TABLE_ROWS = 25
+#: Warnings listed in full; the rest are counted.
+_MAX_WARNINGS_SHOWN = 20
+_COLUMNS = ("id", "method", "path", "name")
+_STYLE = ("<style>.nbconnect-table td,.nbconnect-table th{text-align:left;"
+          "padding:2px 8px;font-family:var(--jp-code-font-family,monospace)}</style>")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _auth_text(auth: Any) -> str:
+    return auth_text(auth)
+
+
+# --------------------------------------------------------------------------- endpoint tables
+
+
+def _rows(endpoints: Iterable[Endpoint]) -> list[tuple[str, str, str, str]]:
+    return [(ep.id, ep.method, ep.path, ep.name) for ep in endpoints]
+
+
+def endpoints_text(endpoints: Iterable[Endpoint]) -> str:
+    """A plain-text table of ``endpoints``: id, method, path, name (as the CLI prints it)."""
+    return endpoints_table(endpoints)
+
+
+def endpoints_html(endpoints: Iterable[Endpoint], *, summary: str | None = None,
+                   style: bool = True) -> str:
+    """An HTML table of ``endpoints`` (folded in a ``<details>`` element)."""
+    rows = _rows(endpoints)
+    summary = summary or _plural(len(rows), "endpoint")
+    if not rows:
+        return f"<p><i>{escape(summary)}</i></p>"
+    head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows
+    )
+    opened = " open" if len(rows) <= _OPEN_TABLE_ROWS else ""
+    return (f"<details{opened}><summary>{escape(summary)}</summary>{_STYLE if style else ''}"
+            f"<table class=\"nbconnect-table\"><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></details>")
+
+
+class EndpointTable(Sequence[Endpoint]):
+    """The endpoints of a connector, shown as a table (``%connect endpoints``).
+
+    A read-only sequence of :class:`~nbconnect.model.Endpoint`; displays as an HTML
+    table in notebooks and as a plain-text table elsewhere.
+    """
+
+    def __init__(self, endpoints: Iterable[Endpoint], *, title: str = "") -> None:
+        self.endpoints: tuple[Endpoint, ...] = tuple(endpoints)
+        self.title = title
+
+    def __len__(self) -> int:
+        return len(self.endpoints)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.endpoints[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EndpointTable):
+            return self.endpoints == other.endpoints
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def ids(self) -> list[str]:
+        return [ep.id for ep in self.endpoints]
+
+    def text(self) -> str:
+        return endpoints_text(self.endpoints)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text())
+
+    def _repr_html_(self) -> str:
+        summary = _plural(len(self.endpoints), "endpoint")
+        if self.title:
+            summary = f"{self.title}: {summary}"
+        return endpoints_html(self.endpoints, summary=summary)
+
+
+# --------------------------------------------------------------------------- connector
+
+
+def _connector_facts(c: Connector) -> list[tuple[str, str]]:
+    manual = sum(1 for ep in c.endpoints if ep.source == "manual")
+    count = _plural(len(c.endpoints), "endpoint")
+    if c.endpoints:
+        count += f" ({len(c.endpoints) - manual:,} imported, {manual:,} added by hand)"
+    facts = [("name", c.name)]
+    if c.description:
+        first = c.description.strip().splitlines()[0] if c.description.strip() else ""
+        facts.append(("description", first))
+    facts += [
+        ("base URL", c.base_url or "(not set)"),
+        ("auth", _auth_text(c.auth)),
+        ("endpoints", count),
+        ("connections", ", ".join(x.name + (" (default)" if x.default else "")
+                                  for x in c.connections) or "none"),
+    ]
+    if c.schemas:
+        facts.append(("schemas", f"{len(c.schemas):,}"))
+    return facts
+
+
+def connector_text(c: Connector) -> str:
+    """A multi-line plain-text summary of a connector (as ``nbconnect show`` prints it)."""
+    return connector_summary(c)
+
+
+def _facts_html(facts: Sequence[tuple[str, str]]) -> str:
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts)
+    return f"<table class=\"nbconnect-table\">{rows}</table>"
+
+
+def connector_html(c: Connector) -> str:
+    """An HTML summary of a connector with its endpoint table."""
+    facts = [(k, v) for k, v in _connector_facts(c) if k != "name"]
+    return (f"<div class=\"nbconnect-connector\">{_STYLE}"
+            f"<b>Connector {escape(c.name)}</b>{_facts_html(facts)}"
+            f"{endpoints_html(c.endpoints, style=False)}</div>")
+
+
+# --------------------------------------------------------------------------- endpoint
+
+
+def _param_rows(params: Iterable[Param], location: str | None = None) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for top in params:
+        for dotted, p in top.walk():
+            kind = p.type + (f"[{p.items}]" if p.type == "array" and p.items else "")
+            rows.append((location or p.location, dotted, kind,
+                         "yes" if p.required else "",
+                         "" if p.default is None else repr(p.default),
+                         p.description.strip().splitlines()[0] if p.description.strip() else ""))
+    return rows
+
+
+def _endpoint_param_rows(ep: Endpoint) -> list[tuple[str, ...]]:
+    return (_param_rows(ep.params) + _param_rows(ep.body, "body")
+            + _param_rows(ep.response, "response"))
+
+
+_PARAM_COLUMNS = ("in", "name", "type", "required", "default", "description")
+
+
+def endpoint_text(ep: Endpoint) -> str:
+    """A plain-text description of one endpoint and its parameters."""
+    lines = [f"{ep.method} {ep.path}  ({ep.id})", f"name: {ep.name}"]
+    if ep.description:
+        lines.append(f"description: {ep.description.strip().splitlines()[0]}")
+    if ep.tags:
+        lines.append(f"tags: {', '.join(ep.tags)}")
+    rows = _endpoint_param_rows(ep)
+    if rows:
+        widths = [max(len(c), *(len(r[i]) for r in rows))
+                  for i, c in enumerate(_PARAM_COLUMNS)]
+        lines.append("  ".join(c.upper().ljust(w)
+                               for c, w in zip(_PARAM_COLUMNS, widths, strict=True)).rstrip())
+        lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip()
+                  for r in rows]
+    else:
+        lines.append("no parameters")
+    return "\n".join(lines)
+
+
+def endpoint_html(ep: Endpoint) -> str:
+    """An HTML description of one endpoint and its parameters."""
+    facts = [("id", ep.id), ("name", ep.name)]
+    if ep.description:
+        facts.append(("description", ep.description.strip()))
+    if ep.tags:
+        facts.append(("tags", ", ".join(ep.tags)))
+    rows = _endpoint_param_rows(ep)
+    table = ""
+    if rows:
+        head = "".join(f"<th>{c}</th>" for c in _PARAM_COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>"
+                       for r in rows)
+        table = (f"<table class=\"nbconnect-table\"><thead><tr>{head}</tr></thead>"
+                 f"<tbody>{body}</tbody></table>")
+    return (f"<div class=\"nbconnect-endpoint\">{_STYLE}<b>{escape(ep.method)} "
+            f"<code>{escape(ep.path)}</code></b>{_facts_html(facts)}{table}</div>")
+
+
+# --------------------------------------------------------------------------- import result
+
+
+def _import_facts(r: Any) -> tuple[str, list[tuple[str, str]]]:
+    title = r.title or "Untitled API"
+    if r.version:
+        title += f" {r.version}"
+    if r.openapi_version:
+        title += f" (OpenAPI {r.openapi_version})"
+    total = getattr(r, "operations_total", 0) or len(r.endpoints)
+    facts = [
+        ("endpoints", f"{len(r.endpoints):,} of {_plural(total, 'operation')} imported"),
+        ("schemas", f"{len(r.schemas):,}"),
+        ("suggested base URL", r.base_url or "none"),
+        ("suggested auth", _auth_text(r.auth)),
+    ]
+    return title, facts
+
+
+def import_result_text(r: Any) -> str:
+    """A plain-text summary of an ImportResult: title, counts, suggestions, warnings."""
+    title, facts = _import_facts(r)
+    width = max(len(k) for k, _ in facts)
+    lines = [title, *(f"{k + ':':<{width + 1}} {v}" for k, v in facts)]
+    warnings = list(r.warnings)
+    if warnings:
+        lines.append(f"{_plural(len(warnings), 'warning')}:")
+        lines += [f"  - {w}" for w in warnings[:_MAX_WARNINGS_SHOWN]]
+        if len(warnings) > _MAX_WARNINGS_SHOWN:
+            lines.append(f"  ... and {len(warnings) - _MAX_WARNINGS_SHOWN:,} more")
+    return "\n".join(lines)
+
+
+def import_result_html(r: Any) -> str:
+    """An HTML summary of an ImportResult, with its endpoint table folded."""
+    title, facts = _import_facts(r)
+    warnings = list(r.warnings)
+    warn_html = ""
+    if warnings:
+        items = "".join(f"<li>{escape(w)}</li>" for w in warnings[:_MAX_WARNINGS_SHOWN])
+        if len(warnings) > _MAX_WARNINGS_SHOWN:
+            items += f"<li>... and {len(warnings) - _MAX_WARNINGS_SHOWN:,} more</li>"
+        warn_html = (f"<details><summary>{escape(_plural(len(warnings), 'warning'))}"
+                     f"</summary><ul>{items}</ul></details>")
+    return (f"<div class=\"nbconnect-import\">{_STYLE}<b>{escape(title)}</b>"
+            f"{_facts_html(facts)}{warn_html}"
+            f"{endpoints_html(r.endpoints, summary='imported endpoints', style=False)}</div>")
+
+
+# --------------------------------------------------------------------------- IPython hooks
+
+
+def _pretty(render: Any) -> Any:
+    def printer(obj: Any, p: Any, cycle: bool) -> None:
+        p.text(render(obj))
+
+    return printer
+
+
+# (mime type, module, class name, renderer)
+_FORMATS: tuple[tuple[str, str, str, Any], ...] = (
+    ("text/html", "nbconnect.model", "Connector", connector_html),
+    ("text/plain", "nbconnect.model", "Connector", _pretty(connector_text)),
+    ("text/html", "nbconnect.model", "Endpoint", endpoint_html),
+    ("text/html", "nbconnect.openapi", "ImportResult", import_result_html),
+    ("text/plain", "nbconnect.openapi", "ImportResult", _pretty(import_result_text)),
+)
+
+
+def register_formatters(shell: Any) -> None:
+    """Render nbconnect objects with the functions above in ``shell``'s displays.
+
+    Registered by module and class name, so ``nbconnect.openapi`` is not imported until
+    an import result is actually shown.
+    """
+    formatters = shell.display_formatter.formatters
+    for mime, module, name, func in _FORMATS:
+        formatters[mime].for_type_by_name(module, name, func)
+
+
+def unregister_formatters(shell: Any) -> None:
+    """Undo :func:`register_formatters`."""
+    formatters = shell.display_formatter.formatters
+    for mime, module, name, _ in _FORMATS:
+        fmt = formatters[mime]
+        fmt.deferred_printers.pop((module, name), None)
+        for cls in list(fmt.type_printers):
+            if cls.__module__ == module and cls.__name__ == name:
+                fmt.type_printers.pop(cls, None)

@@ -1,0 +1,148 @@
+"""The ``%connect`` / ``%%connect`` magics and the IPython extension hooks.
+
+``load_ipython_extension`` registers one :class:`ConnectMagics` object per shell (a
+second load does nothing), the ``NbConnect`` settings object behind ``%config`` and the
+display formatters. The magic hands ``VERB ARGS`` to :class:`~.commands.Session` and
+turns user errors into plain :class:`~IPython.core.error.UsageError` instances, which
+IPython prints as one line without a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from traitlets import TraitError
+
+from ..errors import NbConnectError
+from ..model import Connector
+from .commands import CommandError, Session
+from .config import NbConnect
+from .display import register_formatters, unregister_formatters
+
+__all__ = [
+    "ConnectMagics",
+    "current_connector",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    "usage_error",
+]
+
+
+def usage_error(message: str) -> UsageError:
+    """A plain ``UsageError`` carrying ``message``.
+
+    It must be an instance of ``UsageError`` itself: IPython prints a subclass with a
+    full traceback, and the class itself as one line.
+    """
+    return UsageError(message)
+
+
+_VARIABLE_RE = re.compile(r"\$(\$|[A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expand_variables(line: str, namespace: dict[str, Any]) -> str:
+    """Replace ``$name`` by ``str(namespace[name])`` (``$$`` is a literal ``$``).
+
+    As in IPython, the value goes in as written: quote it (``"$title"``) if it may
+    contain blanks. IPython's own expansion would also evaluate ``{...}``, which would
+    break endpoint paths such as ``/users/{id}``; undefined names are left as written.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "$":
+            return "$"
+        if name in namespace:
+            return str(namespace[name])
+        return match.group(0)
+
+    return _VARIABLE_RE.sub(one, line)
+
+
+def _os_error_text(exc: OSError) -> str:
+    what = exc.strerror or str(exc)
+    return f"{what}: {exc.filename}" if exc.filename else what
+
+
+@magics_class
+class ConnectMagics(Magics):
+    """``%connect VERB ARGS`` and ``%%connect VERB ARGS`` (``%connect help`` lists verbs)."""
+
+    def __init__(self, shell: Any, settings: NbConnect) -> None:
+        super().__init__(shell)
+        self.settings = settings
+        self.session = Session(settings, shell)
+
+    @property
+    def connector(self) -> Connector | None:
+        """The current connector (``None`` before ``new``, ``import`` or ``load``)."""
+        return self.session.connector
+
+    @connector.setter
+    def connector(self, value: Connector | None) -> None:
+        self.session.connector = value
+
+    @no_var_expand
+    @line_cell_magic
+    def connect(self, line: str, cell: str | None = None) -> Any:
+        """Build an HTTP API connector: ``%connect help`` lists the verbs.
+
+        ``{braces}`` are left alone (endpoint paths use them); ``$name`` is replaced by
+        the value of the notebook variable ``name``, when there is one.
+        """
+        line = _expand_variables(line, self.shell.user_ns if self.shell else {})
+        try:
+            return self.session.run(line, cell)
+        except NbConnectError as exc:
+            raise usage_error(exc.full_text()) from None
+        except CommandError as exc:
+            raise usage_error(str(exc)) from None
+        except OSError as exc:
+            raise usage_error(_os_error_text(exc)) from None
+
+
+def _registered(shell: Any) -> ConnectMagics | None:
+    found = shell.magics_manager.registry.get(ConnectMagics.__name__)
+    return found if isinstance(found, ConnectMagics) else None
+
+
+def current_connector(shell: Any = None) -> Connector | None:
+    """The current ``%connect`` connector of ``shell`` (default: the running shell)."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    magics = _registered(shell) if shell is not None else None
+    return magics.connector if magics is not None else None
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """Register ``%connect``, ``NbConnect`` settings and formatters (twice is safe)."""
+    if _registered(shell) is not None:
+        return
+    try:
+        settings = NbConnect(parent=shell)
+    except TraitError as exc:  # a bad `%config NbConnect...` value kept in shell.config
+        print(f"nbconnect: ignoring the NbConnect settings in the IPython config ({exc}); "
+              "using the defaults.")
+        settings = NbConnect()
+    shell.configurables.append(settings)
+    shell.register_magics(ConnectMagics(shell, settings))
+    register_formatters(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    """Remove everything :func:`load_ipython_extension` registered."""
+    magics = _registered(shell)
+    if magics is None:
+        return
+    manager = shell.magics_manager
+    manager.registry.pop(ConnectMagics.__name__, None)
+    for kind in ("line", "cell"):
+        if getattr(manager.magics[kind].get("connect"), "__self__", None) is magics:
+            del manager.magics[kind]["connect"]
+    shell.configurables[:] = [c for c in shell.configurables if c is not magics.settings]
+    unregister_formatters(shell)
