@@ -1,0 +1,307 @@
+"""The ``nbconnect`` command line: import a spec into a connector package, validate it, show it.
+
+One grammar with the ``%connect`` magics (``%connect VERB ARGS`` is
+``nbconnect VERB PKG ARGS``)::
+
+    nbconnect import SPEC -o PKG [--tag T]... [--include RE] [--exclude RE] [--lenient]
+                                 [--overwrite] [--max-bytes N] [--timeout S] [--name NAME]
+    nbconnect validate PKG
+    nbconnect show PKG [--json]
+    nbconnect help [VERB]
+    nbconnect --version
+
+Exit codes: 0 ok, 2 bad input, 130 interrupted. Bad input prints one line,
+``nbconnect: error: <sentence>``, optionally followed by a few indented detail lines
+(for example the first validator errors), and never a traceback. Anything else that goes
+wrong is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from . import __version__, limits
+from .errors import NbConnectError
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+#: Detail lines printed under an error message.
+MAX_DETAIL_LINES = 10
+#: Warning lines printed after an import (the rest are counted).
+MAX_WARNING_LINES = 20
+
+PROG = "nbconnect"
+
+
+class UsageError(Exception):
+    """A command-line usage error (unknown option, missing argument): exit 2, one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors become one ``nbconnect: error:`` line (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        verb = self.prog.split(" ", 1)[1] if " " in self.prog else ""
+        hint = f"{PROG} help {verb}".rstrip()
+        raise UsageError(f"{message}; see '{hint}'.")
+
+
+def _size(text: str) -> int:
+    """``--max-bytes`` value: an integer with an optional K/M/G (1024-based) suffix."""
+    m = re.fullmatch(r"\s*(\d+)\s*([kmg]i?b?|b)?\s*", text, re.IGNORECASE)
+    if not m:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size; give bytes such as 1000000 or 50M")
+    factor = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[(m.group(2) or "")[:1].lower()]
+    value = int(m.group(1)) * factor
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the size must be positive")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("the timeout must be a positive number of seconds")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (one subparser per verb)."""
+    parser = _Parser(
+        prog=PROG,
+        description="Build and check HTTP API connector packages (the command-line face of "
+                    "the %connect magics).",
+        epilog="Exit codes: 0 ok, 2 bad input, 130 interrupted. "
+               f"Run '{PROG} help VERB' for a verb's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB", parser_class=_Parser)
+
+    p = sub.add_parser(
+        "import", help="import an OpenAPI 3.0/3.1 spec into a connector package",
+        description="Import an OpenAPI 3.0/3.1 spec (file, https URL, or - for stdin) into "
+                    "the connector package PKG. If PKG already holds a package, the import "
+                    "replaces its endpoints, which needs --overwrite when it has any.")
+    p.add_argument("spec", metavar="SPEC", help="spec file, https URL, or - to read stdin")
+    p.add_argument("-o", "--output", metavar="PKG", required=True,
+                   help="package directory (or .zip file) to write or update")
+    p.add_argument("--tag", metavar="T", action="append", default=[],
+                   help="import only operations with this tag (repeatable, or comma-separated)")
+    p.add_argument("--include", metavar="RE",
+                   help="import only operations whose path or operationId matches this regex")
+    p.add_argument("--exclude", metavar="RE",
+                   help="skip operations whose path or operationId matches this regex")
+    p.add_argument("--lenient", action="store_true",
+                   help="import what can be understood from a slightly invalid spec, with "
+                        "warnings, instead of refusing it")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace the endpoints of an existing package")
+    p.add_argument("--max-bytes", metavar="N", type=_size, default=None,
+                   help=f"size cap of the spec (default {limits.MAX_SPEC_BYTES // 2**20}M; "
+                        "suffixes K, M, G)")
+    p.add_argument("--timeout", metavar="S", type=_seconds, default=None,
+                   help=f"seconds to wait for a spec URL (default {limits.SPEC_URL_TIMEOUT:g})")
+    p.add_argument("--name", metavar="NAME",
+                   help="connector name (default: the spec's title, slugified)")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser(
+        "validate", help="check a connector package",
+        description="Load the package PKG and check its manifest and openapi.json.")
+    p.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "show", help="show a connector package's summary and endpoints",
+        description="Print the connector in PKG: name, base URL, auth, connections and "
+                    "a table of its endpoints (or JSON with --json).")
+    p.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: name, description, base_url, auth, endpoints "
+                        "[{id, method, path, name}], connections")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("help", help="show help for nbconnect or one verb",
+                       description="Show help for nbconnect or for one verb.")
+    p.add_argument("topic", metavar="VERB", nargs="?", help="a verb such as import")
+    p.set_defaults(func=cmd_help, parser=parser, subparsers=sub)
+    return parser
+
+
+# --------------------------------------------------------------------------- verbs
+
+
+def _holds_package(path: Path) -> bool:
+    """True when ``path`` exists and is not an empty directory (so it must be loaded)."""
+    if path.is_dir():
+        return any(path.iterdir())
+    return path.exists()
+
+
+def _connector_name(args: argparse.Namespace, title: str) -> str:
+    from .model import slugify
+
+    if args.name:
+        return args.name
+    for text in (title, Path(args.output).stem):
+        if re.search(r"[A-Za-z0-9]", text or ""):
+            return slugify(text, sep="-")[:60].strip("-")
+    return "connector"
+
+
+def _read_stdin(max_bytes: int | None) -> bytes:
+    cap = max_bytes or limits.MAX_SPEC_BYTES
+    data = sys.stdin.buffer.read(cap + 1)
+    if not data:
+        raise NbConnectError("Standard input is empty; pipe a spec into it or give a file "
+                             "or URL instead of -.")
+    return data  # import_spec refuses it when it is over the cap
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from .model import Connector
+    from .openapi import import_spec
+    from .package import export, load
+
+    out = Path(args.output)
+    existing = load(out) if _holds_package(out) else None
+    if existing is not None:
+        existing.check_overwrite(args.overwrite)  # fail before fetching the spec
+    tags = tuple(t.strip() for arg in args.tag for t in arg.split(",") if t.strip())
+    source: Any = _read_stdin(args.max_bytes) if args.spec == "-" else args.spec
+    options: dict[str, Any] = {"tags": tags, "include": args.include, "exclude": args.exclude,
+                               "lenient": args.lenient}
+    if args.max_bytes is not None:
+        options["max_bytes"] = args.max_bytes
+    if args.timeout is not None:
+        options["timeout"] = args.timeout
+    result = import_spec(source, **options)
+
+    title = " ".join((result.title or ("stdin" if args.spec == "-" else args.spec)).split())
+    if existing is None:
+        connector = Connector(_connector_name(args, result.title))
+    else:
+        connector = existing
+        if args.name:
+            connector.name = args.name
+    connector.apply_import(result, overwrite=args.overwrite)
+    written = export(connector, out, zip=out.suffix.lower() == ".zip")
+
+    for line in result.warnings[:MAX_WARNING_LINES]:
+        _eprint(f"{PROG}: warning: {line}")
+    if len(result.warnings) > MAX_WARNING_LINES:
+        _eprint(f"{PROG}: ... and {len(result.warnings) - MAX_WARNING_LINES} more warnings")
+    n = len(result.endpoints)
+    total = result.operations_total
+    of = f" (of {total:,} operations)" if total and total != n else ""
+    print(f"{n} endpoint{'s' if n != 1 else ''}{of} from {title} -> {written}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .package import validate
+
+    connector = validate(args.package)
+    n = len(connector.endpoints)
+    print(f"ok: {args.package} is a valid connector package ({connector.name}, "
+          f"{n} endpoint{'s' if n != 1 else ''})")
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from .package import load
+    from .render import connector_json, connector_summary, endpoints_table
+
+    connector = load(args.package)
+    if args.json:
+        print(json.dumps(connector_json(connector), indent=2, ensure_ascii=False))
+    else:
+        print(connector_summary(connector))
+        print()
+        print(endpoints_table(connector.endpoints))
+    return EXIT_OK
+
+
+def cmd_help(args: argparse.Namespace) -> int:
+    if args.topic is None:
+        args.parser.print_help()
+        return EXIT_OK
+    verb = args.subparsers.choices.get(args.topic)
+    if verb is None:
+        raise UsageError(f"there is no verb {args.topic!r}; the verbs are "
+                         f"{', '.join(sorted(args.subparsers.choices))}.")
+    verb.print_help()
+    return EXIT_OK
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _eprint(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
+def _os_error_text(exc: OSError) -> str:
+    what = exc.strerror or exc.__class__.__name__
+    if exc.filename is not None:
+        return f"{exc.filename}: {what}; check the path and its permissions."
+    return f"{what}; check the path and its permissions."
+
+
+def _error(message: str, details: Sequence[str] = ()) -> int:
+    message = " ".join(message.split())  # exactly one line
+    _eprint(f"{PROG}: error: {message}")
+    for line in list(details)[:MAX_DETAIL_LINES]:
+        _eprint(f"  {' '.join(str(line).split())}")
+    if len(details) > MAX_DETAIL_LINES:
+        _eprint(f"  ... and {len(details) - MAX_DETAIL_LINES} more")
+    return EXIT_USAGE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        except SystemExit as exc:  # --help / --version
+            return exc.code if isinstance(exc.code, int) else EXIT_OK
+        if args.verb is None:
+            raise UsageError("no verb given; the verbs are import, validate, show and help; "
+                             f"see '{PROG} help'.")
+        return int(args.func(args))
+    except UsageError as exc:
+        return _error(str(exc))
+    except NbConnectError as exc:
+        return _error(str(exc), exc.details)
+    except KeyboardInterrupt:
+        _eprint(f"{PROG}: interrupted")
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # stdout closed early (``nbconnect show PKG | head``): not an error worth a message
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
+    except OSError as exc:
+        return _error(_os_error_text(exc))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

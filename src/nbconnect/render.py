@@ -1,0 +1,126 @@
+"""Plain-text and JSON views of a connector (what ``nbconnect show`` and ``%connect show`` print).
+
+Deterministic output only: connector order, stable key order, no times, ports or
+memory addresses. No secret value can appear: connectors hold none, and connections
+hold only references such as ``env:NAME``, which are shown as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .model import AuthConfig, Connector, Endpoint
+
+__all__ = ["auth_text", "connector_json", "connector_summary", "endpoints_table"]
+
+#: Widest a table cell gets before it is cut with an ellipsis.
+MAX_CELL = 60
+_HEADERS = ("ID", "METHOD", "PATH", "NAME")
+
+
+def _cell(value: object, width: int = MAX_CELL) -> str:
+    text = " ".join(str(value).split())  # one line: newlines and tabs become spaces
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def endpoints_table(endpoints: Iterable[Endpoint]) -> str:
+    """A plain-text table of ``endpoints`` (id, method, path, name), one row each.
+
+    Columns are left-aligned and padded with spaces; names longer than
+    :data:`MAX_CELL` characters are cut with ``…`` (ids and paths never are).
+    No trailing blanks. An empty list gives ``(no endpoints)``.
+    """
+    # ids and paths are never cut: people copy them into commands
+    rows = [(ep.id, ep.method, _cell(ep.path, 10_000), _cell(ep.name)) for ep in endpoints]
+    if not rows:
+        return "(no endpoints)"
+    table = [_HEADERS, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(_HEADERS))]
+    lines = []
+    for i, row in enumerate(table):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def auth_text(auth: AuthConfig | None) -> str:
+    """One line for an auth config: its type and non-default fields, e.g.
+    ``api-key (key=X-API-Key, add_to=header)``; ``none`` when there is none."""
+    if auth is None:
+        return "none"
+    data = auth.to_dict()
+    kind = data.pop("type")
+    if not data:
+        return kind
+    fields = ", ".join(f"{k}={_value_text(v)}" for k, v in data.items())
+    return f"{kind} ({fields})"
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_value_text(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value_text(v) for v in value) + "]"
+    return str(value)
+
+
+def connector_summary(connector: Connector) -> str:
+    """A multi-line summary: name, description, base URL, auth, endpoint count and
+    connections (their base URL, secret references and settings)."""
+    c = connector
+    manual = sum(1 for ep in c.endpoints if ep.source == "manual")
+    count = f"{len(c.endpoints)}"
+    if c.endpoints:
+        count += f" ({len(c.endpoints) - manual} imported, {manual} added by hand)"
+    lines = [f"connector: {c.name}"]
+    if c.description:
+        lines.append(f"description: {_cell(c.description, 100)}")
+    lines += [
+        f"base URL: {c.base_url or '(not set)'}",
+        f"auth: {auth_text(c.auth)}",
+        f"endpoints: {count}",
+    ]
+    if not c.connections:
+        lines.append("connections: none")
+    else:
+        lines.append(f"connections: {len(c.connections)}")
+        for conn in c.connections:
+            bits = [conn.base_url]
+            if conn.secrets:
+                bits.append("secrets " + ", ".join(f"{k}={v}" for k, v in conn.secrets))
+            if conn.settings:
+                bits.append("settings " + ", ".join(f"{k}={v}" for k, v in conn.settings))
+            star = " (default)" if conn.default else ""
+            lines.append(f"  {conn.name}{star}: " + "; ".join(bits))
+    return "\n".join(lines)
+
+
+def connector_json(connector: Connector) -> dict[str, Any]:
+    """Plain data for ``nbconnect show --json``: ``name``, ``description``, ``base_url``,
+    ``auth`` (the auth config's fields, or ``None``), ``endpoints`` (``id``, ``method``,
+    ``path``, ``name`` each) and ``connections`` (``name``, ``base_url``, secret
+    references, settings, ``default``). Keys come in this fixed order."""
+    c = connector
+    return {
+        "name": c.name,
+        "description": c.description,
+        "base_url": c.base_url,
+        "auth": c.auth.to_dict() if c.auth is not None else None,
+        "endpoints": [
+            {"id": ep.id, "method": ep.method, "path": ep.path, "name": ep.name}
+            for ep in c.endpoints
+        ],
+        "connections": [
+            {
+                "name": conn.name,
+                "base_url": conn.base_url,
+                "secrets": dict(conn.secrets),
+                "settings": dict(conn.settings),
+                "default": conn.default,
+            }
+            for conn in c.connections
+        ],
+    }
