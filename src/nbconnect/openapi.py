@@ -21,6 +21,7 @@ parse:
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -125,13 +126,36 @@ def import_spec(source: Any, *, tags: Any = (), include: str | None = None,
     is reported in ``warnings``. ``max_bytes``, ``timeout`` and ``verify`` (a bool, a CA
     bundle path or an ``ssl.SSLContext``) apply to reading the source.
     """
-    from .specio import load_document
+    from .specio import decode_text, parse_text, read_source
 
-    loaded = load_document(source, max_bytes=max_bytes, timeout=timeout, verify=verify)
-    result = import_document(loaded.document, tags=tags, include=include, exclude=exclude,
-                             lenient=lenient, origin=loaded.origin, source_url=loaded.url)
-    result.format = loaded.format
+    src = read_source(source, max_bytes=max_bytes, timeout=timeout, verify=verify)
+    data = src.data.encode("utf-8", "surrogatepass") if isinstance(src.data, str) else src.data
+    key = hashlib.sha256(repr((_tag_list(tags), include, exclude, lenient, src.origin,
+                               src.url)).encode() + b"\0" + data).hexdigest()
+    hit = _RESULT_CACHE.get(key)
+    if hit is not None:
+        _RESULT_CACHE.move_to_end(key)
+        return _copy_result(hit)
+    doc, fmt = parse_text(decode_text(src.data, src.origin), src.origin)
+    result = import_document(doc, tags=tags, include=include, exclude=exclude,
+                             lenient=lenient, origin=src.origin, source_url=src.url)
+    result.format = fmt
+    _RESULT_CACHE[key] = _copy_result(result)
+    while len(_RESULT_CACHE) > _CACHE_SIZE:
+        _RESULT_CACHE.popitem(last=False)
     return result
+
+
+def _tag_list(tags: Any) -> tuple[str, ...]:
+    return (tags,) if isinstance(tags, str) else tuple(tags or ())
+
+
+def _copy_result(result: ImportResult) -> ImportResult:
+    """A copy that shares only immutable parts (endpoints are frozen values)."""
+    import copy
+
+    return dataclasses.replace(result, schemas=copy.deepcopy(result.schemas),
+                               warnings=list(result.warnings))
 
 
 def import_document(document: Mapping[str, Any], *, tags: Any = (),
@@ -237,9 +261,15 @@ _VALIDATION_CACHE: OrderedDict[str, list[str]] = OrderedDict()
 _CACHE_SIZE = 32
 
 
+#: Whole import results, keyed by a hash of the source bytes and the options, so that
+#: re-importing the same spec costs a read and a hash.
+_RESULT_CACHE: OrderedDict[str, ImportResult] = OrderedDict()
+
+
 def clear_validation_cache() -> None:
-    """Forget cached validation results."""
+    """Forget cached validation and import results."""
     _VALIDATION_CACHE.clear()
+    _RESULT_CACHE.clear()
 
 
 def _validator_class(openapi_version: str) -> Any:
