@@ -28,7 +28,10 @@ The tree::
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
+from typing import Any
 
 __all__ = [
     "BaseUrlError",
@@ -46,7 +49,28 @@ __all__ = [
     "SpecTooLargeError",
     "SpecValidationError",
     "SpecVersionError",
+    "clip",
+    "json_path",
 ]
+
+
+def json_path(parts: Iterable[Any]) -> str:
+    """``$.paths["/pets"].get.responses[0]``-style path of a location in a document."""
+    out = "$"
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(part)):
+            out += f".{part}"
+        else:
+            out += "[" + json.dumps(str(part), ensure_ascii=False) + "]"
+    return out
+
+
+def clip(text: object, n: int = 160) -> str:
+    """``text`` on one line, without a final period, cut to ``n`` characters with '…'."""
+    flat = " ".join(str(text).split()).rstrip(".")
+    return flat if len(flat) <= n else flat[: n - 1] + "…"
 
 
 class NbConnectError(Exception):

@@ -44,6 +44,7 @@ from .errors import (
     SpecRefError,
     SpecValidationError,
     SpecVersionError,
+    json_path,
 )
 from .model import (
     ApiKeyAuth,
@@ -220,16 +221,6 @@ def _get(doc: Any, tokens: Iterable[str]) -> Any:
     return node
 
 
-def _json_path(parts: Iterable[Any]) -> str:
-    out = "$"
-    for p in parts:
-        if isinstance(p, int):
-            out += f"[{p}]"
-        elif isinstance(p, str) and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p):
-            out += f".{p}"
-        else:
-            out += "[" + json.dumps(str(p), ensure_ascii=False) + "]"
-    return out
 
 
 def _plural(n: int, word: str) -> str:
@@ -306,7 +297,7 @@ def _run_validator(document: dict[str, Any], openapi_version: str) -> list[str]:
     try:
         for err in cls(document).iter_errors():
             parts = list(getattr(err, "absolute_path", None) or getattr(err, "path", ()) or ())
-            errors.append(f"{_json_path(parts)}: {_short(err.message, 240)}")
+            errors.append(f"{json_path(parts)}: {_short(err.message, 240)}")
     except RecursionError:
         errors.append("$: the validator ran out of stack on a deeply recursive structure")
     except Exception as exc:  # the validator itself failed on a malformed document

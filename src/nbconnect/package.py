@@ -42,7 +42,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import limits
-from .errors import NbConnectError, PackageError
+from .errors import NbConnectError, PackageError, clip, json_path
 from .model import Connection, Connector, Endpoint, auth_from_dict
 
 __all__ = [
@@ -75,16 +75,6 @@ _DIR_MODE = 0o755
 # --------------------------------------------------------------------------- helpers
 
 
-def _json_path(parts: Any) -> str:
-    out = "$"
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(part)):
-            out += f".{part}"
-        else:
-            out += f"[{json.dumps(str(part))}]"
-    return out
 
 
 def check_secret_reference(value: object) -> bool:
@@ -107,7 +97,7 @@ def _check_secrets(connections: Any, where: str) -> None:
             if not check_secret_reference(value):
                 raise PackageError(
                     f"{where}: connection {name!r} holds a literal value for secret "
-                    f"{field!r} at {_json_path(['connections', i, 'secrets', field])}, and "
+                    f"{field!r} at {json_path(['connections', i, 'secrets', field])}, and "
                     "secret values are never written; use a reference such as "
                     f"env:{str(field).upper()}, keyring:NAME or prompt.")
 
@@ -121,14 +111,14 @@ def _plain(value: Any, path: list[Any]) -> Any:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise PackageError(f"The connector holds text that is not valid Unicode (a lone "
-                               f"surrogate) at {_json_path(path)}; fix that text.") from None
+                               f"surrogate) at {json_path(path)}; fix that text.") from None
         return str(value)
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise PackageError(f"The connector holds the number {value!r} at "
-                               f"{_json_path(path)}, which JSON and YAML packages cannot "
+                               f"{json_path(path)}, which JSON and YAML packages cannot "
                                "carry portably; use a finite number or a string.")
         return float(value)
     if isinstance(value, Mapping):
@@ -136,12 +126,12 @@ def _plain(value: Any, path: list[Any]) -> Any:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise PackageError(f"The connector has a non-string key {k!r} at "
-                                   f"{_json_path(path)}; use string keys only.")
+                                   f"{json_path(path)}; use string keys only.")
             out[k] = _plain(v, [*path, k])
         return out
     if isinstance(value, list | tuple):
         return [_plain(v, [*path, i]) for i, v in enumerate(value)]
-    raise PackageError(f"The connector holds a {type(value).__name__} at {_json_path(path)}, "
+    raise PackageError(f"The connector holds a {type(value).__name__} at {json_path(path)}, "
                        "which is not plain data; use strings, numbers, booleans, lists or "
                        "mappings.")
 
@@ -449,6 +439,9 @@ class _ManifestShapeError(Exception):
 
 
 def _yaml_loader() -> Any:
+    # Not specio's spec loader on purpose: the manifest is written by PyYAML's YAML 1.1
+    # dumper, which quotes only what YAML 1.1 would mis-read, so it must be read back with
+    # 1.1 rules (a plain "1e5" is a string in 1.1, a float under specio's 1.2 rules).
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -516,11 +509,11 @@ def _check_refs(value: Any, path: list[Any], where: str) -> None:
         node, at = stack.pop()
         if len(at) > limits.MAX_NESTING_DEPTH:
             raise PackageError(f"{where} is nested deeper than {limits.MAX_NESTING_DEPTH} "
-                               f"levels at {_json_path(at[:8])}...; flatten it.")
+                               f"levels at {json_path(at[:8])}...; flatten it.")
         if isinstance(node, Mapping):
             ref = node.get("$ref")
             if "$ref" in node and not (isinstance(ref, str) and ref.startswith("#")):
-                raise PackageError(f"{where} has a $ref at {_json_path([*at, '$ref'])} that is "
+                raise PackageError(f"{where} has a $ref at {json_path([*at, '$ref'])} that is "
                                    "not local to the document; packages only use #/... refs "
                                    "(remote and file refs are never fetched).")
             stack.extend((v, [*at, k]) for k, v in node.items())
@@ -528,8 +521,6 @@ def _check_refs(value: Any, path: list[Any], where: str) -> None:
             stack.extend((v, [*at, i]) for i, v in enumerate(node))
 
 
-def _short(text: str, n: int = 160) -> str:
-    return text if len(text) <= n else text[:n - 1] + "…"
 
 
 def _schema_check(data: Any, where: str) -> None:
@@ -544,9 +535,9 @@ def _schema_check(data: Any, where: str) -> None:
     def line(err: Any) -> str:
         parts = list(err.absolute_path)
         if "secrets" in parts:  # never echo a secret value
-            return (f"{_json_path(parts)}: is not a secret reference "
+            return (f"{json_path(parts)}: is not a secret reference "
                     "(env:NAME, keyring:NAME, prompt)")
-        return f"{_json_path(parts)}: {_short(err.message)}"
+        return f"{json_path(parts)}: {clip(err.message)}"
 
     best = jsonschema.exceptions.best_match(errors)
     first = line(best)
@@ -561,7 +552,7 @@ def _schema_check(data: Any, where: str) -> None:
 def _build(data: Mapping[str, Any], where: str) -> Connector:
     """Connector.from_dict with the JSON path of the part that failed in the message."""
     def fail(path: list[Any], exc: NbConnectError) -> PackageError:
-        return PackageError(f"{where} at {_json_path(path)} is not valid: {exc.message}",
+        return PackageError(f"{where} at {json_path(path)} is not valid: {exc.message}",
                             exc.details)
 
     endpoints: list[Endpoint] = []
@@ -632,15 +623,15 @@ def _diff(expected: Any, actual: Any, path: list[Any], out: list[str], limit: in
     if isinstance(expected, dict) and isinstance(actual, dict):
         for key in list(expected) + [k for k in actual if k not in expected]:
             if key not in actual:
-                out.append(f"{_json_path([*path, key])}: missing from openapi.json")
+                out.append(f"{json_path([*path, key])}: missing from openapi.json")
             elif key not in expected:
-                out.append(f"{_json_path([*path, key])}: not in the connector")
+                out.append(f"{json_path([*path, key])}: not in the connector")
             else:
                 _diff(expected[key], actual[key], [*path, key], out, limit)
             if len(out) >= limit:
                 return
     else:
-        out.append(f"{_json_path(path)}: differs from what connector.yaml gives")
+        out.append(f"{json_path(path)}: differs from what connector.yaml gives")
 
 
 def validate(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Connector:
@@ -659,7 +650,7 @@ def validate(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> C
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise PackageError(f"{where} is not valid UTF-8 JSON ({_short(str(exc), 80)}); "
+        raise PackageError(f"{where} is not valid UTF-8 JSON ({clip(str(exc), 80)}); "
                            "re-export the connector.") from None
     except RecursionError:
         raise PackageError(f"{where} is nested too deeply; re-export the connector.") from None
@@ -697,11 +688,11 @@ def _oas_errors(doc: dict[str, Any]) -> list[str]:
         for err in OpenAPIV31SpecValidator(doc).iter_errors():
             parts = list(getattr(err, "absolute_path", ()) or ())
             message = getattr(err, "message", None) or str(err)
-            out.append(f"{_json_path(parts)}: {_short(message)}")
+            out.append(f"{json_path(parts)}: {clip(message)}")
     except RecursionError:
         out.append("$: the document's $refs are circular in a way the validator cannot follow")
     except Exception as exc:  # a validator crash means a broken document
         if not out:
             out.append(f"$: the validator could not read the document "
-                       f"({type(exc).__name__}: {_short(str(exc), 60)})")
+                       f"({type(exc).__name__}: {clip(str(exc), 60)})")
     return out

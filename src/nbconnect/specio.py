@@ -34,7 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import limits
-from .errors import SpecParseError, SpecSourceError, SpecTooLargeError
+from .errors import SpecParseError, SpecSourceError, SpecTooLargeError, clip
 from .urls import is_loopback_host, redact_userinfo
 
 __all__ = [
@@ -204,18 +204,15 @@ def _read_url(url: str, *, cap: int, timeout: float | None, verify: Any) -> Spec
         text = str(exc)
         if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
             raise SpecSourceError(f"The TLS certificate of {host} could not be verified "
-                                  f"({_short(text)}); fix the server's certificate or pass "
+                                  f"({clip(text)}); fix the server's certificate or pass "
                                   "verify= a CA bundle.") from None
         raise SpecSourceError(f"Could not connect to {host} to fetch the spec "
-                              f"({_short(text)}); check the URL and your network.") from None
+                              f"({clip(text)}); check the URL and your network.") from None
     except httpx2.HTTPError as exc:
         raise SpecSourceError(f"Fetching the spec URL {shown} failed ({type(exc).__name__}: "
-                              f"{_short(str(exc))}); check the URL and try again.") from None
+                              f"{clip(str(exc))}); check the URL and try again.") from None
 
 
-def _short(text: str, n: int = 160) -> str:
-    text = " ".join(str(text).split()).rstrip(".")
-    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _read_response(resp: Any, url: str, shown: str, cap: int, deadline: float,
@@ -456,7 +453,7 @@ def _parse_yaml(text: str, origin: str) -> Any:
                                  "which is not allowed in a spec (no !!python/... or custom "
                                  "tags); remove the tag.") from None
         raise SpecParseError(f"The spec {origin} is not a plain YAML document{where} "
-                             f"({_short(problem)}); fix it.") from None
+                             f"({clip(problem)}); fix it.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -465,7 +462,7 @@ def _parse_yaml(text: str, origin: str) -> Any:
             raise SpecParseError(f"The spec {origin} is nested too deeply{where}; the limit is "
                                  f"{limits.MAX_NESTING_DEPTH} levels.") from None
         raise SpecParseError(f"The spec {origin} is neither JSON nor YAML: the YAML parser "
-                             f"stopped{where} ({_short(problem)}).") from None
+                             f"stopped{where} ({clip(problem)}).") from None
     except RecursionError:
         raise SpecParseError(f"The spec {origin} is nested too deeply to be a real spec; the "
                              f"limit is {limits.MAX_NESTING_DEPTH} levels.") from None
