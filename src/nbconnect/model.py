@@ -60,7 +60,7 @@ _ID_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*\Z")
 
 def slugify(text: str, *, sep: str = "_") -> str:
     """A lowercase identifier made of ``[a-z0-9]`` runs joined by ``sep``."""
-    words = re.findall(r"[A-Za-z0-9]+", text)
+    words = re.findall(r"[A-Za-z0-9]+", re.sub(r"(?<=\w)['\u2019](?=\w)", "", text))
     return sep.join(w.lower() for w in words) or "endpoint"
 
 
