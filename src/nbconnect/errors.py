@@ -23,7 +23,11 @@ The tree::
     │   └── EndpointNotFoundError  no endpoint with that id
     ├── LimitError                 more endpoints than the limits allow
     ├── OverwriteError             a re-import without overwrite=True
-    └── PackageError               a connector package that cannot be read or is invalid
+    ├── PackageError               a connector package that cannot be read or is invalid
+    ├── AuthConfigError            an auth config or auth secret that cannot work
+    ├── SecretError                a secret reference that is malformed or cannot be resolved
+    ├── ConnectionNotFoundError    no test connection with that name
+    └── OAuthError                 an OAuth2 token or authorization step failed
 """
 
 from __future__ import annotations
@@ -34,13 +38,17 @@ from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
+    "AuthConfigError",
     "BaseUrlError",
+    "ConnectionNotFoundError",
     "EndpointError",
     "EndpointNotFoundError",
     "LimitError",
     "NbConnectError",
+    "OAuthError",
     "OverwriteError",
     "PackageError",
+    "SecretError",
     "SpecContentError",
     "SpecError",
     "SpecParseError",
@@ -146,3 +154,19 @@ class OverwriteError(NbConnectError):
 
 class PackageError(NbConnectError, ValueError):
     """A connector package that cannot be read or is invalid."""
+
+
+class AuthConfigError(NbConnectError, ValueError):
+    """An auth config (or an auth secret such as a JWT key) that cannot work."""
+
+
+class SecretError(NbConnectError, ValueError):
+    """A secret reference that is malformed or cannot be resolved."""
+
+
+class ConnectionNotFoundError(NbConnectError, LookupError):
+    """No test connection with the given name."""
+
+
+class OAuthError(NbConnectError):
+    """An OAuth2 step failed (token endpoint error, bad redirect, timeout)."""
