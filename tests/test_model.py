@@ -9,6 +9,7 @@ import pytest
 
 from nbconnect import limits
 from nbconnect.errors import (
+    AuthConfigError,
     BaseUrlError,
     EndpointError,
     EndpointNotFoundError,
@@ -121,9 +122,10 @@ def test_bad_base_url_leaves_connector_unchanged(url):
 
 
 def test_other_urls_follow_the_rule():
-    with pytest.raises(BaseUrlError, match="access token URL"):
+    # auth config URLs raise AuthConfigError (naming the field), not BaseUrlError
+    with pytest.raises(AuthConfigError, match="access token URL"):
         OAuth2ClientCredentials(token_url="http://auth.example.com/token")
-    with pytest.raises(BaseUrlError, match="authorization URL"):
+    with pytest.raises(AuthConfigError, match="authorization URL"):
         OAuth2Code(token_url="https://a.example.com/t", authorization_url="ftp://a.example.com")
     assert Connector("x", base_url=None).base_url is None
 
@@ -370,7 +372,8 @@ def test_reprs_are_stable():
                         authorization_url="https://a.example.com/a", scope="read")
     objs = [c, *c.endpoints, *c.endpoints[1].params, c.auth, *c.connections,
             parse_path("/a/{b}?c=d#e"), ApiKeyAuth(), BasicAuth(), BearerAuth(), JwtAuth(),
-            OAuth2Password(), OAuth2ClientCredentials()]
+            OAuth2Password(token_url="https://a.example.com/t"),
+            OAuth2ClientCredentials(token_url="https://a.example.com/t")]
     for obj in objs:
         text = repr(obj)
         assert "0x" not in text and " at " not in text, text
@@ -473,7 +476,7 @@ def test_auth_config_validation():
     with pytest.raises(NbConnectError, match="JWT algorithm 'none'"):
         JwtAuth(algorithm="none")
     with pytest.raises(NbConnectError, match="client authentication"):
-        OAuth2Password(client_auth="magic")
+        OAuth2Password(token_url="https://a.example.com/t", client_auth="magic")
 
 
 # --------------------------------------------------------------------------- import / overwrite

@@ -17,7 +17,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 import nbconnect
 from nbconnect import package
-from nbconnect.errors import EndpointError, PackageError
+from nbconnect.errors import EndpointError, PackageError, SecretError
 from nbconnect.model import (
     ApiKeyAuth,
     BasicAuth,
@@ -32,6 +32,7 @@ from nbconnect.model import (
     Param,
 )
 from nbconnect.oaswriter import param_schema, security_scheme, to_openapi
+from nbconnect.secrets import Secret
 
 SECRET_VALUE = "sk_live_9f8e7d6c5b4a-do-not-leak"
 
@@ -473,10 +474,10 @@ def test_failed_export_leaves_the_old_package(tmp_path, as_zip, monkeypatch):
     with pytest.raises(PackageError):
         c.export(out)
     assert snapshot(out) == before
-    # 2: a literal secret
+    # 2: an in-memory Secret (a literal string is refused by Connection itself)
     c.remove_endpoint("variant")
     c.connections = (Connection("prod", "https://api.example.com",
-                                secrets={"token": SECRET_VALUE}),)
+                                secrets={"token": Secret(SECRET_VALUE)}),)
     with pytest.raises(PackageError):
         c.export(out)
     assert snapshot(out) == before
@@ -508,9 +509,14 @@ def test_failed_export_leaves_the_old_package(tmp_path, as_zip, monkeypatch):
 
 
 def test_a_literal_secret_is_refused_and_never_shown(tmp_path):
+    # A literal string never gets into a Connection (SecretError when it is made) ...
+    with pytest.raises(SecretError) as made:
+        Connection("prod", "https://api.example.com", secrets={"token": SECRET_VALUE})
+    assert SECRET_VALUE not in str(made.value) and SECRET_VALUE not in repr(made.value)
+    # ... and an in-memory Secret (Python API) is refused by export, which writes nothing.
     c = manual_connector()
     c.connections = (Connection("prod", "https://api.example.com",
-                                secrets={"token": SECRET_VALUE}),)
+                                secrets={"token": Secret(SECRET_VALUE)}),)
     for target in (tmp_path / "p", tmp_path / "p.zip"):
         with pytest.raises(PackageError) as info:
             c.export(target)
@@ -518,6 +524,7 @@ def test_a_literal_secret_is_refused_and_never_shown(tmp_path):
         assert SECRET_VALUE not in text and SECRET_VALUE not in repr(info.value)
         assert "'prod'" in text and "'token'" in text and "env:TOKEN" in text
         assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("ref", ["env:API_TOKEN", "keyring:tasks/prod", "prompt",
@@ -530,11 +537,12 @@ def test_secret_references_are_accepted(tmp_path, ref):
 
 @pytest.mark.parametrize("bad", ["env:", "env:1X", "env:A B", "keyring:", "prompted",
                                  "env:TOKEN\n", SECRET_VALUE])
-def test_non_references_are_refused(tmp_path, bad):
-    c = manual_connector()
-    c.connections = (Connection("prod", "https://api.example.com", secrets={"token": bad}),)
-    with pytest.raises(PackageError, match="literal value"):
-        c.export(tmp_path / "p")
+def test_non_references_are_refused(bad):
+    # Refused when the Connection is made (was: on export), so none can reach a package.
+    with pytest.raises(SecretError, match="reference") as info:
+        Connection("prod", "https://api.example.com", secrets={"token": bad})
+    assert "'prod'" in str(info.value) and "'token'" in str(info.value)
+    assert SECRET_VALUE not in str(info.value)
 
 
 def test_no_secret_value_in_any_exported_byte(tmp_path, monkeypatch):

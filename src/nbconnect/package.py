@@ -44,6 +44,7 @@ from typing import Any
 from . import limits
 from .errors import NbConnectError, PackageError, clip, json_path
 from .model import Connection, Connector, Endpoint, auth_from_dict
+from .secrets import SECRET_REF_RE, Secret, is_reference
 
 __all__ = [
     "FORMAT",
@@ -63,9 +64,6 @@ FORMAT = "nbconnect/1"
 MANIFEST = "connector.yaml"
 OPENAPI = "openapi.json"
 RESERVED_DIRS = ("tests", "cassettes", "webhooks")
-#: What a connection secret must look like: a reference, never a value.
-SECRET_REF_RE = re.compile(
-    r"(env:[A-Za-z_][A-Za-z0-9_]*|keyring:[^\x00-\x1f\x7f]+|prompt(:[^\x00-\x1f\x7f]*)?)\Z")
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _FILE_MODE = 0o644
@@ -79,11 +77,13 @@ _DIR_MODE = 0o755
 
 def check_secret_reference(value: object) -> bool:
     """True if ``value`` is a secret reference (``env:NAME``, ``keyring:NAME``, ``prompt``)."""
-    return isinstance(value, str) and SECRET_REF_RE.match(value) is not None
+    return is_reference(value)
 
 
 def _check_secrets(connections: Any, where: str) -> None:
-    """Refuse connection secrets that are not references (the value is never shown)."""
+    """Refuse connection secrets that are not references: literal strings in a manifest
+    and in-memory :class:`~nbconnect.secrets.Secret` values on export. The message names
+    the connection and the field, never the value."""
     if not isinstance(connections, list | tuple):
         return
     for i, conn in enumerate(connections):
@@ -94,12 +94,14 @@ def _check_secrets(connections: Any, where: str) -> None:
         else:
             continue
         for field, value in secrets.items():
-            if not check_secret_reference(value):
+            if not is_reference(value):
+                kind = "an in-memory Secret" if isinstance(value, Secret) else "a literal value"
                 raise PackageError(
-                    f"{where}: connection {name!r} holds a literal value for secret "
+                    f"{where}: connection {name!r} holds {kind} for secret "
                     f"{field!r} at {json_path(['connections', i, 'secrets', field])}, and "
                     "secret values are never written; use a reference such as "
-                    f"env:{str(field).upper()}, keyring:NAME or prompt.")
+                    f"env:{re.sub(r'[^A-Za-z0-9]', '_', str(field)).upper()}, keyring:NAME "
+                    "or prompt.")
 
 
 def _plain(value: Any, path: list[Any]) -> Any:
