@@ -1038,6 +1038,14 @@ def _check_connections(value: Iterable[Connection]) -> tuple[Connection, ...]:
     return conns
 
 
+def _check_test_values(value: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, Mapping) for k, v in value.items()):
+        raise NbConnectError("Test values must map an endpoint id to a mapping of parameter "
+                             "names to values, such as {'getPet': {'petId': 1}}.")
+    return {k: dict(v) for k, v in value.items()}
+
+
 _VALIDATORS = {
     "name": _check_name,
     "base_url": lambda v: None if v is None else check_base_url(v),
@@ -1045,6 +1053,7 @@ _VALIDATORS = {
     "endpoints": _check_endpoints,
     "connections": _check_connections,
     "schemas": lambda v: dict(v),
+    "test_values": lambda v: _check_test_values(v),
 }
 
 
@@ -1066,6 +1075,8 @@ class Connector:
     connections: tuple[Connection, ...] = ()
     schemas: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    #: values to test with: endpoint id -> parameter name -> value (see ``runner``)
+    test_values: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __setattr__(self, key: str, value: Any) -> None:
         check = _VALIDATORS.get(key)
@@ -1208,6 +1219,8 @@ class Connector:
         out["endpoints"] = [e.to_dict() for e in self.endpoints]
         if self.schemas:
             out["schemas"] = self.schemas
+        if self.test_values:
+            out["test_values"] = self.test_values
         return out
 
     @classmethod
@@ -1221,4 +1234,5 @@ class Connector:
             connections=tuple(Connection.from_dict(c) for c in data.get("connections") or ()),
             schemas=dict(data.get("schemas") or {}),
             description=data.get("description") or "",
+            test_values=dict(data.get("test_values") or {}),
         )

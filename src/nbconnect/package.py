@@ -577,6 +577,7 @@ def _build(data: Mapping[str, Any], where: str) -> Connector:
     for key, value in (("description", data.get("description") or ""),
                        ("base_url", data.get("base_url")), ("auth", auth),
                        ("schemas", dict(data.get("schemas") or {})),
+                       ("test_values", dict(data.get("test_values") or {})),
                        ("connections", tuple(connections)), ("endpoints", tuple(endpoints))):
         try:
             setattr(connector, key, value)
