@@ -63,11 +63,6 @@ JWT_RESIGN_MARGIN = 30.0
 _HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 _EC_CURVES = {"ES256": "secp256r1", "ES384": "secp384r1", "ES512": "secp521r1"}
 _MIN_RSA_BITS = 2048
-#: OAuth2 types whose client secret a public client (PKCE) may leave out
-_OPTIONAL_SECRETS: dict[str, tuple[str, ...]] = {
-    "oauth2-code": ("client_secret",),
-    "oauth2-password": ("client_secret",),
-}
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 _COOKIE_BAD_RE = re.compile(r"[\s\",;\\\x00-\x1f\x7f]")
 
@@ -470,7 +465,7 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
     if config is not None:
         resolved = nbsecrets.resolve_connection(
             conn, config.secret_fields, prompt=prompt,
-            optional=_OPTIONAL_SECRETS.get(config.type, ()))
+            optional=config.optional_secret_fields)
         settings = dict(conn.settings)
         auth = build_auth(config, resolved, settings, verify=verify)
     return httpx2.Client(base_url=conn.base_url, auth=auth, verify=verify, timeout=timeout)

@@ -1,4 +1,5 @@
-"""The ``nbconnect`` command line: import a spec into a connector package, validate it, show it.
+"""The ``nbconnect`` command line: import a spec into a connector package, validate it, show
+it, and set its auth method and test connections.
 
 One grammar with the ``%connect`` magics (``%connect VERB ARGS`` is
 ``nbconnect VERB PKG ARGS``)::
@@ -7,13 +8,23 @@ One grammar with the ``%connect`` magics (``%connect VERB ARGS`` is
                                  [--overwrite] [--max-bytes N] [--timeout S] [--name NAME]
     nbconnect validate PKG
     nbconnect show PKG [--json]
+    nbconnect auth PKG TYPE [--FIELD VALUE]...
+    nbconnect connection add PKG NAME [--base-url URL] [--secret FIELD=REF]...
+                                      [--set FIELD=VALUE]... [--default]
+    nbconnect connection list PKG [--json]
+    nbconnect connection remove PKG NAME
+    nbconnect connection default PKG NAME
     nbconnect help [VERB]
     nbconnect --version
 
 Exit codes: 0 ok, 2 bad input, 130 interrupted. Bad input prints one line,
 ``nbconnect: error: <sentence>``, optionally followed by a few indented detail lines
 (for example the first validator errors), and never a traceback. Anything else that goes
-wrong is a bug and keeps its traceback.
+wrong is a bug and keeps its traceback. ``auth`` and ``connection`` share their grammar
+with the magics (:mod:`nbconnect.grammar`): they load PKG, change it and export it back, and
+on any error leave the package's bytes as they were. Secret values are refused (only
+references such as ``env:NAME`` are accepted), and error messages about these verbs never
+repeat the words given, which might be a pasted secret.
 """
 
 from __future__ import annotations
@@ -52,8 +63,16 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         verb = self.prog.split(" ", 1)[1] if " " in self.prog else ""
-        hint = f"{PROG} help {verb}".rstrip()
+        if verb.split(" ")[0] in _QUIET_VERBS or getattr(self, "quiet", False):
+            message = re.sub(r"unrecognized arguments: .*", "unrecognized arguments (not "
+                             "repeated here in case they hold a secret)", message)
+            message = re.sub(r"invalid choice: '.*?'", "invalid choice", message)
+        hint = f"{PROG} help {verb.split(' ')[0]}".rstrip()
         raise UsageError(f"{message}; see '{hint}'.")
+
+
+#: Verbs whose usage errors never repeat the arguments (they may hold a secret).
+_QUIET_VERBS = ("auth", "connection")
 
 
 def _size(text: str) -> int:
@@ -134,6 +153,58 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print JSON: name, description, base_url, auth, endpoints "
                         "[{id, method, path, name}], connections")
     p.set_defaults(func=cmd_show)
+
+    from .grammar import CONNECTION_OPTIONS, auth_help_lines
+
+    p = sub.add_parser(
+        "auth", help="set the auth method of a connector package",
+        description="Set the auth method of the package PKG: TYPE and its fields as --FIELD "
+                    "VALUE (the same grammar as %connect auth).",
+        epilog="types and their fields:\n" + "\n".join(f"  {x}" for x in auth_help_lines())
+               + "\n\nSecrets are never auth fields: give them on a connection as references, "
+                 f"'{PROG} connection add PKG NAME --secret FIELD=env:NAME'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    p.add_argument("type", metavar="TYPE",
+                   help="api-key, basic, bearer, jwt, oauth2-code, oauth2-password or "
+                        "oauth2-client-credentials")
+    p.add_argument("fields", nargs=argparse.REMAINDER, metavar="--FIELD VALUE",
+                   help="the type's fields (see below)")
+    p.set_defaults(func=cmd_auth)
+
+    p = sub.add_parser(
+        "connection", help="add, list or remove test connections of a connector package",
+        description="Test connections of the package PKG: a base URL, references to the "
+                    "secrets of the auth type, and per-connection settings.")
+    csub = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser,
+                            required=True)
+    add = csub.add_parser(
+        "add", help="add a test connection",
+        description="Add a test connection to PKG (the same grammar as %connect connection "
+                    "add). Secrets must be references: env:NAME, keyring:NAME or prompt.",
+        epilog="options:\n" + "\n".join(f"  {(f + ' ' + m).strip():<20} {t}"
+                                          for f, m, t in CONNECTION_OPTIONS),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    add.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    add.add_argument("name", metavar="NAME", nargs="?", help="the connection's name")
+    add.add_argument("options", nargs=argparse.REMAINDER, metavar="OPTIONS",
+                     help="--base-url URL, --secret FIELD=REF, --set FIELD=VALUE, --default")
+    add.set_defaults(func=cmd_connection_add)
+    ls = csub.add_parser("list", help="list the test connections",
+                         description="List the test connections of PKG.")
+    ls.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    ls.add_argument("--json", action="store_true", help="print JSON: a list of connections")
+    ls.set_defaults(func=cmd_connection_list)
+    rm = csub.add_parser("remove", help="remove a test connection",
+                         description="Remove the test connection NAME from PKG.")
+    rm.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    rm.add_argument("name", metavar="NAME")
+    rm.set_defaults(func=cmd_connection_remove)
+    df = csub.add_parser("default", help="make a test connection the default",
+                         description="Make the test connection NAME the default of PKG.")
+    df.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    df.add_argument("name", metavar="NAME")
+    df.set_defaults(func=cmd_connection_default)
 
     p = sub.add_parser("help", help="show help for nbconnect or one verb",
                        description="Show help for nbconnect or for one verb.")
@@ -236,6 +307,76 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _save(connector: Any, package: str) -> Path:
+    """Export ``connector`` back to ``package`` (a .zip stays a zip)."""
+    from .package import export
+
+    path = Path(package)
+    return export(connector, path, zip=path.suffix.lower() == ".zip")
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from .grammar import auth_from_args
+    from .package import load
+    from .render import auth_text
+
+    connector = load(args.package)
+    config = auth_from_args(args.type, args.fields)
+    connector.auth = config
+    written = _save(connector, args.package)
+    print(f"auth of {connector.name}: {auth_text(config)} -> {written}")
+    return EXIT_OK
+
+
+def cmd_connection_add(args: argparse.Namespace) -> int:
+    from .grammar import add_connection, connection_from_args
+    from .package import load
+
+    connector = load(args.package)
+    conn = connection_from_args(args.name or "", args.options, auth=connector.auth,
+                                base_url=connector.base_url)
+    conn = add_connection(connector, conn)
+    written = _save(connector, args.package)
+    mark = " (default)" if conn.default else ""
+    print(f"connection {conn.name}{mark} added to {connector.name} -> {written}")
+    return EXIT_OK
+
+
+def cmd_connection_list(args: argparse.Namespace) -> int:
+    from .grammar import connections_table
+    from .package import load
+
+    connector = load(args.package)
+    if args.json:
+        print(json.dumps([c.to_dict() for c in connector.connections], indent=2,
+                         ensure_ascii=False))
+    else:
+        print(connections_table(connector.connections))
+    return EXIT_OK
+
+
+def cmd_connection_remove(args: argparse.Namespace) -> int:
+    from .grammar import remove_connection
+    from .package import load
+
+    connector = load(args.package)
+    conn = remove_connection(connector, args.name)
+    written = _save(connector, args.package)
+    print(f"connection {conn.name} removed from {connector.name} -> {written}")
+    return EXIT_OK
+
+
+def cmd_connection_default(args: argparse.Namespace) -> int:
+    from .grammar import set_default_connection
+    from .package import load
+
+    connector = load(args.package)
+    conn = set_default_connection(connector, args.name)
+    written = _save(connector, args.package)
+    print(f"connection {conn.name} is now the default of {connector.name} -> {written}")
+    return EXIT_OK
+
+
 def cmd_help(args: argparse.Namespace) -> int:
     if args.topic is None:
         args.parser.print_help()
@@ -275,14 +416,16 @@ def _error(message: str, details: Sequence[str] = ()) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser.quiet = bool(words) and words[0] in _QUIET_VERBS  # type: ignore[attr-defined]
     try:
         try:
-            args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+            args = parser.parse_args(words)
         except SystemExit as exc:  # --help / --version
             return exc.code if isinstance(exc.code, int) else EXIT_OK
         if args.verb is None:
-            raise UsageError("no verb given; the verbs are import, validate, show and help; "
-                             f"see '{PROG} help'.")
+            raise UsageError("no verb given; the verbs are import, validate, show, auth, "
+                             f"connection and help; see '{PROG} help'.")
         return int(args.func(args))
     except UsageError as exc:
         return _error(str(exc))

@@ -523,6 +523,8 @@ class AuthConfig:
     secret_fields: ClassVar[tuple[str, ...]] = ()
     #: non-secret per-connection settings this auth type reads
     setting_fields: ClassVar[tuple[str, ...]] = ()
+    #: secret fields a connection may leave out (a public OAuth2 client has no secret)
+    optional_secret_fields: ClassVar[tuple[str, ...]] = ()
 
     def _set_fields(self) -> list[tuple[str, Any]]:
         """(name, value) of the fields that differ from their defaults, plus key fields."""
@@ -811,6 +813,7 @@ class OAuth2Password(_OAuth2Base):
     label: ClassVar[str] = "OAuth2 password"
     secret_fields: ClassVar[tuple[str, ...]] = ("client_secret", "password")
     setting_fields: ClassVar[tuple[str, ...]] = ("client_id", "username")
+    optional_secret_fields: ClassVar[tuple[str, ...]] = ("client_secret",)
 
 
 @dataclass(frozen=True, repr=False)
@@ -824,6 +827,7 @@ class OAuth2Code(_OAuth2Base):
 
     type: ClassVar[str] = "oauth2-code"
     label: ClassVar[str] = "OAuth2 authorization code"
+    optional_secret_fields: ClassVar[tuple[str, ...]] = ("client_secret",)
     authorization_url: str = ""
     redirect_url: str | None = None
     identity_endpoint: str | None = None

@@ -24,8 +24,7 @@ from ..model import Connector, slugify
 __all__ = ["COMMANDS", "PLANNED_VERBS", "Command", "CommandError", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
-PLANNED_VERBS = frozenset({"auth", "connection", "test", "pull", "link", "webhook", "mcp",
-                           "mock"})
+PLANNED_VERBS = frozenset({"test", "pull", "link", "webhook", "mcp", "mock"})
 
 
 class CommandError(Exception):
@@ -49,6 +48,38 @@ class _Parser(argparse.ArgumentParser):
 
     def exit(self, status: int = 0, message: str | None = None) -> Any:  # type: ignore[override]
         raise _HelpShown
+
+
+class _QuietParser(_Parser):
+    """A parser whose errors never repeat the words given: they may hold a secret."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        message = re.sub(r"unrecognized arguments: .*", "unrecognized arguments (not repeated "
+                         "here in case they hold a secret)", message)
+        message = re.sub(r"invalid choice: '.*?'", "invalid choice", message)
+        return super().error(message)
+
+
+class _AuthParser(_QuietParser):
+    """``auth --FIELD ...`` without a TYPE reaches the verb (which says to give TYPE first)."""
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        words = list(args or ())
+        if words and words[0].startswith("-") and words[0] not in ("-h", "--help",
+                                                                   "--from-spec"):
+            return argparse.Namespace(type=None, fields=words, from_spec=False)
+        return super().parse_args(words, namespace)
+
+
+class _ConnectionParser(_QuietParser):
+    """``connection add`` options go to the grammar as they are, even without a NAME."""
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+        words = list(args or ())
+        if (len(words) > 1 and words[0] == "add" and words[1].startswith("-")
+                and words[1] not in ("-h", "--help")):
+            return argparse.Namespace(action="add", name=None, options=words[1:])
+        return super().parse_args(words, namespace)
 
 
 def _positive_int(text: str) -> int:
@@ -84,6 +115,8 @@ class Session:
         self.settings = settings
         self.shell = shell
         self.connector: Connector | None = None
+        #: the ImportResult of the last import (``%connect auth --from-spec`` applies its auth)
+        self.last_import: Any = None
 
     def require(self) -> Connector:
         """The current connector, or a CommandError saying how to get one."""
@@ -194,6 +227,7 @@ def cmd_new(session: Session, args: argparse.Namespace) -> Connector:
 
         result = session.read_spec(nbconnect.demo_spec_path(), _import_defaults())
         connector.apply_import(result)
+        session.last_import = result
     session.connector = connector
     return connector
 
@@ -221,6 +255,7 @@ def _add_import_options(p: argparse.ArgumentParser) -> None:
 
 def _do_import(session: Session, source: Any, args: argparse.Namespace) -> Any:
     result = session.read_spec(source, args)  # read and checked before anything changes
+    session.last_import = result
     connector = session.connector
     if connector is None:
         connector = Connector(name=slugify(result.title or "connector", sep="-"))
@@ -280,12 +315,12 @@ def cell_endpoint(session: Session, args: argparse.Namespace, cell: str) -> Any:
     return connector.add_endpoint(endpoint)
 
 
-def _load_yaml(text: str) -> Any:
+def _load_yaml(text: str, what: str = "endpoint",
+               needs: str = "at least 'method:' and 'path:'") -> Any:
     import yaml
 
     if not text.strip():
-        raise CommandError("The cell is empty; describe the endpoint in YAML, at least "
-                           "'method:' and 'path:'.")
+        raise CommandError(f"The cell is empty; describe the {what} in YAML, {needs}.")
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         data = yaml.load(text, Loader=loader)
@@ -293,12 +328,91 @@ def _load_yaml(text: str) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise CommandError(f"The endpoint YAML could not be read ({problem}{where}); fix "
+        raise CommandError(f"The {what} YAML could not be read ({problem}{where}); fix "
                            "the YAML.") from None
     if not isinstance(data, dict):
+        if what != "endpoint":
+            raise CommandError(f"The {what} YAML must be a mapping, {needs}.")
         raise EndpointError("The endpoint YAML must be a mapping with at least 'method:' and "
                             "'path:'.")
     return data
+
+
+def cmd_auth(session: Session, args: argparse.Namespace) -> Any:
+    """Set the current connector's auth config (no TYPE: open the auth form)."""
+    from ..grammar import auth_from_args
+
+    if any(word in ("-h", "--help") for word in args.fields):
+        print(_p_auth().format_help().rstrip())
+        return None
+    connector = session.require()
+    if args.from_spec:
+        if args.type or args.fields:
+            raise CommandError("`%connect auth --from-spec` takes no TYPE or fields; it "
+                               "applies the auth the last import suggested.")
+        result = session.last_import
+        if result is None:
+            raise CommandError("No spec was imported in this session, so there is no "
+                               "suggested auth; import one with `%connect import SPEC`, or "
+                               "pick a type: `%connect auth TYPE`.")
+        if result.auth is None:
+            title = result.title or "the last imported spec"
+            raise CommandError(f"{title} suggests no auth this connector can use; pick a type: "
+                               "`%connect auth TYPE [--FIELD VALUE]...`.")
+        connector.auth = result.auth
+        return connector.auth
+    if args.type is None:
+        if args.fields:
+            raise CommandError("Give the auth TYPE before its fields: `%connect auth TYPE "
+                               "[--FIELD VALUE]...` (`%connect help auth` lists them).")
+        from .forms import AuthForm
+
+        return AuthForm(connector)
+    config = auth_from_args(args.type, args.fields)
+    connector.auth = config
+    return config
+
+
+def cell_auth(session: Session, args: argparse.Namespace, cell: str) -> Any:
+    """Set the auth config written as YAML in the cell body (``type:`` plus fields)."""
+    from ..grammar import auth_from_fields
+
+    connector = session.require()
+    data = _load_yaml(cell, "auth config", "with 'type:' and the type's fields")
+    fields = dict(data)
+    kind = fields.pop("type", None)
+    if kind is None:
+        raise CommandError("The auth config YAML has no 'type:'; add one of "
+                           "api-key, basic, bearer, jwt, oauth2-code, oauth2-password, "
+                           "oauth2-client-credentials.")
+    config = auth_from_fields(str(kind), fields)
+    connector.auth = config
+    return config
+
+
+def cmd_connection(session: Session, args: argparse.Namespace) -> Any:
+    """Add, list, remove a test connection, or pick the default one."""
+    from .. import grammar
+
+    if args.action == "add" and any(word in ("-h", "--help") for word in args.options):
+        print(_p_connection_add_help().rstrip())
+        return None
+    connector = session.require()
+    if args.action == "list":
+        from .display import ConnectionTable
+
+        return ConnectionTable(connector.connections, title=connector.name)
+    if args.action == "remove":
+        return grammar.remove_connection(connector, args.name)
+    if args.action == "default":
+        return grammar.set_default_connection(connector, args.name)
+    if args.name is None and not args.options:
+        from .forms import ConnectionForm
+
+        return ConnectionForm(connector)
+    conn = grammar.connection_from_args(args.name or "", args.options, auth=connector.auth,
+                                        base_url=connector.base_url)
+    return grammar.add_connection(connector, conn)
 
 
 def cmd_endpoints(session: Session, args: argparse.Namespace) -> Any:
@@ -418,6 +532,75 @@ def _p_endpoint_cell() -> _Parser:
     return p
 
 
+def _auth_epilog() -> str:
+    from ..grammar import auth_help_lines
+
+    return ("types and their fields:\n" + "\n".join(f"  {line}" for line in auth_help_lines())
+            + "\n\nSecrets (value, password, token, secret, client-secret) are never auth "
+              "fields:\ngive them on a connection, `%connect connection add NAME --secret "
+              "FIELD=REF`.")
+
+
+def _p_auth() -> _Parser:
+    p = _AuthParser(prog="%connect auth",
+                     description="Set the auth method: TYPE and its fields as --FIELD VALUE. "
+                                 "Without TYPE, open a form.",
+                     epilog=_auth_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("type", nargs="?", metavar="TYPE",
+                   help="api-key, basic, bearer, jwt, oauth2-code, oauth2-password or "
+                        "oauth2-client-credentials")
+    p.add_argument("fields", nargs=argparse.REMAINDER, metavar="--FIELD VALUE",
+                   help="the type's fields (see below)")
+    p.add_argument("--from-spec", action="store_true",
+                   help="apply the auth that the last imported spec suggests")
+    return p
+
+
+def _p_auth_cell() -> _Parser:
+    return _QuietParser(
+        prog="%%connect auth",
+        description="Set the auth method written as YAML in the cell body: 'type:' and the "
+                    "type's fields (kebab or snake case), e.g. type: jwt, algorithm: HS256, "
+                    "payload: {sub: ada, exp: '+300s'}. No secrets: they go on a connection.")
+
+
+def _p_connection_add_help() -> str:
+    from ..grammar import CONNECTION_OPTIONS
+
+    lines = ["usage: %connect connection add [NAME --base-url URL [--secret FIELD=REF]... "
+             "[--set FIELD=VALUE]... [--default]]", "",
+             "Add a test connection; without arguments, open a form.", "", "options:"]
+    for flag, metavar, text in CONNECTION_OPTIONS:
+        lines.append(f"  {(flag + ' ' + metavar).strip():<20} {text}")
+    return "\n".join(lines)
+
+
+def _p_connection() -> _Parser:
+    from ..grammar import CONNECTION_OPTIONS
+
+    p = _ConnectionParser(prog="%connect connection",
+                     description="Test connections: a base URL and references to the "
+                                 "secrets of the auth type.")
+    sub = p.add_subparsers(dest="action", metavar="{add,list,remove,default}", required=True,
+                           parser_class=_QuietParser)
+    add = sub.add_parser(
+        "add", help="add a test connection (no arguments: open a form)",
+        description="Add a test connection (no arguments: open a form). Options: "
+                    + "; ".join(f"{(f + ' ' + m).strip()}: {t}" for f, m, t in
+                                CONNECTION_OPTIONS) + ".")
+    add.add_argument("name", nargs="?", metavar="NAME")
+    add.add_argument("options", nargs=argparse.REMAINDER, metavar="OPTIONS",
+                     help="--base-url URL, --secret FIELD=REF, --set FIELD=VALUE, --default")
+    sub.add_parser("list", help="list the connections", description="List the connections.")
+    rm = sub.add_parser("remove", help="remove a connection",
+                        description="Remove a connection.")
+    rm.add_argument("name", metavar="NAME")
+    df = sub.add_parser("default", help="make a connection the default",
+                        description="Make a connection the default one.")
+    df.add_argument("name", metavar="NAME")
+    return p
+
+
 def _p_endpoints() -> _Parser:
     p = _parser("endpoints", "Show the current connector's endpoints as a table.")
     p.add_argument("--tag", action="append", metavar="T",
@@ -470,6 +653,13 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             cell_synopsis="%%connect import [OPTIONS]",
             cell_summary="import the spec written in the cell body"),
     Command("base-url", "base-url URL", "set the base URL", cmd_base_url, _p_base_url),
+    Command("auth", "auth TYPE [--FIELD VALUE]...",
+            "set the auth method (no TYPE: a form; --from-spec: the spec's)",
+            cmd_auth, _p_auth, cell=cell_auth, cell_parser=_p_auth_cell,
+            cell_synopsis="%%connect auth", cell_summary="set the auth method written in YAML"),
+    Command("connection", "connection add NAME [OPTIONS]",
+            "add a test connection (no arguments: a form; also: list, remove NAME, "
+            "default NAME)", cmd_connection, _p_connection),
     Command("endpoint", "endpoint add METHOD PATH --name N",
             "add an endpoint by hand (also: endpoint remove ID, endpoint show ID)",
             cmd_endpoint, _p_endpoint, cell=cell_endpoint, cell_parser=_p_endpoint_cell,

@@ -16,6 +16,7 @@ from ..model import Connector, Endpoint, Param
 from ..render import auth_text, connector_summary, endpoints_table
 
 __all__ = [
+    "ConnectionTable",
     "EndpointTable",
     "connector_html",
     "connector_text",
@@ -117,6 +118,71 @@ class EndpointTable(Sequence[Endpoint]):
         if self.title:
             summary = f"{self.title}: {summary}"
         return endpoints_html(self.endpoints, summary=summary)
+
+
+# --------------------------------------------------------------------------- connections
+
+
+class ConnectionTable(Sequence[Any]):
+    """The test connections of a connector (``%connect connection list``).
+
+    A read-only sequence of :class:`~nbconnect.model.Connection`; displays as a table of
+    name, default mark, base URL, secret references and settings. A secret held in
+    memory shows as ``(in memory)``, never its value.
+    """
+
+    def __init__(self, connections: Iterable[Any], *, title: str = "") -> None:
+        self.connections: tuple[Any, ...] = tuple(connections)
+        self.title = title
+
+    def __len__(self) -> int:
+        return len(self.connections)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.connections[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ConnectionTable):
+            return self.connections == other.connections
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.connections]
+
+    def text(self) -> str:
+        from ..grammar import connections_table
+
+        return connections_table(self.connections)
+
+    def __repr__(self) -> str:
+        return self.text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(self.text())
+
+    def _repr_html_(self) -> str:
+        from ..grammar import kebab
+
+        summary = _plural(len(self.connections), "connection")
+        if self.title:
+            summary = f"{self.title}: {summary}"
+        if not self.connections:
+            return f"<p><i>{escape(summary)}</i></p>"
+        head = "".join(f"<th>{c}</th>" for c in ("name", "default", "base URL", "secrets",
+                                                  "settings"))
+        rows = []
+        for c in self.connections:
+            secrets = ", ".join(f"{kebab(k)}={v if isinstance(v, str) else '(in memory)'}"
+                                for k, v in c.secrets)
+            settings = ", ".join(f"{kebab(k)}={v}" for k, v in c.settings)
+            cells = (c.name, "yes" if c.default else "", c.base_url, secrets, settings)
+            rows.append("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in cells) + "</tr>")
+        return (f"<details open><summary>{escape(summary)}</summary>{_STYLE}"
+                f"<table class=\"nbconnect-table\"><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></details>")
 
 
 # --------------------------------------------------------------------------- connector

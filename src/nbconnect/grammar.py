@@ -1,0 +1,536 @@
+"""The one grammar of the ``auth`` and ``connection`` verbs, shared by magics and CLI.
+
+``%connect auth TYPE [--FIELD VALUE]...`` is ``nbconnect auth PKG TYPE [--FIELD VALUE]...``
+and ``%connect connection add NAME ...`` is ``nbconnect connection add PKG NAME ...``:
+both faces hand the words after the verb to :func:`auth_from_args` and
+:func:`connection_from_args`, and change the connector with :func:`add_connection`,
+:func:`remove_connection` and :func:`set_default_connection`.
+
+TYPE is one of ``api-key``, ``basic``, ``bearer``, ``jwt``, ``oauth2-code``,
+``oauth2-password``, ``oauth2-client-credentials``; FIELD flags are the auth config's
+fields in kebab case (``--add-to``, ``--token-url``, ...). Secret fields (``value``,
+``password``, ``token``, ``secret``, ``client-secret``) never appear on ``auth``: they
+belong to a connection as ``--secret FIELD=REF`` where REF is a reference
+(``env:NAME``, ``keyring:NAME``, ``prompt``), because a value typed into a command stays
+in the shell history and the notebook. Messages about a refused secret never repeat the
+text that was given, and words the grammar does not understand are pointed at by
+position, not echoed, since they may be a pasted secret.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from .errors import AuthConfigError, ConnectionNotFoundError, NbConnectError, SecretError
+from .model import (
+    API_KEY_ADD_TO,
+    AUTH_TYPES,
+    CLIENT_AUTH_METHODS,
+    JWT_ADD_TO,
+    JWT_ALGORITHMS,
+    AuthConfig,
+    Connection,
+    Connector,
+)
+
+__all__ = [
+    "AUTH_TYPE_NAMES",
+    "CONNECTION_OPTIONS",
+    "SECRET_FIELDS",
+    "SETTING_FIELDS",
+    "add_connection",
+    "auth_fields",
+    "auth_from_args",
+    "auth_from_fields",
+    "auth_help_lines",
+    "connection_from_args",
+    "connection_secret_fields",
+    "connection_setting_fields",
+    "connections_table",
+    "field_choices",
+    "get_connection",
+    "kebab",
+    "make_connection",
+    "remove_connection",
+    "set_default_connection",
+    "snake",
+]
+
+#: The auth types, in the order help text lists them.
+AUTH_TYPE_NAMES: tuple[str, ...] = tuple(AUTH_TYPES)
+#: Secret fields (kebab case): given on a connection as ``--secret FIELD=REF`` only.
+SECRET_FIELDS: tuple[str, ...] = ("value", "password", "token", "secret", "client-secret")
+#: Non-secret per-connection values: ``--set FIELD=VALUE``.
+SETTING_FIELDS: tuple[str, ...] = ("username", "client-id")
+#: Settings a connection must have for the auth type.
+_REQUIRED_SETTINGS: dict[str, tuple[str, ...]] = {
+    "basic": ("username",),
+    "oauth2-password": ("username",),
+}
+#: Options of ``connection add`` with their metavar and help (for both faces' help text).
+CONNECTION_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("--base-url", "URL", "the connection's base URL (https; http only to loopback hosts); "
+                          "default: the connector's base URL"),
+    ("--secret", "FIELD=REF", "a secret field as a reference: env:NAME, keyring:NAME or "
+                              "prompt (repeatable)"),
+    ("--set", "FIELD=VALUE", "a non-secret value of this connection: username, client-id "
+                             "(repeatable)"),
+    ("--default", "", "make this the default connection"),
+)
+
+
+def kebab(name: str) -> str:
+    """``client_secret`` -> ``client-secret``."""
+    return name.replace("_", "-")
+
+
+def snake(name: str) -> str:
+    """``client-secret`` -> ``client_secret``."""
+    return name.replace("-", "_")
+
+
+def _one_of(items: Iterable[str]) -> str:
+    items = list(items)
+    return ", ".join(items) if items else "none"
+
+
+def _suggest(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+# --------------------------------------------------------------------------- auth
+
+
+def _auth_class(type_: object) -> type[AuthConfig]:
+    cls = AUTH_TYPES.get(type_) if isinstance(type_, str) else None
+    if cls is None:
+        if isinstance(type_, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,23}", type_):
+            what = f"{type_!r}{_suggest(type_, AUTH_TYPES)}"
+        else:  # a long or odd word may be a pasted secret: not repeated
+            what = "(the word given, not repeated here)"
+        raise AuthConfigError(f"Unknown auth type {what}; the types are "
+                              f"{_one_of(AUTH_TYPES)}.")
+    return cls
+
+
+def auth_fields(type_: str) -> tuple[str, ...]:
+    """The ``--FIELD`` flags (kebab case, without ``--``) that auth type ``type_`` takes."""
+    cls = _auth_class(type_)
+    return tuple(kebab(f.name) for f in dataclasses.fields(cls))
+
+
+def field_choices(type_: str, field: str) -> tuple[str, ...] | None:
+    """The values field ``field`` (kebab case) of auth type ``type_`` allows, or None."""
+    if field == "add-to":
+        return API_KEY_ADD_TO if type_ == "api-key" else JWT_ADD_TO
+    if field == "algorithm":
+        return JWT_ALGORITHMS
+    if field == "client-auth":
+        return CLIENT_AUTH_METHODS
+    return None
+
+
+def auth_help_lines() -> list[str]:
+    """One line per auth type: its flags (with their choices) and its secret fields."""
+    lines = []
+    for name, cls in AUTH_TYPES.items():
+        flags = []
+        for flag in auth_fields(name):
+            choices = field_choices(name, flag)
+            if choices and len(choices) <= 4:
+                flags.append(f"--{flag} {'|'.join(choices)}")
+            else:
+                flags.append(f"--{flag} {snake(flag).upper()}")
+        secrets = ", ".join(kebab(s) for s in cls.secret_fields) or "none"
+        settings = ", ".join(kebab(s) for s in connection_setting_fields(name)) or "none"
+        lines.append(f"{name}: {' '.join(flags) or '(no fields)'}; on the connection: "
+                     f"--secret {secrets}; --set {settings}")
+    return lines
+
+
+_REF_EXAMPLES = {"value": "API_KEY", "password": "API_PASSWORD", "token": "API_TOKEN",
+                 "secret": "JWT_SECRET", "client-secret": "CLIENT_SECRET"}
+
+
+def _secret_on_auth_error(flag: str) -> AuthConfigError:
+    field = kebab(flag)
+    ref_name = _REF_EXAMPLES.get(field, "API_SECRET")
+    return AuthConfigError(
+        f"--{field} is a secret, and secrets are not part of the auth config (a value typed "
+        "into a command stays in its history); give it on a connection as "
+        f"`connection add NAME --secret {field}=env:{ref_name}` (or keyring:NAME, prompt).")
+
+
+def _setting_on_auth_error(flag: str) -> AuthConfigError:
+    field = kebab(flag)
+    return AuthConfigError(
+        f"--{field} is a per-connection value, not part of the auth config; give it on a "
+        f"connection as `connection add NAME --set {field}=VALUE`.")
+
+
+def auth_from_fields(type_: str, fields: Mapping[str, Any]) -> AuthConfig:
+    """An auth config of type ``type_`` from ``{field: value}`` (kebab or snake keys).
+
+    Values are text, except ``payload``, which is a JSON object (a mapping, or its JSON
+    text). Empty values (``None``, ``""``) count as not given. Secret fields are refused
+    with a sentence saying they belong on a connection; unknown fields are refused with
+    the list of valid ones; the auth config itself names a missing or bad field.
+    """
+    cls = _auth_class(type_)
+    valid = auth_fields(type_)
+    values: dict[str, Any] = {}
+    for raw_key, value in fields.items():
+        key = kebab(str(raw_key))
+        if key in SECRET_FIELDS:
+            raise _secret_on_auth_error(key)
+        if key not in valid:
+            if key in SETTING_FIELDS:
+                raise _setting_on_auth_error(key)
+            raise AuthConfigError(f"Auth type {type_} has no field --{key}{_suggest(key, valid)};"
+                                  f" its fields are {_one_of('--' + f for f in valid)}.")
+        if value is None or value == "":
+            continue
+        values[key] = _field_value(key, value)
+    try:
+        return cls(**{snake(k): v for k, v in values.items()})
+    except AuthConfigError:
+        raise
+    except NbConnectError as exc:
+        if type(exc) is NbConnectError:  # the model's generic choice errors
+            raise AuthConfigError(str(exc), exc.details) from None
+        raise
+
+
+def _field_value(key: str, value: Any) -> Any:
+    if key == "payload" and isinstance(value, Mapping):
+        return dict(value)  # the auth config checks it (a JSON object, time claims)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise AuthConfigError(f"--{key} must be text, not {type(value).__name__}; give it "
+                              "as a string.")
+    return value
+
+
+def _split_flags(args: Sequence[str], what: str) -> list[tuple[str, str | None, int]]:
+    """``[(flag, value or None, position)]`` from ``--flag VALUE`` / ``--flag=VALUE`` words.
+
+    A word that is not a flag is refused by position (it may be a pasted secret).
+    """
+    out: list[tuple[str, str | None, int]] = []
+    i = 0
+    words = list(args)
+    while i < len(words):
+        word = words[i]
+        if not isinstance(word, str) or not word.startswith("--") or len(word) == 2:
+            raise AuthConfigError(
+                f"Argument {i + 1} after {what} is not a --FIELD flag (it is not repeated here "
+                "in case it is a secret); write --FIELD VALUE, quoting values that contain "
+                "blanks.")
+        flag, eq, value = word[2:].partition("=")
+        if eq:
+            out.append((flag, value, i))
+            i += 1
+            continue
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        if nxt is None or (nxt.startswith("--") and len(nxt) > 2 and nxt[2:3].isalpha()):
+            out.append((flag, None, i))
+            i += 1
+        else:
+            out.append((flag, nxt, i))
+            i += 2
+    return out
+
+
+def auth_from_args(type_: str, args: Sequence[str]) -> AuthConfig:
+    """An auth config from ``TYPE`` and the words after it (``--FIELD VALUE`` flags).
+
+    ``--FIELD=VALUE`` works too. Raises :class:`~nbconnect.errors.AuthConfigError` for an
+    unknown type or field, a missing value, a field given twice, a secret field (secrets
+    go on connections) and any value the auth config refuses.
+    """
+    _auth_class(type_)
+    fields: dict[str, str] = {}
+    for flag, value, _pos in _split_flags(args, f"auth type {type_}"):
+        key = kebab(flag)
+        if key in SECRET_FIELDS:  # refused before anything else, value unseen
+            raise _secret_on_auth_error(key)
+        if value is None or value == "":
+            raise AuthConfigError(f"--{key} needs a value; write --{key} VALUE.")
+        if key in fields:
+            raise AuthConfigError(f"--{key} is given twice; give it once.")
+        fields[key] = value
+    return auth_from_fields(type_, fields)
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def _auth_type(auth: AuthConfig | str | None) -> str | None:
+    if auth is None:
+        return None
+    return auth if isinstance(auth, str) else auth.type
+
+
+def connection_secret_fields(auth: AuthConfig | str | None) -> tuple[str, ...]:
+    """Secret fields (snake case) a connection gives for ``auth`` (all of them when None)."""
+    kind = _auth_type(auth)
+    if kind is None:
+        return tuple(snake(f) for f in SECRET_FIELDS)
+    return tuple(_auth_class(kind).secret_fields)
+
+
+def connection_setting_fields(auth: AuthConfig | str | None) -> tuple[str, ...]:
+    """Setting fields (snake case) a connection takes for ``auth`` (all of them when None)."""
+    kind = _auth_type(auth)
+    if kind is None:
+        return tuple(snake(f) for f in SETTING_FIELDS)
+    return tuple(getattr(_auth_class(kind), "setting_fields", ()))
+
+
+def _is_secret_object(value: Any) -> bool:
+    from .secrets import Secret
+
+    return isinstance(value, Secret)
+
+
+def _example_env(conn_name: str, field: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", f"{conn_name}_{field}").upper()
+
+
+def _check_reference(conn_name: str, field: str, ref: Any) -> Any:
+    """``ref`` if it is a reference or an in-memory Secret; else SecretError (no echo)."""
+    if _is_secret_object(ref):
+        return ref
+    from .secrets import is_reference, parse_reference
+
+    if isinstance(ref, str) and is_reference(ref):
+        return ref
+    if isinstance(ref, str) and ref.startswith(("env:", "keyring:", "prompt:")):
+        # a reference with a mistake: say what is wrong with it (the text is not repeated)
+        parse_reference(ref, connection=conn_name, field=field)
+    flag = kebab(field)
+    raise SecretError(
+        f"The secret {flag!r} of connection {conn_name!r} was given as a value, and secret "
+        "values are refused here (commands stay in history and notebooks); pass a reference "
+        f"instead: --secret {flag}=env:{_example_env(conn_name, field)} (and set that "
+        f"environment variable), --secret {flag}=keyring:NAME or --secret {flag}=prompt.")
+
+
+def make_connection(name: str, *, base_url: str | None,
+                    secrets: Mapping[str, Any] | None = None,
+                    settings: Mapping[str, str] | None = None, default: bool = False,
+                    auth: AuthConfig | str | None = None) -> Connection:
+    """A checked :class:`~nbconnect.model.Connection`.
+
+    ``secrets`` maps secret fields (kebab or snake case) to references (``env:NAME``,
+    ``keyring:NAME``, ``prompt``) or in-memory :class:`nbconnect.secrets.Secret` values;
+    any other value is refused without being shown. With ``auth`` given, only that auth
+    type's secret and setting fields are accepted and its required ones must be there.
+    """
+    if not base_url:
+        raise AuthConfigError(f"Connection {name!r} needs a base URL; add --base-url URL "
+                              "(or set the connector's base URL first).")
+    secret_fields = connection_secret_fields(auth)
+    setting_fields = connection_setting_fields(auth)
+    kind = _auth_type(auth)
+    for_type = f"auth type {kind}" if kind else "a connection"
+    checked_secrets: dict[str, Any] = {}
+    for raw, ref in (secrets or {}).items():
+        field = snake(str(raw))
+        if field not in secret_fields:
+            if snake(field) in (snake(s) for s in SETTING_FIELDS):
+                raise AuthConfigError(f"{kebab(field)} is not a secret; give it as --set "
+                                      f"{kebab(field)}=VALUE.")
+            raise AuthConfigError(
+                f"{for_type.capitalize()} has no secret field {kebab(field)!r}"
+                f"{_suggest(kebab(field), map(kebab, secret_fields))}; its secret fields are "
+                f"{_one_of(map(kebab, secret_fields))}.")
+        checked_secrets[field] = _check_reference(name, field, ref)
+    checked_settings: dict[str, str] = {}
+    for raw, value in (settings or {}).items():
+        field = snake(str(raw))
+        if kebab(field) in SECRET_FIELDS:
+            raise SecretError(f"{kebab(field)} is a secret, so --set cannot carry it; give a "
+                              f"reference as --secret {kebab(field)}=env:NAME (or keyring:NAME, "
+                              "prompt).")
+        if field not in setting_fields:
+            raise AuthConfigError(
+                f"{for_type.capitalize()} has no connection setting {kebab(field)!r}"
+                f"{_suggest(kebab(field), map(kebab, setting_fields))}; its settings are "
+                f"{_one_of(map(kebab, setting_fields))}.")
+        if not isinstance(value, str) or not value or any(c in value for c in "\r\n\x00"):
+            raise AuthConfigError(f"--set {kebab(field)} needs a one-line, non-empty value.")
+        checked_settings[field] = value
+    if kind is not None:
+        cls = _auth_class(kind)
+        need = [f for f in cls.secret_fields
+                if f not in checked_secrets and f not in cls.optional_secret_fields]
+        if need:
+            flags = " ".join(f"--secret {kebab(f)}=REF" for f in need)
+            raise AuthConfigError(f"Connection {name!r} needs {flags} for auth type {kind} "
+                                  "(REF is env:NAME, keyring:NAME or prompt).")
+        need = [f for f in _REQUIRED_SETTINGS.get(kind, ()) if f not in checked_settings]
+        if need:
+            flags = " ".join(f"--set {kebab(f)}=VALUE" for f in need)
+            raise AuthConfigError(f"Connection {name!r} needs {flags} for auth type {kind}.")
+    return Connection(name=name, base_url=base_url, secrets=checked_secrets,
+                      settings=checked_settings, default=bool(default))
+
+
+def _pair(option: str, value: str | None, pos: int) -> tuple[str, str]:
+    if value is None:
+        raise AuthConfigError(f"--{option} needs FIELD=VALUE; write --{option} FIELD=VALUE.")
+    field, eq, rest = value.partition("=")
+    if not eq or not field.strip():
+        # the whole word may be a secret typed by mistake: it is not repeated
+        raise AuthConfigError(f"The value after --{option} (argument {pos + 2}) is not "
+                              f"FIELD=VALUE; write --{option} FIELD=VALUE, e.g. "
+                              + ("--secret password=env:API_PASSWORD."
+                                 if option == "secret" else "--set username=ada."))
+    return field.strip(), rest
+
+
+def connection_from_args(name: str, args: Sequence[str], *,
+                         auth: AuthConfig | str | None = None,
+                         base_url: str | None = None) -> Connection:
+    """A connection from ``NAME`` and the words after it.
+
+    Options: ``--base-url URL`` (default ``base_url``, the connector's), ``--secret
+    FIELD=REF`` and ``--set FIELD=VALUE`` (repeatable), ``--default``. A secret given as a
+    value rather than a reference raises :class:`~nbconnect.errors.SecretError` whose
+    message shows how to pass a reference and never repeats the value.
+    """
+    if not isinstance(name, str) or not name or name.startswith("-"):
+        raise AuthConfigError("The connection needs a name first: connection add NAME "
+                              "--base-url URL [--secret FIELD=REF]...")
+    secrets: dict[str, str] = {}
+    settings: dict[str, str] = {}
+    default = False
+    url = None
+    valid = [opt for opt, _, _ in CONNECTION_OPTIONS]
+    for flag, value, pos in _split_flags(args, f"connection {name}"):
+        option = "--" + flag
+        if option == "--default":
+            if value is not None:
+                raise AuthConfigError(f"--default takes no value (argument {pos + 2} is "
+                                      "unexpected); write --default alone.")
+            default = True
+        elif option == "--base-url":
+            if value is None:
+                raise AuthConfigError("--base-url needs a URL; write --base-url URL.")
+            if url is not None:
+                raise AuthConfigError("--base-url is given twice; give it once.")
+            url = value
+        elif option in ("--secret", "--set"):
+            field, text = _pair(flag, value, pos)
+            key = snake(field)
+            target = secrets if flag == "secret" else settings
+            if key in secrets or key in settings:
+                raise AuthConfigError(f"{kebab(key)} is given twice; give it once.")
+            target[key] = text
+        else:
+            if kebab(flag) in SECRET_FIELDS:
+                raise SecretError(f"--{kebab(flag)} is not an option of connection add; give "
+                                  f"the secret as a reference: --secret {kebab(flag)}=env:NAME "
+                                  "(or keyring:NAME, prompt).")
+            raise AuthConfigError(f"connection add has no option {option}"
+                                  f"{_suggest(option, valid)}; its options are "
+                                  f"{_one_of(valid)}.")
+    return make_connection(name, base_url=url or base_url, secrets=secrets, settings=settings,
+                           default=default, auth=auth)
+
+
+# --------------------------------------------------------------------------- connector changes
+
+
+def get_connection(connector: Connector, name: str) -> Connection:
+    """The connection called ``name`` (raises :class:`ConnectionNotFoundError`)."""
+    for conn in connector.connections:
+        if conn.name == name:
+            return conn
+    names = [c.name for c in connector.connections]
+    if not names:
+        raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connections; add "
+                                      "one with connection add NAME --base-url URL.")
+    hint = _suggest(name, names)
+    raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connection {name!r}"
+                                  f"{hint}; its connections are {_one_of(names)}.")
+
+
+def add_connection(connector: Connector, connection: Connection) -> Connection:
+    """Add ``connection`` to ``connector``; returns it as stored.
+
+    The first connection, or one marked default, becomes the default (the others lose
+    the mark). A name that is taken is refused: remove the old connection first.
+    """
+    if any(c.name == connection.name for c in connector.connections):
+        raise NbConnectError(f"Connector {connector.name!r} already has a connection "
+                             f"{connection.name!r}; remove it first (connection remove "
+                             f"{connection.name}) or pick another name.")
+    if not connector.connections and not connection.default:
+        connection = dataclasses.replace(connection, default=True)
+    others = connector.connections
+    if connection.default:
+        others = tuple(dataclasses.replace(c, default=False) if c.default else c
+                       for c in others)
+    connector.connections = (*others, connection)
+    return connection
+
+
+def remove_connection(connector: Connector, name: str) -> Connection:
+    """Remove and return the connection called ``name``.
+
+    When it was the default, the first remaining connection becomes the default.
+    """
+    conn = get_connection(connector, name)
+    rest = tuple(c for c in connector.connections if c.name != name)
+    if conn.default and rest and not any(c.default for c in rest):
+        rest = (dataclasses.replace(rest[0], default=True), *rest[1:])
+    connector.connections = rest
+    return conn
+
+
+def set_default_connection(connector: Connector, name: str) -> Connection:
+    """Make the connection called ``name`` the default one; returns it."""
+    get_connection(connector, name)
+    conns = tuple(dataclasses.replace(c, default=c.name == name) for c in connector.connections)
+    connector.connections = conns
+    return next(c for c in conns if c.name == name)
+
+
+# --------------------------------------------------------------------------- listing
+
+
+def _secret_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return "(in memory)"
+
+
+def connections_table(connections: Iterable[Connection]) -> str:
+    """A plain-text table of connections: name, default mark, base URL, secrets, settings.
+
+    Secrets show as their references; an in-memory secret shows as ``(in memory)``.
+    """
+    rows = []
+    for c in connections:
+        secrets = ", ".join(f"{kebab(k)}={_secret_text(v)}" for k, v in c.secrets)
+        settings = ", ".join(f"{kebab(k)}={v}" for k, v in c.settings)
+        rows.append((c.name, "yes" if c.default else "", c.base_url, secrets, settings))
+    if not rows:
+        return "(no connections)"
+    head = ("NAME", "DEFAULT", "BASE URL", "SECRETS", "SETTINGS")
+    table = [head, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
+    lines = []
+    for i, row in enumerate(table):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if i == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)

@@ -1,0 +1,244 @@
+"""ipywidgets forms for the auth config and test connections (``%connect auth``, ``%connect
+connection add`` without arguments).
+
+Both forms go through :mod:`nbconnect.grammar`, so they accept and refuse exactly what the
+magics and the CLI do. Secret values typed into the connection form's Password widgets
+are wrapped in an in-memory :class:`nbconnect.secrets.Secret` on **Submit**, and each
+Password widget is set back to ``""`` at once, before anything is checked: the kernel
+syncs the empty value to the browser, so saved widget state (``metadata.widgets`` of the
+notebook) never holds a secret. A reference box whose text is not a reference is cleared
+the same way. Messages never repeat a secret.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import ipywidgets as widgets
+
+from .. import grammar
+from ..errors import NbConnectError
+from ..model import AuthConfig, Connection, Connector
+from ..render import auth_text
+
+__all__ = ["AuthForm", "ConnectionForm"]
+
+_REF_PLACEHOLDER = "or a reference: env:NAME, keyring:NAME, prompt"
+_LAYOUT = {"width": "32em"}
+_STYLE = {"description_width": "10em"}
+
+
+def _label(field: str) -> str:
+    return field.replace("_", " ").replace("-", " ")
+
+
+class AuthForm(widgets.VBox):
+    """Choose an auth type and fill in its fields; **Save** sets ``connector.auth``.
+
+    The type dropdown lists the seven auth types; the fields of the chosen type appear
+    below it (drop-downs for fields with fixed values, a text area for the JWT payload).
+    Secrets are not asked for here: they belong to a connection. :attr:`outcome` is
+    ``"pending"``, ``"saved"`` or ``"failed"``; :attr:`config` the saved config.
+    """
+
+    def __init__(self, connector: Connector, **kwargs: Any) -> None:
+        self.connector = connector
+        self.outcome = "pending"
+        self.config: AuthConfig | None = None
+        current = connector.auth
+        start = current.type if current is not None else grammar.AUTH_TYPE_NAMES[0]
+        self.type_dropdown = widgets.Dropdown(options=grammar.AUTH_TYPE_NAMES, value=start,
+                                              description="auth type", style=_STYLE)
+        self.fields_box = widgets.VBox()
+        self.note = widgets.HTML()
+        self.fields: dict[str, widgets.Widget] = {}
+        self.save_button = widgets.Button(description="Save", button_style="primary",
+                                          icon="check")
+        self.status = widgets.Label("")
+        self.save_button.on_click(self._save)
+        self.type_dropdown.observe(self._type_changed, names="value")
+        self._show_fields(start)
+        super().__init__(children=(
+            widgets.HTML(f"Auth of connector <b>{escape(connector.name)}</b>"),
+            self.type_dropdown, self.fields_box, self.note, self.save_button, self.status,
+        ), **kwargs)
+
+    def __repr__(self) -> str:
+        return (f"AuthForm(connector={self.connector.name!r}, type={self.type_dropdown.value!r}, "
+                f"outcome={self.outcome!r})")
+
+    def _type_changed(self, change: dict[str, Any]) -> None:
+        self._show_fields(change["new"])
+
+    def _show_fields(self, type_: str) -> None:
+        current = self.connector.auth
+        values = current.to_dict() if current is not None and current.type == type_ else {}
+        self.fields = {}
+        for field in grammar.auth_fields(type_):
+            value = values.get(grammar.snake(field))
+            choices = grammar.field_choices(type_, field)
+            if choices:
+                default = value if value in choices else choices[0]
+                w: widgets.Widget = widgets.Dropdown(options=choices, value=default,
+                                                     description=_label(field), style=_STYLE)
+            elif field == "payload":
+                import json
+
+                text = json.dumps(value) if value else ""
+                w = widgets.Textarea(value=text, description="payload", style=_STYLE,
+                                     placeholder='{"sub": "ada", "iat": "now", "exp": "+300s"}',
+                                     layout=_LAYOUT)
+            else:
+                w = widgets.Text(value="" if value is None else str(value),
+                                 description=_label(field), style=_STYLE, layout=_LAYOUT)
+            self.fields[field] = w
+        self.fields_box.children = tuple(self.fields.values())
+        cls_secrets = grammar.connection_secret_fields(type_)
+        self.note.value = (
+            "Secrets (" + escape(", ".join(grammar.kebab(s) for s in cls_secrets)) + ") are "
+            "not part of the auth config: give them on a connection, "
+            "<code>%connect connection add</code>.")
+
+    def _save(self, _button: Any = None) -> None:
+        type_ = self.type_dropdown.value
+        values = {field: w.value for field, w in self.fields.items()}
+        try:
+            config = grammar.auth_from_fields(type_, values)
+            self.connector.auth = config
+        except NbConnectError as exc:
+            self.outcome = "failed"
+            self.status.value = f"Not saved: {exc}"
+            return
+        self.config = config
+        self.outcome = "saved"
+        self.status.value = f"Saved: auth of {self.connector.name!r} is {auth_text(config)}."
+
+    def save(self) -> None:
+        """Do what the **Save** button does."""
+        self.save_button.click()
+
+
+class ConnectionForm(widgets.VBox):
+    """Add a test connection: name, base URL, the secrets of the connector's auth type.
+
+    Each secret field has a Password widget (the value is held in memory only, as a
+    :class:`~nbconnect.secrets.Secret`, and the widget is emptied on **Submit**) and a
+    reference box (``env:NAME``, ``keyring:NAME``, ``prompt``), which is what an exported
+    package can keep. :attr:`outcome` is ``"pending"``, ``"added"`` or ``"failed"``;
+    :attr:`connection` the added connection.
+    """
+
+    def __init__(self, connector: Connector, **kwargs: Any) -> None:
+        self.connector = connector
+        self.outcome = "pending"
+        self.connection: Connection | None = None
+        auth = connector.auth
+        self.name_text = widgets.Text(description="name", placeholder="dev", style=_STYLE,
+                                      layout=_LAYOUT)
+        self.base_url_text = widgets.Text(value=connector.base_url or "",
+                                          description="base URL", style=_STYLE,
+                                          placeholder="https://api.example.com/v1",
+                                          layout=_LAYOUT)
+        self.passwords: dict[str, widgets.Password] = {}
+        self.references: dict[str, widgets.Text] = {}
+        self.settings: dict[str, widgets.Text] = {}
+        rows: list[widgets.Widget] = []
+        if auth is None:
+            rows.append(widgets.HTML("The connector has no auth yet, so this connection "
+                                     "takes no secrets; set one first with "
+                                     "<code>%connect auth</code>."))
+        else:
+            for field in grammar.connection_secret_fields(auth):
+                pw = widgets.Password(description=_label(field), style=_STYLE,
+                                      placeholder="value (kept in memory only)")
+                ref = widgets.Text(placeholder=_REF_PLACEHOLDER, layout={"width": "24em"})
+                self.passwords[field] = pw
+                self.references[field] = ref
+                rows.append(widgets.HBox((pw, ref)))
+            for field in grammar.connection_setting_fields(auth):
+                text = widgets.Text(description=_label(field), style=_STYLE, layout=_LAYOUT)
+                self.settings[field] = text
+                rows.append(text)
+        self.default_box = widgets.Checkbox(value=not connector.connections,
+                                            description="default connection", indent=False)
+        self.submit_button = widgets.Button(description="Submit", button_style="primary",
+                                            icon="plus")
+        self.status = widgets.Label("")
+        self.submit_button.on_click(self._submit)
+        kind = auth.type if auth is not None else "none"
+        super().__init__(children=(
+            widgets.HTML(f"New test connection of connector <b>{escape(connector.name)}</b> "
+                         f"(auth: {escape(kind)})"),
+            self.name_text, self.base_url_text, *rows, self.default_box,
+            self.submit_button, self.status,
+        ), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"ConnectionForm(connector={self.connector.name!r}, outcome={self.outcome!r})"
+
+    def _take_secrets(self) -> tuple[dict[str, Any], list[str]]:
+        """Read and empty every Password widget, then read the reference boxes.
+
+        Returns ``({field: Secret or reference}, [fields given both ways])``. Reference
+        text that is not a reference may be a pasted value: that box is emptied too.
+        """
+        from ..secrets import Secret, is_reference
+
+        typed: dict[str, str] = {}
+        for field, pw in self.passwords.items():  # first of all: nothing stays in a widget
+            typed[field] = pw.value
+            pw.value = ""
+        name = self.name_text.value.strip()
+        secrets: dict[str, Any] = {}
+        both: list[str] = []
+        for field, ref_box in self.references.items():
+            ref = ref_box.value.strip()
+            if ref and not is_reference(ref):
+                ref_box.value = ""
+            value = typed[field]
+            if value and ref:
+                both.append(field)
+            elif value:
+                secrets[field] = Secret(value, name=f"{name}_{field}" if name else field)
+            elif ref:
+                secrets[field] = ref
+        return secrets, both
+
+    def _submit(self, _button: Any = None) -> None:
+        secrets, both = self._take_secrets()
+        if self.outcome == "added":
+            self.status.value = (f"Connection {self.connection.name!r} was already added; run "
+                                 "`%connect connection add` again for another one.")
+            return
+        try:
+            if both:
+                names = ", ".join(grammar.kebab(f) for f in both)
+                raise NbConnectError(f"Give either a value or a reference for {names}, not "
+                                     "both; the value was cleared, type it again or keep the "
+                                     "reference.")
+            conn = grammar.make_connection(
+                self.name_text.value.strip(),
+                base_url=self.base_url_text.value.strip() or None,
+                secrets=secrets,
+                settings={f: w.value.strip() for f, w in self.settings.items()
+                          if w.value.strip()},
+                default=self.default_box.value,
+                auth=self.connector.auth)
+            conn = grammar.add_connection(self.connector, conn)
+        except NbConnectError as exc:
+            self.outcome = "failed"
+            self.status.value = f"Not added: {exc}"
+            return
+        self.connection = conn
+        self.outcome = "added"
+        kept = any(not isinstance(v, str) for v in secrets.values())
+        self.status.value = (f"Added connection {conn.name!r}"
+                             + (" (default)" if conn.default else "")
+                             + ("; its secret values are held in memory only, so export "
+                                "needs references instead" if kept else "") + ".")
+        self.submit_button.disabled = True
+
+    def submit(self) -> None:
+        """Do what the **Submit** button does."""
+        self.submit_button.click()

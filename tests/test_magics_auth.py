@@ -1,0 +1,501 @@
+"""The notebook face of auth and connections: ``%connect auth``, ``%%connect auth``,
+``%connect auth --from-spec``, ``%connect connection ...`` and their widget forms, driven
+through a real IPython shell (forms by setting widget values and clicking)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import ipywidgets
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+from ipywidgets.widgets import widget as widget_mod
+from traitlets.config import Config
+
+import nbconnect
+from nbconnect import grammar
+from nbconnect.model import (
+    ApiKeyAuth,
+    BasicAuth,
+    BearerAuth,
+    Connection,
+    JwtAuth,
+    OAuth2ClientCredentials,
+    OAuth2Code,
+    OAuth2Password,
+)
+from nbconnect.notebook import magics as magics_mod
+from nbconnect.notebook.display import ConnectionTable
+from nbconnect.notebook.forms import AuthForm, ConnectionForm
+from nbconnect.secrets import Secret
+
+SENTINEL = "s3ntinel-Zq8XwV4pLk2-do-not-leak"
+
+SPEC_WITH_KEY = {
+    "openapi": "3.0.3",
+    "info": {"title": "Keyed API", "version": "1"},
+    "servers": [{"url": "https://keyed.example.com/v1"}],
+    "components": {"securitySchemes": {"k": {"type": "apiKey", "in": "query",
+                                             "name": "api_key"}}},
+    "security": [{"k": []}],
+    "paths": {"/things": {"get": {"operationId": "listThings",
+                                  "responses": {"200": {"description": "ok"}}}}},
+}
+SPEC_WITHOUT_AUTH = {
+    "openapi": "3.0.3",
+    "info": {"title": "Open API", "version": "1"},
+    "paths": {"/things": {"get": {"operationId": "listThings",
+                                  "responses": {"200": {"description": "ok"}}}}},
+}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def shell():
+    cfg = Config()
+    cfg.HistoryManager.hist_file = ":memory:"
+    return InteractiveShell.instance(config=cfg)
+
+
+@pytest.fixture
+def ip(shell, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    nbconnect.load_ipython_extension(shell)
+    yield shell
+    nbconnect.unload_ipython_extension(shell)
+
+
+def run(ip, cell: str):
+    with capture_output() as cap:
+        result = ip.run_cell(cell)
+    return result, cap.stdout, cap.stderr
+
+
+def one_line_error(ip, cell: str, pattern: str) -> str:
+    result, out, err = run(ip, cell)
+    assert type(result.error_in_exec) is UsageError, (out, err)
+    assert "Traceback" not in out + err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert re.search(pattern, lines[0]), lines[0]
+    return lines[0]
+
+
+def current(ip):
+    return magics_mod.current_connector(ip)
+
+
+def all_widget_states() -> str:
+    """Every live widget's state as JSON text (what a saved notebook would hold)."""
+    return "\n".join(json.dumps(w.get_state(), default=str)
+                     for w in list(widget_mod._instances.values()))
+
+
+# --------------------------------------------------------------------------- %connect auth
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ("api-key --key X-Key --add-to query", ApiKeyAuth(key="X-Key", add_to="query")),
+    ("api-key --key=session --add-to=cookie", ApiKeyAuth(key="session", add_to="cookie")),
+    ("basic", BasicAuth()),
+    ("bearer", BearerAuth()),
+    ("jwt --algorithm RS256 --add-to query --query-name jwt "
+     "--payload '{\"sub\": \"ada\", \"exp\": \"+300s\"}'",
+     JwtAuth(algorithm="RS256", add_to="query", query_name="jwt",
+             payload={"sub": "ada", "exp": "+300s"})),
+    ("jwt --header-name X-JWT", JwtAuth(header_name="X-JWT")),
+    ("oauth2-client-credentials --token-url https://auth.example.com/token --client-id app "
+     "--scope 'read write' --client-auth basic-form-encoded",
+     OAuth2ClientCredentials(token_url="https://auth.example.com/token", client_id="app",
+                             scope="read write", client_auth="basic-form-encoded")),
+    ("oauth2-password --token-url http://127.0.0.1:9/token --client-auth body "
+     "--refresh-url https://auth.example.com/refresh",
+     OAuth2Password(token_url="http://127.0.0.1:9/token", client_auth="body",
+                    refresh_url="https://auth.example.com/refresh")),
+    ("oauth2-code --token-url https://a.example.com/token --authorization-url "
+     "https://a.example.com/authorize --redirect-url http://127.0.0.1:8765/callback "
+     "--identity-endpoint /me --identity-param email --client-id web",
+     OAuth2Code(token_url="https://a.example.com/token",
+                authorization_url="https://a.example.com/authorize",
+                redirect_url="http://127.0.0.1:8765/callback", identity_endpoint="/me",
+                identity_param="email", client_id="web")),
+])
+def test_auth_sets_each_type(ip, line, expected):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    result, _, err = run(ip, f"%connect auth {line}")
+    assert err == ""
+    assert result.result == expected
+    assert c.auth == expected
+
+
+def test_the_flags_are_the_reference_fields_in_kebab_case():
+    assert grammar.auth_fields("api-key") == ("key", "add-to")
+    assert set(grammar.auth_fields("jwt")) == {"add-to", "algorithm", "payload", "header-name",
+                                               "query-name"}
+    common = {"client-id", "token-url", "scope", "client-auth", "refresh-url"}
+    assert set(grammar.auth_fields("oauth2-client-credentials")) == common
+    assert set(grammar.auth_fields("oauth2-password")) == common
+    assert set(grammar.auth_fields("oauth2-code")) == common | {
+        "authorization-url", "redirect-url", "identity-endpoint", "identity-param"}
+
+
+@pytest.mark.parametrize("field", ["value", "password", "token", "secret", "client-secret"])
+def test_secret_fields_are_refused_on_auth_without_echo(ip, field):
+    c = ip.run_line_magic("connect", "new shop")
+    ip.run_line_magic("connect", "auth bearer")
+    line = one_line_error(ip, f"%connect auth api-key --{field} {SENTINEL}",
+                          rf"--{field} is a secret.*connection add NAME --secret {field}=env:")
+    assert SENTINEL not in line
+    line = one_line_error(ip, f"%connect auth api-key --{field}={SENTINEL}", r"is a secret")
+    assert SENTINEL not in line
+    assert c.auth == BearerAuth()
+
+
+@pytest.mark.parametrize(("cell", "pattern"), [
+    ("%connect auth apikey", r"Unknown auth type 'apikey' \(did you mean api-key\?\); the "
+                             r"types are api-key, basic, bearer, jwt, oauth2-code"),
+    ("%connect auth api-key --colour red", r"api-key has no field --colour; its fields are "
+                                           r"--key, --add-to"),
+    ("%connect auth basic --username ada", r"--set username=VALUE"),
+    ("%connect auth api-key --key", r"--key needs a value"),
+    ("%connect auth api-key --key A --key B", r"--key is given twice"),
+    ("%connect auth api-key --add-to body", r"add.to.*'body' is not one of header, query, "
+                                            r"cookie"),
+    ("%connect auth jwt --algorithm none", r"'none' makes unsigned tokens"),
+    ("%connect auth jwt --payload '[1, 2]'", r"must be a JSON object"),
+    ("%connect auth oauth2-code --token-url https://a.example.com/t",
+     r"authorization.URL.*--authorization-url"),
+    ("%connect auth oauth2-client-credentials --token-url http://auth.example.com/t",
+     r"plain http"),
+    ("%connect auth --key X", r"Give the auth TYPE before its fields"),
+    ("%connect auth --from-spec", r"No spec was imported in this session"),
+])
+def test_auth_errors_are_one_line_and_change_nothing(ip, cell, pattern):
+    c = ip.run_line_magic("connect", "new shop")
+    ip.run_line_magic("connect", "auth bearer")
+    one_line_error(ip, cell, pattern)
+    assert c.auth == BearerAuth()
+
+
+def test_stray_words_and_odd_types_are_not_repeated(ip):
+    ip.run_line_magic("connect", "new shop")
+    line = one_line_error(ip, f"%connect auth bearer {SENTINEL}", r"Argument 1 after auth "
+                                                                  r"type bearer is not a --FIELD")
+    assert SENTINEL not in line
+    line = one_line_error(ip, f"%connect auth {SENTINEL}", r"Unknown auth type \(the word")
+    assert SENTINEL not in line
+    assert current(ip).auth is None
+
+
+def test_auth_needs_a_connector(ip):
+    one_line_error(ip, "%connect auth basic", r"no current connector")
+
+
+def test_auth_cell_takes_yaml(ip):
+    c = ip.run_line_magic("connect", "new shop")
+    result, _, err = run(ip, "%%connect auth\ntype: jwt\nalgorithm: HS384\nheader_name: X-JWT\n"
+                             "payload: {sub: ada, iat: now, exp: '+300s'}\n")
+    assert err == ""
+    assert c.auth == JwtAuth(algorithm="HS384", header_name="X-JWT",
+                             payload={"sub": "ada", "iat": "now", "exp": "+300s"})
+    assert result.result == c.auth
+    ip.run_cell("%%connect auth\ntype: api-key\nkey: api_key\nadd-to: query\n")
+    assert c.auth == ApiKeyAuth(key="api_key", add_to="query")
+
+
+@pytest.mark.parametrize(("body", "pattern"), [
+    (f"type: api-key\nvalue: {SENTINEL}\n", r"--value is a secret"),
+    (f"type: oauth2-password\ntoken_url: https://a.example.com/t\nclient_secret: {SENTINEL}\n",
+     r"--client-secret is a secret"),
+    ("key: X-Key\n", r"has no 'type:'"),
+    ("\n\n", r"The cell is empty; describe the auth config"),
+    ("- a\n- b\n", r"must be a mapping"),
+    ("type: [unclosed\n", r"could not be read"),
+    ("type: api-key\nkey: {a: 1}\n", r"--key must be text"),
+])
+def test_auth_cell_errors(ip, body, pattern):
+    c = ip.run_line_magic("connect", "new shop")
+    line = one_line_error(ip, "%%connect auth\n" + body, pattern)
+    assert SENTINEL not in line
+    assert c.auth is None
+
+
+def test_auth_from_spec_applies_the_last_suggestion(ip, tmp_path):
+    spec = tmp_path / "keyed.json"
+    spec.write_text(json.dumps(SPEC_WITH_KEY), encoding="utf-8")
+    c = ip.run_line_magic("connect", "new shop")
+    ip.run_line_magic("connect", "auth bearer")
+    ip.run_line_magic("connect", f"import {spec}")
+    assert c.auth == BearerAuth()  # an import never replaces an auth that is set
+    assert ip.run_line_magic("connect", "auth --from-spec") == ApiKeyAuth(key="api_key",
+                                                                          add_to="query")
+    assert c.auth == ApiKeyAuth(key="api_key", add_to="query")
+    one_line_error(ip, "%connect auth --from-spec basic", r"takes no TYPE or fields")
+
+
+def test_auth_from_spec_without_a_suggestion(ip, tmp_path):
+    spec = tmp_path / "open.json"
+    spec.write_text(json.dumps(SPEC_WITHOUT_AUTH), encoding="utf-8")
+    ip.run_line_magic("connect", f"import {spec}")
+    one_line_error(ip, "%connect auth --from-spec", r"Open API suggests no auth")
+    assert current(ip).auth is None
+
+
+def test_auth_from_spec_after_new_demo(ip):
+    c = ip.run_line_magic("connect", "new tasks --demo")
+    suggested = c.auth
+    ip.run_line_magic("connect", "auth basic")
+    assert ip.run_line_magic("connect", "auth --from-spec") == suggested != BasicAuth()
+
+
+def test_help_lists_auth_and_connection(ip):
+    _, out, _ = run(ip, "%connect help")
+    assert "auth TYPE [--FIELD VALUE]..." in out
+    assert "%%connect auth" in out
+    assert "connection add NAME" in out
+    assert "not built yet" not in out
+    _, out, _ = run(ip, "%connect help auth")
+    for flag in ("--token-url", "--authorization-url", "--identity-param", "--header-name",
+                 "--from-spec", "basic|body|basic-form-encoded"):
+        assert flag in out
+    _, out, err = run(ip, "%connect auth jwt --help")
+    assert "--query-name" in out and err == ""
+    _, out, _ = run(ip, "%connect connection add dev --help")
+    assert "--secret FIELD=REF" in out and "--set FIELD=VALUE" in out
+
+
+# --------------------------------------------------------------------------- connections
+
+
+def test_connection_add_list_default_remove(ip):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com/v1")
+    ip.run_line_magic("connect", "auth basic")
+    dev = ip.run_line_magic("connect", "connection add dev --secret password=env:SHOP_PW "
+                                       "--set username=ada")
+    assert dev == Connection("dev", "https://shop.example.com/v1",
+                             secrets={"password": "env:SHOP_PW"},
+                             settings={"username": "ada"}, default=True)
+    prod = ip.run_line_magic("connect", "connection add prod --base-url http://127.0.0.1:8080 "
+                                        "--secret password=keyring:shop-prod "
+                                        "--set username=bob")
+    assert prod.default is False
+    assert [x.name for x in c.connections] == ["dev", "prod"]
+    table = ip.run_line_magic("connect", "connection list")
+    assert isinstance(table, ConnectionTable) and table.names == ["dev", "prod"]
+    text = repr(table)
+    assert "password=env:SHOP_PW" in text and "username=bob" in text
+    assert "<td>keyring:shop-prod</td>" in table._repr_html_().replace(
+        "password=keyring", "keyring")
+    assert ip.run_line_magic("connect", "connection default prod").default is True
+    assert [x.default for x in c.connections] == [False, True]
+    assert ip.run_line_magic("connect", "connection remove prod") == \
+        Connection("prod", "http://127.0.0.1:8080", secrets={"password": "keyring:shop-prod"},
+                   settings={"username": "bob"}, default=True)
+    assert [(x.name, x.default) for x in c.connections] == [("dev", True)]
+    one_line_error(ip, "%connect connection remove prod", r"no connection 'prod'.*dev")
+
+
+def test_connection_add_default_moves_the_mark(ip):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    ip.run_line_magic("connect", "auth bearer")
+    ip.run_line_magic("connect", "connection add a --secret token=env:A")
+    ip.run_line_magic("connect", "connection add b --secret token=prompt --default")
+    assert [(x.name, x.default) for x in c.connections] == [("a", False), ("b", True)]
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    (f"dev --secret password={SENTINEL}", r"'password' of connection 'dev' was given as a "
+                                          r"value.*--secret password=env:DEV_PASSWORD"),
+    (f"dev --secret {SENTINEL}", r"not FIELD=VALUE"),
+    (f"dev --secret password {SENTINEL}", r"Argument 3 after connection dev is not a --FIELD"),
+    (f"--secret password={SENTINEL}", r"needs a name first"),
+    (f"dev --password {SENTINEL}", r"--password is not an option of connection add"),
+    (f"dev --set password={SENTINEL}", r"password is a secret, so --set cannot carry it"),
+    (f"dev {SENTINEL}", r"Argument 1 after connection dev is not a --FIELD flag"),
+    ("dev --secret token=env:X --set username=ada", r"no secret field 'token'.*password"),
+    ("dev --secret password=env:X", r"needs --set username=VALUE for auth type basic"),
+    ("dev --set username=ada", r"needs --secret password=REF"),
+    ("dev --secret password=env:1X --set username=a", r"malformed env: reference"),
+    ("dev --secret password=env:X --set colour=red --set username=a",
+     r"no connection setting 'colour'"),
+    ("dev --base-url http://shop.example.com --secret password=env:X --set username=a",
+     r"plain http"),
+    ("dev --secret password=env:X --set username=a --default yes", r"--default takes no value"),
+    ("taken --secret password=env:X --set username=a", r"already has a connection 'taken'"),
+    ("'bad name' --secret password=env:X --set username=a", r"Connection name 'bad name'"),
+])
+def test_connection_add_errors_change_nothing_and_never_echo(ip, args, pattern):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    ip.run_line_magic("connect", "auth basic")
+    ip.run_line_magic("connect", "connection add taken --secret password=env:T "
+                                 "--set username=t")
+    before = c.connections
+    line = one_line_error(ip, f"%connect connection add {args}", pattern)
+    assert SENTINEL not in line
+    assert c.connections == before
+
+
+def test_connection_usage_errors_do_not_repeat_words(ip):
+    ip.run_line_magic("connect", "new shop")
+    line = one_line_error(ip, f"%connect connection {SENTINEL}", r"invalid choice")
+    assert SENTINEL not in line
+    line = one_line_error(ip, f"%connect connection list {SENTINEL}", r"unrecognized arguments")
+    assert SENTINEL not in line
+
+
+def test_connection_needs_a_base_url(ip):
+    c = ip.run_line_magic("connect", "new shop")
+    one_line_error(ip, "%connect connection add dev", r"needs a base URL; add --base-url URL")
+    assert c.connections == ()
+
+
+# --------------------------------------------------------------------------- forms
+
+
+def test_auth_without_type_opens_a_form_that_saves(ip):
+    c = ip.run_line_magic("connect", "new shop")
+    form = ip.run_line_magic("connect", "auth")
+    assert isinstance(form, AuthForm) and isinstance(form, ipywidgets.VBox)
+    assert set(form.fields) == {"key", "add-to"}
+    form.type_dropdown.value = "oauth2-client-credentials"
+    assert set(form.fields) == {"client-id", "token-url", "scope", "client-auth", "refresh-url"}
+    assert list(form.fields_box.children) == list(form.fields.values())
+    form.fields["token-url"].value = "https://auth.example.com/token"
+    form.fields["client-id"].value = "app"
+    form.fields["client-auth"].value = "body"
+    form.save()
+    assert form.outcome == "saved", form.status.value
+    assert c.auth == OAuth2ClientCredentials(token_url="https://auth.example.com/token",
+                                             client_id="app", client_auth="body")
+    assert form.status.value.startswith("Saved: auth of 'shop' is oauth2-client-credentials")
+
+
+def test_auth_form_shows_current_values_and_reports_errors(ip):
+    c = ip.run_line_magic("connect", "new shop")
+    ip.run_line_magic("connect", "auth jwt --algorithm ES256 --payload '{\"sub\": \"x\"}'")
+    form = ip.run_line_magic("connect", "auth")
+    assert form.type_dropdown.value == "jwt"
+    assert form.fields["algorithm"].value == "ES256"
+    assert json.loads(form.fields["payload"].value) == {"sub": "x"}
+    assert "secret" in form.note.value and "connection add" in form.note.value
+    form.fields["payload"].value = "not json"
+    form.save()
+    assert form.outcome == "failed"
+    assert form.status.value.startswith("Not saved: JWT auth: payload (--payload) is not valid")
+    assert c.auth == JwtAuth(algorithm="ES256", payload={"sub": "x"})
+
+
+def test_connection_form_holds_the_secret_in_memory_only(ip):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    ip.run_line_magic("connect", "auth basic")
+    form = ip.run_line_magic("connect", "connection add")
+    assert isinstance(form, ConnectionForm)
+    assert set(form.passwords) == {"password"} and set(form.settings) == {"username"}
+    assert form.base_url_text.value == "https://shop.example.com"
+    assert isinstance(form.passwords["password"], ipywidgets.Password)
+    form.name_text.value = "dev"
+    form.settings["username"].value = "ada"
+    form.passwords["password"].value = SENTINEL
+    form.submit()
+    assert form.outcome == "added", form.status.value
+    assert form.passwords["password"].value == ""
+    conn = c.connections[0]
+    assert conn.name == "dev" and conn.default is True
+    assert dict(conn.settings) == {"username": "ada"}
+    held = dict(conn.secrets)["password"]
+    assert isinstance(held, Secret) and held == Secret(SENTINEL)
+    assert "in memory only" in form.status.value
+    shown = (repr(conn) + repr(c) + repr(form) + form.status.value
+             + repr(ip.run_line_magic("connect", "connection list"))
+             + ip.run_line_magic("connect", "connection list")._repr_html_())
+    assert SENTINEL not in shown
+    assert "(in memory)" in shown
+    assert SENTINEL not in all_widget_states()
+    # an export refuses the in-memory value and says so without showing it
+    line = one_line_error(ip, "%connect export build/shop", r"holds an in-memory Secret")
+    assert SENTINEL not in line
+
+
+def test_connection_form_clears_a_value_pasted_as_reference(ip):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    ip.run_line_magic("connect", "auth bearer")
+    form = ip.run_line_magic("connect", "connection add")
+    form.name_text.value = "dev"
+    form.references["token"].value = SENTINEL
+    form.submit()
+    assert form.outcome == "failed"
+    assert form.references["token"].value == ""
+    assert "was given as a value" in form.status.value
+    assert SENTINEL not in form.status.value + all_widget_states()
+    assert c.connections == ()
+    # a real reference works, and the checkbox makes it the default
+    form.references["token"].value = "env:SHOP_TOKEN"
+    form.submit()
+    assert form.outcome == "added"
+    assert c.connections[0].secrets == (("token", "env:SHOP_TOKEN"),)
+
+
+def test_connection_form_refuses_value_and_reference_together(ip):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    ip.run_line_magic("connect", "auth bearer")
+    form = ConnectionForm(c)
+    form.name_text.value = "dev"
+    form.passwords["token"].value = SENTINEL
+    form.references["token"].value = "env:X"
+    form.submit()
+    assert form.outcome == "failed"
+    assert form.passwords["token"].value == ""
+    assert "either a value or a reference for token" in form.status.value
+    assert c.connections == ()
+    assert SENTINEL not in all_widget_states()
+
+
+def test_connection_form_failure_still_clears_the_password(ip):
+    c = ip.run_line_magic("connect", "new shop")
+    ip.run_line_magic("connect", "auth oauth2-password --token-url https://a.example.com/t")
+    form = ip.run_line_magic("connect", "connection add")
+    assert set(form.passwords) == {"client_secret", "password"}
+    form.name_text.value = "dev"
+    form.passwords["password"].value = SENTINEL
+    form.passwords["client_secret"].value = SENTINEL + "-client"
+    form.submit()  # no base URL, no username: refused
+    assert form.outcome == "failed"
+    assert "needs a base URL" in form.status.value
+    assert all(pw.value == "" for pw in form.passwords.values())
+    assert c.connections == ()
+    assert SENTINEL not in all_widget_states()
+
+
+def test_connection_form_without_auth(ip):
+    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    form = ip.run_line_magic("connect", "connection add")
+    assert form.passwords == {}
+    form.name_text.value = "plain"
+    form.submit()
+    assert form.outcome == "added"
+    assert c.connections == (Connection("plain", "https://shop.example.com", default=True),)
+    form.submit()
+    assert "already added" in form.status.value and len(c.connections) == 1
+
+
+def test_sentinel_never_reaches_outputs(ip):
+    """Every refused command above printed nothing with the sentinel; check outputs whole."""
+    ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
+    cells = [f"%connect auth basic --password {SENTINEL}",
+             "%connect auth basic",
+             f"%connect connection add dev --secret password={SENTINEL} --set username=a",
+             "%connect connection add dev --secret password=env:DEV_PW --set username=a",
+             "%connect connection list", "%connect show"]
+    text = ""
+    for cell in cells:
+        result, out, err = run(ip, cell)
+        text += out + err + repr(result.result)
+        if result.result is not None and hasattr(result.result, "_repr_html_"):
+            text += result.result._repr_html_()
+    assert SENTINEL not in text
+    assert "env:DEV_PW" in text
