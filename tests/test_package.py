@@ -428,7 +428,7 @@ def test_export_into_non_empty_non_package_dir_is_refused(tmp_path):
     assert nbconnect.load(manual_connector().export(empty)) == manual_connector()
 
 
-def test_export_onto_a_file_or_into_a_missing_folder_is_refused(tmp_path):
+def test_export_onto_a_file_is_refused_and_missing_folders_are_made(tmp_path):
     f = tmp_path / "file.txt"
     f.write_text("x")
     with pytest.raises(PackageError, match="not a directory"):
@@ -436,8 +436,10 @@ def test_export_onto_a_file_or_into_a_missing_folder_is_refused(tmp_path):
     with pytest.raises(PackageError, match="exists and is not a connector package"):
         manual_connector().export(f, zip=True)
     assert f.read_text() == "x"
-    with pytest.raises(PackageError, match="does not exist"):
-        manual_connector().export(tmp_path / "no" / "such" / "pkg")
+    with pytest.raises(PackageError, match="cannot be created"):
+        manual_connector().export(f / "under" / "a" / "file")
+    for made in (tmp_path / "new" / "dirs" / "pkg", tmp_path / "more" / "pkg.zip"):
+        assert package.load(manual_connector().export(made)) == manual_connector()
     with pytest.raises(PackageError, match="is a directory"):
         manual_connector().export(tmp_path, zip=True)
 

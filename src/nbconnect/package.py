@@ -217,10 +217,7 @@ def _export_dir(files: dict[str, bytes], target: Path) -> None:
                                "directory.")
         _replace_files(target, files)
         return
-    parent = target.parent
-    if not parent.is_dir():
-        raise PackageError(f"The folder {parent} does not exist; create it first or pick "
-                           "another path.")
+    parent = _ensure_parent(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     try:
         for name, data in files.items():
@@ -288,13 +285,22 @@ def _zip_bytes(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def _ensure_parent(target: Path) -> Path:
+    """Create the missing folders above ``target`` (as ``mkdir -p`` would); return the parent."""
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PackageError(f"The folder {parent} cannot be created ({exc.strerror}); pick "
+                           "another path.") from None
+    return parent
+
+
 def _export_zip(files: dict[str, bytes], target: Path) -> None:
     if target.is_dir():
         raise PackageError(f"{target} is a directory; give a .zip file path, or export "
                            "without zip=True to write a package directory.")
-    if not target.parent.is_dir():
-        raise PackageError(f"The folder {target.parent} does not exist; create it first or "
-                           "pick another path.")
+    _ensure_parent(target)
     entries = dict(files)
     if target.exists():
         # Keep what a user put into an existing package zip (tests/, cassettes/, ...).

@@ -430,14 +430,13 @@ def cmd_endpoints(session: Session, args: argparse.Namespace) -> Any:
 def cmd_export(session: Session, args: argparse.Namespace) -> Path:
     """Write the current connector as a package directory (or .zip).
 
-    Missing parent folders are created; the path is returned as it was given (relative
-    stays relative, so notebook outputs show no temporary directories).
+    The path is returned as it was given (relative stays relative, so notebook outputs
+    show no temporary directories).
     """
     from ..package import export
 
     connector = session.require()
     target = Path(args.path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)  # notebooks export into build/ etc.
     written = export(connector, target, zip=args.zip)
     return _shown_path(args.path, written)
 
