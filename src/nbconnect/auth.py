@@ -440,7 +440,9 @@ def find_connection(connector: Connector, name: str | None = None) -> Connection
 
 def client_for(connector: Connector, connection: str | Connection | None = None, *,
                prompt: PromptFn | None = None, verify: Any = True,
-               timeout: float = 10.0) -> httpx2.Client:
+               timeout: float | httpx2.Timeout = 10.0,
+               transport: httpx2.BaseTransport | None = None,
+               limits: httpx2.Limits | None = None) -> httpx2.Client:
     """An ``httpx2.Client`` that calls ``connector``'s API through a test connection.
 
     ``connection`` is a name, a :class:`Connection`, or ``None`` for the default (or
@@ -449,7 +451,14 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
     references), every value is registered for redaction and the log filter is
     installed. ``verify`` is passed to httpx2 (an ``ssl.SSLContext`` for a private CA).
     Redirects are not followed, so a credential never travels to another host.
+    ``transport`` (an httpx2 transport, e.g. record/replay) and ``limits`` (an
+    ``httpx2.Limits``) are handed to the client when given.
     """
+    extra: dict[str, Any] = {}
+    if transport is not None:
+        extra["transport"] = transport
+    if limits is not None:
+        extra["limits"] = limits
     config = connector.auth
     nbsecrets.install_log_filter()
     if connection is None and not connector.connections and config is None:
@@ -458,7 +467,8 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
                 f"Connector {connector.name!r} has no base URL and no test connection; set "
                 "the base URL or add a connection with `%connect connection add NAME "
                 "--base-url URL`.")
-        return httpx2.Client(base_url=connector.base_url, verify=verify, timeout=timeout)
+        return httpx2.Client(base_url=connector.base_url, verify=verify, timeout=timeout,
+                             **extra)
     conn = connection if isinstance(connection, Connection) else \
         find_connection(connector, connection)
     auth = None
@@ -468,4 +478,5 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
             optional=config.optional_secret_fields)
         settings = dict(conn.settings)
         auth = build_auth(config, resolved, settings, verify=verify)
-    return httpx2.Client(base_url=conn.base_url, auth=auth, verify=verify, timeout=timeout)
+    return httpx2.Client(base_url=conn.base_url, auth=auth, verify=verify, timeout=timeout,
+                         **extra)

@@ -20,7 +20,8 @@ The tree::
     │   └── SpecContentError       duplicate operationIds, bad path templates, bad parameter names
     ├── BaseUrlError               relative, not http(s), or http to a non-loopback host
     ├── EndpointError              a bad endpoint definition (method, path, parameter)
-    │   └── EndpointNotFoundError  no endpoint with that id
+    │   ├── EndpointNotFoundError  no endpoint with that id
+    │   └── MissingParameterError  a required parameter has no test value anywhere
     ├── LimitError                 more endpoints than the limits allow
     ├── OverwriteError             a re-import without overwrite=True
     ├── PackageError               a connector package that cannot be read or is invalid
@@ -44,6 +45,7 @@ __all__ = [
     "EndpointError",
     "EndpointNotFoundError",
     "LimitError",
+    "MissingParameterError",
     "NbConnectError",
     "OAuthError",
     "OverwriteError",
@@ -142,6 +144,10 @@ class EndpointError(NbConnectError, ValueError):
 
 class EndpointNotFoundError(EndpointError, LookupError):
     """No endpoint with the given id."""
+
+
+class MissingParameterError(EndpointError):
+    """A required parameter has no test value (argument, saved value, default, example)."""
 
 
 class LimitError(NbConnectError, ValueError):

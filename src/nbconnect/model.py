@@ -1204,6 +1204,17 @@ class Connector:
         if not self.description and result.description:
             object.__setattr__(self, "description", result.description)
 
+    def test(self, endpoints: str | Iterable[str] | None = None, **options: Any) -> Any:
+        """Test one endpoint id, several, or (``None``) all of them; returns a TestReport.
+
+        Options are those of :func:`nbconnect.runner.test_endpoints` (``connection``,
+        ``params``, ``concurrency``, ``timeout``, ``progress``, ``transport``, ...).
+        """
+        from .runner import test_endpoints
+
+        ids = [endpoints] if isinstance(endpoints, str) else endpoints
+        return test_endpoints(self, ids, **options)
+
     def export(self, path: Any, *, zip: bool = False) -> Any:
         """Write the connector package to ``path`` (a directory, or a ``.zip``)."""
         from .package import export

@@ -57,6 +57,7 @@ __all__ = [
     "export",
     "load",
     "manifest_schema",
+    "save_report",
     "validate",
 ]
 
@@ -705,3 +706,75 @@ def _oas_errors(doc: dict[str, Any]) -> list[str]:
             out.append(f"$: the validator could not read the document "
                        f"({type(exc).__name__}: {clip(str(exc), 60)})")
     return out
+
+
+# --------------------------------------------------------------------------- test report
+
+REPORT = "tests/last-report.json"
+
+
+def save_report(path: str | os.PathLike[str], report: Any) -> Path:
+    """Write ``report`` (a :class:`~nbconnect.runner.TestReport`) as ``tests/last-report.json``
+    into the package at ``path`` and return the file's path (``PKG.zip!tests/...`` for a zip).
+
+    The file is deterministic: sorted keys, no latencies (they change on every run and
+    would make every save a diff), reasons redacted, no response bodies. A package
+    directory gets the file through a temporary file and ``os.replace``; a package zip
+    is rewritten (every other entry kept as it was, the report entry replaced) and
+    swapped in atomically. A path that is not a package raises
+    :class:`~nbconnect.errors.PackageError` and nothing is written.
+    """
+    to_json = getattr(report, "to_json", None)
+    if not callable(to_json):
+        raise PackageError(f"save_report needs a TestReport, not {type(report).__name__}.")
+    from .secrets import redact
+
+    data = (redact(to_json(latency=False, indent=2)) + "\n").encode("utf-8")
+    root = Path(os.fspath(path)).expanduser()
+    if root.name == MANIFEST and root.is_file():
+        root = root.parent
+    if root.is_dir():
+        if not (root / MANIFEST).is_file():
+            raise PackageError(f"{root} is not a connector package: it has no {MANIFEST}; "
+                               "export the connector there first.")
+        folder = root / "tests"
+        if folder.exists() and not folder.is_dir():
+            raise PackageError(f"{folder} is a file, but packages keep test reports in a "
+                               "tests/ folder; move that file away.")
+        folder.mkdir(mode=_DIR_MODE, exist_ok=True)
+        tmp, _ = _temp_copy(folder, "last-report.json", data)
+        try:
+            os.replace(tmp, folder / "last-report.json")
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return folder / "last-report.json"
+    if not root.exists():
+        raise PackageError(f"No connector package at {root}; export the connector first.")
+    if not zipfile.is_zipfile(root):
+        raise PackageError(f"{root} is neither a package directory nor a .zip package; give "
+                           "a path written by nbconnect export.")
+    with _open_zip(root) as zf:
+        names = _zip_names(zf, root)
+        prefix = ""
+        if MANIFEST not in names:
+            tops = {n.split("/", 1)[0] for n in names}
+            top = next(iter(tops)) if len(tops) == 1 else ""
+            if not top or f"{top}/{MANIFEST}" not in names:
+                raise PackageError(f"{root} is not a connector package: the zip has no "
+                                   f"{MANIFEST}; give a .zip written by nbconnect export.")
+            prefix = top + "/"
+        entries = {name[len(prefix):]: _read_entry(zf, info, root, None)
+                   for name, info in names.items() if not name.endswith("/")}
+    entries[REPORT] = data
+    blob = _zip_bytes({prefix + k: v for k, v in entries.items()})
+    fd, tmp = tempfile.mkstemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(blob)
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, root)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return Path(f"{root}!{prefix}{REPORT}")
