@@ -1,0 +1,357 @@
+"""Export a connector as a Postman collection v2.1 that Postman and newman can run.
+
+:func:`to_postman` gives the collection as plain data; :func:`write_postman` writes it.
+
+* One request per endpoint, in folders named after each endpoint's first tag (endpoints
+  without tags stay at the top level), in connector order.
+* URLs are ``{{baseUrl}}`` plus the path, with ``:name`` path variables; values for
+  path, query and header parameters and the JSON body come from the connector's saved
+  test values, then each parameter's default, then its example (as the runner picks
+  them). Optional parameters without a value are listed disabled.
+* The auth config becomes Postman's auth: ``apikey`` (``key``/``value``/``in``),
+  ``basic``, ``bearer``, ``oauth2`` (grant type, token URL, client id, scope, an
+  ``{{accessToken}}`` to paste or set) and JWT as ``bearer`` with ``{{jwtToken}}``. An API
+  key sent as a cookie becomes a ``Cookie`` header.
+* Collection variables: ``baseUrl`` and one variable per secret field, always with an
+  EMPTY value (``apiKey``, ``password``, ``bearerToken``, ``jwtToken``, ``clientSecret``,
+  ``accessToken``): secrets are given at run time, e.g.
+  ``newman run c.json --env-var apiKey=...``. Non-secret settings (``username``,
+  ``clientId``) take the default connection's values.
+* Each request carries a test script that passes on a 2xx status.
+
+The output is deterministic: no random ids (``_postman_id`` is a UUID5 of the connector
+name), no timestamps.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .errors import NbConnectError
+from .model import (
+    ApiKeyAuth,
+    AuthConfig,
+    BasicAuth,
+    BearerAuth,
+    Connection,
+    Connector,
+    Endpoint,
+    JwtAuth,
+    OAuth2ClientCredentials,
+    OAuth2Code,
+    OAuth2Password,
+    Param,
+)
+
+__all__ = ["SCHEMA_URL", "SECRET_VARIABLES", "to_postman", "write_postman"]
+
+SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
+#: the collection variable that stands for each secret field (always exported empty)
+SECRET_VARIABLES = {
+    "value": "apiKey",
+    "password": "password",
+    "token": "bearerToken",
+    "secret": "jwtToken",
+    "client_secret": "clientSecret",
+}
+_OAUTH_GRANTS = {
+    OAuth2ClientCredentials: "client_credentials",
+    OAuth2Password: "password_credentials",
+    OAuth2Code: "authorization_code_with_pkce",
+}
+_CLIENT_AUTH = {"basic": "header", "basic-form-encoded": "header", "body": "body"}
+_TEST_SCRIPT = [
+    'pm.test("status is 2xx", function () {',
+    "    pm.expect(pm.response.code).to.be.within(200, 299);",
+    "});",
+]
+_MISSING = object()
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _value(param: Param, saved: Mapping[str, Any]) -> Any:
+    """The value the runner would test ``param`` with: saved, default, example."""
+    if param.name in saved:
+        return saved[param.name]
+    if param.default is not None:
+        return param.default
+    if param.example is not None:
+        return param.example
+    return _MISSING
+
+
+def _text(value: Any) -> str:
+    """A parameter value as it is written in a URL or header (JSON spelling for
+    booleans, null and structures)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _body_value(params: tuple[Param, ...], saved: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON object built from body parameters the way the runner does: saved value,
+    default, example; required objects are built from their fields."""
+    out: dict[str, Any] = {}
+    for param in params:
+        value = _value(param, saved)
+        if value is _MISSING and param.type == "object" and param.children:
+            nested = _body_value(param.children, {})
+            if nested or param.required:
+                value = nested
+        if value is not _MISSING:
+            out[param.name] = value
+    return out
+
+
+# --------------------------------------------------------------------------- auth
+
+
+def _kv(pairs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    return [{"key": k, "value": v, "type": "string"} for k, v in pairs]
+
+
+def _auth(config: AuthConfig | None) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
+    """Postman's ``auth`` object for ``config`` and extra headers every request needs."""
+    if config is None:
+        return None, []
+    if isinstance(config, ApiKeyAuth):
+        if config.add_to == "cookie":
+            return {"type": "noauth"}, [{"key": "Cookie", "value": f"{config.key}={{{{apiKey}}}}"}]
+        return {"type": "apikey", "apikey": _kv([("key", config.key), ("value", "{{apiKey}}"),
+                                                 ("in", config.add_to)])}, []
+    if isinstance(config, BasicAuth):
+        return {"type": "basic", "basic": _kv([("username", "{{username}}"),
+                                               ("password", "{{password}}")])}, []
+    if isinstance(config, BearerAuth):
+        return {"type": "bearer", "bearer": _kv([("token", "{{bearerToken}}")])}, []
+    if isinstance(config, JwtAuth):
+        if config.add_to == "query":
+            return {"type": "apikey", "apikey": _kv([("key", config.query_name),
+                                                     ("value", "{{jwtToken}}"),
+                                                     ("in", "query")])}, []
+        if config.header_name:
+            return {"type": "apikey", "apikey": _kv([("key", config.header_name),
+                                                     ("value", "{{jwtToken}}"),
+                                                     ("in", "header")])}, []
+        return {"type": "bearer", "bearer": _kv([("token", "{{jwtToken}}")])}, []
+    grant = _OAUTH_GRANTS.get(type(config))
+    if grant is None:  # pragma: no cover - every auth type is mapped
+        raise NbConnectError(f"Auth type {config.type!r} has no Postman mapping.")
+    pairs: list[tuple[str, Any]] = [
+        ("grant_type", grant),
+        ("accessTokenUrl", config.token_url),
+        ("clientId", "{{clientId}}"),
+        ("clientSecret", "{{clientSecret}}"),
+    ]
+    if config.scope:
+        pairs.append(("scope", config.scope))
+    if isinstance(config, OAuth2Password):
+        pairs += [("username", "{{username}}"), ("password", "{{password}}")]
+    if isinstance(config, OAuth2Code):
+        pairs += [("authUrl", config.authorization_url), ("challengeAlgorithm", "S256")]
+        if config.redirect_url:
+            pairs.append(("redirect_uri", config.redirect_url))
+    pairs += [("client_authentication", _CLIENT_AUTH.get(config.client_auth, "header")),
+              ("addTokenTo", "header"), ("headerPrefix", "Bearer"),
+              ("tokenName", "nbconnect"), ("accessToken", "{{accessToken}}")]
+    return {"type": "oauth2", "oauth2": _kv(pairs)}, []
+
+
+def _default_connection(connector: Connector) -> Connection | None:
+    conns = tuple(connector.connections)
+    for conn in conns:
+        if conn.default:
+            return conn
+    return conns[0] if len(conns) == 1 else None
+
+
+def _variables(connector: Connector) -> list[dict[str, Any]]:
+    conn = _default_connection(connector)
+    base = connector.base_url or (conn.base_url if conn is not None else "") or ""
+    out: list[dict[str, Any]] = [{"key": "baseUrl", "value": base, "type": "string"}]
+    config = connector.auth
+    if config is None:
+        return out
+    settings = dict(conn.settings) if conn is not None else {}
+
+    def add(key: str, value: str, description: str) -> None:
+        out.append({"key": key, "value": value, "type": "string",
+                    "description": description})
+
+    for name in config.setting_fields:
+        if name == "username":
+            add("username", settings.get("username", ""), "User name (a connection setting).")
+        elif name == "client_id":
+            client_id = settings.get("client_id") or getattr(config, "client_id", None) or ""
+            add("clientId", client_id, "OAuth2 client id (a connection setting).")
+    for field in config.secret_fields:
+        var = SECRET_VARIABLES[field]
+        add(var, "", f"Secret '{field}': never exported; give it at run time, e.g. "
+            f"newman run ... --env-var {var}=VALUE.")
+    if config.type.startswith("oauth2-"):
+        add("accessToken", "", "OAuth2 access token: never exported; get one from the token "
+            "URL and give it at run time (--env-var accessToken=VALUE).")
+    return out
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def _request_item(connector: Connector, ep: Endpoint,
+                  extra_headers: list[dict[str, str]]) -> dict[str, Any]:
+    saved = connector.test_values.get(ep.id, {})
+    segments: list[str] = []
+    path_vars: list[dict[str, Any]] = []
+    values = {p.name: _value(p, saved) for p in ep.path_params}
+    for seg in ep.request_path.strip("/").split("/") if ep.request_path != "/" else []:
+        if seg.startswith("{") and seg.endswith("}") and seg[1:-1] in values:
+            name = seg[1:-1]
+            segments.append(f":{name}")
+            value = values[name]
+            path_vars.append({"key": name, "value": "" if value is _MISSING else
+                              quote(_text(value), safe="")})
+        else:  # a parameter inside a segment ("/files/{name}.json") stays a variable
+            for name, value in values.items():
+                shown = "" if value is _MISSING else quote(_text(value), safe="")
+                seg = seg.replace("{" + name + "}", shown)
+            segments.append(seg)
+    query: list[dict[str, Any]] = []
+    for param in ep.query_params:
+        value = _value(param, saved)
+        items = value if isinstance(value, list | tuple) else [value]
+        for item in items:
+            entry: dict[str, Any] = {"key": param.name,
+                                     "value": "" if item is _MISSING else _text(item)}
+            if item is _MISSING and not param.required:
+                entry["disabled"] = True
+            if param.description:
+                entry["description"] = param.description
+            query.append(entry)
+    headers: list[dict[str, Any]] = []
+    cookies: list[str] = []
+    for param in ep.header_params:
+        value = _value(param, saved)
+        if param.location == "cookie":
+            if value is not _MISSING:
+                cookies.append(f"{param.name}={_text(value)}")
+            continue
+        entry = {"key": param.name, "value": "" if value is _MISSING else _text(value)}
+        if value is _MISSING and not param.required:
+            entry["disabled"] = True
+        headers.append(entry)
+    extra = [dict(h) for h in extra_headers]
+    if cookies:
+        cookie = next((h for h in extra if h["key"] == "Cookie"), None)
+        if cookie is not None:
+            cookie["value"] = "; ".join([*cookies, cookie["value"]])
+        else:
+            extra.append({"key": "Cookie", "value": "; ".join(cookies)})
+    headers += extra
+    body: dict[str, Any] | None = None
+    if ep.body or ep.body_content_type:
+        media = (ep.body_content_type or "application/json").split(";")[0].strip().lower()
+        data = saved.get("body") if isinstance(saved.get("body"), Mapping) else \
+            _body_value(ep.body, saved)
+        if media == "application/x-www-form-urlencoded":
+            body = {"mode": "urlencoded",
+                    "urlencoded": [{"key": k, "value": _text(v)} for k, v in data.items()]}
+        elif media.startswith("multipart/"):
+            body = {"mode": "formdata", "formdata": [{"key": k, "value": _text(v),
+                                                      "type": "text"}
+                                                     for k, v in data.items()]}
+        else:
+            body = {"mode": "raw",
+                    "raw": json.dumps(data, indent=2, ensure_ascii=False),
+                    "options": {"raw": {"language": "json"}}}
+        if body["mode"] != "formdata":  # Postman sets the multipart boundary itself
+            headers.append({"key": "Content-Type", "value": media})
+    route = "/".join(segments)
+    raw = "{{baseUrl}}/" + route
+    enabled = [q for q in query if not q.get("disabled")]
+    if enabled:
+        raw += "?" + "&".join(f"{q['key']}={q['value']}" for q in enabled)
+    url: dict[str, Any] = {"raw": raw, "host": ["{{baseUrl}}"], "path": segments}
+    if query:
+        url["query"] = query
+    if path_vars:
+        url["variable"] = path_vars
+    request: dict[str, Any] = {"method": ep.method, "header": headers, "url": url}
+    if body is not None:
+        request["body"] = body
+    if ep.description:
+        request["description"] = ep.description
+    return {
+        "name": ep.name or ep.id,
+        "event": [{"listen": "test", "script": {"type": "text/javascript",
+                                                "exec": list(_TEST_SCRIPT)}}],
+        "request": request,
+        "response": [],
+    }
+
+
+def to_postman(connector: Connector) -> dict[str, Any]:
+    """``connector`` as a Postman collection v2.1 (plain data, deterministic, no secret
+    values)."""
+    if not isinstance(connector, Connector):
+        raise NbConnectError(f"to_postman needs a Connector, not {type(connector).__name__}.")
+    auth, extra_headers = _auth(connector.auth)
+    top: list[dict[str, Any]] = []
+    folders: dict[str, dict[str, Any]] = {}
+    for ep in connector.endpoints:
+        item = _request_item(connector, ep, extra_headers)
+        if ep.tags:
+            folder = folders.get(ep.tags[0])
+            if folder is None:
+                folder = {"name": ep.tags[0], "item": []}
+                folders[ep.tags[0]] = folder
+                top.append(folder)
+            folder["item"].append(item)
+        else:
+            top.append(item)
+    info: dict[str, Any] = {
+        "_postman_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"nbconnect:{connector.name}")),
+        "name": connector.name,
+        "schema": SCHEMA_URL,
+    }
+    if connector.description:
+        info["description"] = connector.description
+    out: dict[str, Any] = {"info": info, "item": top}
+    if auth is not None:
+        out["auth"] = auth
+    out["variable"] = _variables(connector)
+    return out
+
+
+def write_postman(connector: Connector, path: str | os.PathLike[str]) -> Path:
+    """Write :func:`to_postman` as JSON to ``path`` (atomically); return the path."""
+    data = (json.dumps(to_postman(connector), indent=2, ensure_ascii=False) + "\n").encode()
+    target = Path(os.fspath(path)).expanduser()
+    if target.is_dir():
+        raise NbConnectError(f"{target} is a directory; give a file path such as "
+                             f"{target / (connector.name + '.postman_collection.json')}.")
+    if not target.parent.is_dir():
+        raise NbConnectError(f"The folder {target.parent} does not exist; create it first or "
+                             "pick another path.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
