@@ -34,11 +34,61 @@ from .model import (
 )
 
 __all__ = ["OPENAPI_VERSION", "param_schema", "params_object_schema", "security_scheme",
+           "to_json_schema",
            "to_openapi"]
 
 OPENAPI_VERSION = "3.1.0"
 _JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
 _SCHEMA_REF = "#/components/schemas/"
+
+
+_SCHEMA_VALUES = ("enum", "const", "example", "examples", "default")
+_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
+def to_json_schema(node: Any, *, refs_to_defs: bool = False) -> Any:
+    """An OAS 3.0 or 3.1 schema as JSON Schema 2020-12 (the OAS 3.1 dialect): ``nullable``
+    made a type list (or an ``anyOf`` with null) and boolean ``exclusiveMinimum``/
+    ``Maximum`` made numbers; a 3.1 schema comes back unchanged. With ``refs_to_defs``,
+    ``#/components/schemas/X`` refs point at ``#/$defs/X`` (for a self-contained
+    document)."""
+    if isinstance(node, list):
+        return [to_json_schema(v, refs_to_defs=refs_to_defs) for v in node]
+    if not isinstance(node, Mapping):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _SCHEMA_VALUES:
+            out[key] = value
+        elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
+            out[key] = {k: to_json_schema(v, refs_to_defs=refs_to_defs) for k, v in value.items()}
+        elif (refs_to_defs and key == "$ref" and isinstance(value, str)
+              and value.startswith(_SCHEMA_REF)):
+            out[key] = "#/$defs/" + value[len(_SCHEMA_REF):]
+        elif key == "nullable":
+            continue
+        else:
+            out[key] = to_json_schema(value, refs_to_defs=refs_to_defs)
+    for side in ("Minimum", "Maximum"):
+        flag = out.get("exclusive" + side)
+        if isinstance(flag, bool):
+            bound = out.get(side.lower())
+            del out["exclusive" + side]
+            if flag and bound is not None:
+                out["exclusive" + side] = bound
+                del out[side.lower()]
+    if node.get("nullable") is True:
+        kind = out.get("type")
+        if isinstance(kind, str):
+            out["type"] = [kind, "null"]
+        elif isinstance(kind, list):
+            if "null" not in kind:
+                out["type"] = [*kind, "null"]
+        else:
+            return {"anyOf": [out, {"type": "null"}]}
+        if isinstance(out.get("enum"), list) and None not in out["enum"]:
+            out["enum"] = [*out["enum"], None]
+    return out
 
 
 def _type_schema(type_: str | None, nullable: bool = False) -> dict[str, Any]:
@@ -172,7 +222,7 @@ def _operation(ep: Endpoint, schemas: Mapping[str, Any]) -> dict[str, Any]:
         op["parameters"] = [_parameter(p) for p in ep.params]
     if ep.request_schema is not None or ep.body or ep.body_content_type:
         if ep.request_schema is not None:
-            schema: dict[str, Any] | None = ep.request_schema
+            schema: dict[str, Any] | None = to_json_schema(ep.request_schema)
         elif ep.body:
             schema = params_object_schema(ep.body, schemas=schemas)
         else:
@@ -185,7 +235,7 @@ def _operation(ep: Endpoint, schemas: Mapping[str, Any]) -> dict[str, Any]:
     status = ep.response_status or "200"
     response: dict[str, Any] = {"description": _status_description(status)}
     if ep.response_schema is not None:
-        schema = ep.response_schema
+        schema = to_json_schema(ep.response_schema)
     elif ep.response:
         schema = params_object_schema(ep.response, schemas=schemas)
     else:
@@ -225,7 +275,7 @@ def to_openapi(connector: Connector) -> dict[str, Any]:
     doc["paths"] = paths
     components: dict[str, Any] = {}
     if connector.schemas:
-        components["schemas"] = connector.schemas
+        components["schemas"] = {k: to_json_schema(v) for k, v in connector.schemas.items()}
     if connector.auth is not None:
         components["securitySchemes"] = {connector.auth.type: security_scheme(connector.auth)}
     if components:
