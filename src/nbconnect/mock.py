@@ -148,11 +148,9 @@ def _connector_doc(connector: Any) -> dict[str, Any]:
 
 def _check_document(doc: dict[str, Any], origin: str) -> None:
     """Version check and the importer's $ref safety checks (non-local refs refused)."""
-    from .openapi import _Importer
+    from .openapi import check_document
 
-    importer = _Importer(doc, lenient=False, origin=origin, source_url=None)
-    importer.check_version()
-    importer.build_reduced(importer.list_operations())
+    check_document(doc, origin)
 
 
 # --------------------------------------------------------------------------- pointers

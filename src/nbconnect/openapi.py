@@ -168,6 +168,18 @@ def import_document(document: Mapping[str, Any], *, tags: Any = (),
                      source_url=source_url).run(tags, include, exclude)
 
 
+def check_document(document: Mapping[str, Any], origin: str = "text") -> str:
+    """Check that ``document`` is OpenAPI 3.0/3.1 whose ``$ref``s are all local and resolve.
+
+    The checks an import makes before anything reads the document's references (the mock
+    API uses them too); returns the OpenAPI version. Raises SpecVersionError/SpecRefError.
+    """
+    importer = _Importer(document, lenient=False, origin=origin, source_url=None)
+    version = importer.check_version()
+    importer.build_reduced(importer.list_operations())
+    return version
+
+
 # --------------------------------------------------------------------------- helpers
 
 
