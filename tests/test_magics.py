@@ -240,7 +240,7 @@ def test_bad_base_url_is_one_line_and_changes_nothing(ip):
     ("%connect import spec.yaml --include '('", r"--include: '\(' is not a valid regular"),
     ("%connect import spec.yaml --max-bytes ten", r"--max-bytes: 'ten' is not a whole"),
     ("%connect help nothing", r"Unknown verb 'nothing'"),
-    ("%connect mock", r"`%connect mock` is not built yet"),
+    ("%connect pull", r"`%connect pull` is not built yet"),
 ])
 def test_usage_errors_print_one_line(ip, cell, pattern):
     assert_one_line_error(ip, cell, pattern)

@@ -442,7 +442,8 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
                prompt: PromptFn | None = None, verify: Any = True,
                timeout: float | httpx2.Timeout = 10.0,
                transport: httpx2.BaseTransport | None = None,
-               limits: httpx2.Limits | None = None) -> httpx2.Client:
+               limits: httpx2.Limits | None = None,
+               authenticate: bool = True) -> httpx2.Client:
     """An ``httpx2.Client`` that calls ``connector``'s API through a test connection.
 
     ``connection`` is a name, a :class:`Connection`, or ``None`` for the default (or
@@ -452,7 +453,8 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
     installed. ``verify`` is passed to httpx2 (an ``ssl.SSLContext`` for a private CA).
     Redirects are not followed, so a credential never travels to another host.
     ``transport`` (an httpx2 transport, e.g. record/replay) and ``limits`` (an
-    ``httpx2.Limits``) are handed to the client when given.
+    ``httpx2.Limits``) are handed to the client when given. ``authenticate=False``
+    resolves no secret and sends no credential (replaying recorded exchanges needs none).
     """
     extra: dict[str, Any] = {}
     if transport is not None:
@@ -472,7 +474,7 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
     conn = connection if isinstance(connection, Connection) else \
         find_connection(connector, connection)
     auth = None
-    if config is not None:
+    if config is not None and authenticate:
         resolved = nbsecrets.resolve_connection(
             conn, config.secret_fields, prompt=prompt,
             optional=config.optional_secret_fields)

@@ -1,5 +1,6 @@
 """The ``nbconnect`` command line: import a spec into a connector package, validate it, show
-it, and set its auth method and test connections.
+it, set its auth method and test connections, test its endpoints, serve its mock API and
+export it as OpenAPI or a Postman collection.
 
 One grammar with the ``%connect`` magics (``%connect VERB ARGS`` is
 ``nbconnect VERB PKG ARGS``)::
@@ -14,11 +15,16 @@ One grammar with the ``%connect`` magics (``%connect VERB ARGS`` is
     nbconnect connection list PKG [--json]
     nbconnect connection remove PKG NAME
     nbconnect connection default PKG NAME
+    nbconnect connection login PKG [NAME] [--paste] [--timeout S]
+    nbconnect test PKG [--endpoint ID]... [--connection NAME] [--param K=V]... [--json]
+                       [--record | --replay] [--concurrency N] [--timeout S]
+    nbconnect mock SPEC_OR_PKG [--port N] [--tls] [--host 127.0.0.1]
+    nbconnect export PKG --format openapi|postman -o FILE
     nbconnect help [VERB]
     nbconnect --version
 
-Exit codes: 0 ok, 2 bad input, 130 interrupted. Bad input prints one line,
-``nbconnect: error: <sentence>``, optionally followed by a few indented detail lines
+Exit codes: 0 ok, 1 a tested endpoint failed, 2 bad input, 130 interrupted. Bad input prints
+one line, ``nbconnect: error: <sentence>``, optionally followed by a few indented detail lines
 (for example the first validator errors), and never a traceback. Anything else that goes
 wrong is a bug and keeps its traceback. ``auth`` and ``connection`` share their grammar
 with the magics (:mod:`nbconnect.grammar`): they load PKG, change it and export it back, and
@@ -41,9 +47,11 @@ from typing import Any, NoReturn
 from . import __version__, limits
 from .errors import NbConnectError
 
-__all__ = ["EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser",
+           "main"]
 
 EXIT_OK = 0
+EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 #: Detail lines printed under an error message.
@@ -72,7 +80,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 #: Verbs whose usage errors never repeat the arguments (they may hold a secret).
-_QUIET_VERBS = ("auth", "connection")
+_QUIET_VERBS = ("auth", "connection", "test")
 
 
 def _size(text: str) -> int:
@@ -98,13 +106,33 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the concurrency must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535 (0: a free one)")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (one subparser per verb)."""
     parser = _Parser(
         prog=PROG,
         description="Build and check HTTP API connector packages (the command-line face of "
                     "the %connect magics).",
-        epilog="Exit codes: 0 ok, 2 bad input, 130 interrupted. "
+        epilog="Exit codes: 0 ok, 1 a tested endpoint failed, 2 bad input, 130 interrupted. "
                f"Run '{PROG} help VERB' for a verb's options.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -205,6 +233,70 @@ def build_parser() -> argparse.ArgumentParser:
     df.add_argument("package", metavar="PKG", help="package directory or .zip file")
     df.add_argument("name", metavar="NAME")
     df.set_defaults(func=cmd_connection_default)
+
+    lg = csub.add_parser("login", help="log a connection in (OAuth2 authorization code)",
+                         description="Log the connection NAME of PKG in with the OAuth2 "
+                                     "authorization code grant: open the printed link, "
+                                     "approve; the redirect comes to a loopback listener "
+                                     "(or paste it with --paste). The token stays in memory "
+                                     "for this process only.")
+    lg.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    lg.add_argument("name", metavar="NAME", nargs="?", help="the connection (default: the "
+                                                            "default one)")
+    lg.add_argument("--paste", action="store_true",
+                    help="paste the URL the browser lands on instead of the listener")
+    lg.add_argument("--timeout", metavar="S", type=_seconds, default=120.0,
+                    help="seconds to wait for the redirect (default 120)")
+    lg.set_defaults(func=cmd_connection_login)
+
+    p = sub.add_parser(
+        "test", help="test the endpoints of a connector package",
+        description="Test the endpoints of PKG (all, or those given with --endpoint) through "
+                    "a test connection. An endpoint passes on a 2xx answer whose body "
+                    "matches the declared schema. Prints a report (JSON with --json) and "
+                    "saves it into the package as tests/last-report.json; exits 1 when an "
+                    "endpoint failed.")
+    p.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    p.add_argument("--endpoint", metavar="ID", action="append", default=[],
+                   help="test this endpoint (repeatable; default: all)")
+    p.add_argument("--connection", metavar="NAME",
+                   help="the test connection (default: the default one)")
+    p.add_argument("--param", metavar="K=V", action="append", default=[],
+                   help="a test value, a YAML scalar (7 is a number; repeatable)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    rr = p.add_mutually_exclusive_group()
+    rr.add_argument("--record", action="store_true",
+                    help="record the exchanges as cassettes in PKG/cassettes")
+    rr.add_argument("--replay", action="store_true",
+                    help="answer from the package's cassettes, without the network")
+    p.add_argument("--concurrency", metavar="N", type=_count, default=None,
+                   help="requests in flight at once (default 20)")
+    p.add_argument("--timeout", metavar="S", type=_seconds, default=None,
+                   help="seconds per request (default 10)")
+    p.set_defaults(func=cmd_test)
+
+    p = sub.add_parser(
+        "mock", help="serve the mock API of a spec or connector package",
+        description="Serve every operation of SPEC_OR_PKG from its examples or generated "
+                    "values, with its security checked, until Ctrl-C.")
+    p.add_argument("source", metavar="SPEC_OR_PKG", help="spec file or connector package")
+    p.add_argument("--port", metavar="N", type=_port, default=0,
+                   help="the port (default 0: a free one, printed)")
+    p.add_argument("--host", metavar="HOST", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1)")
+    p.add_argument("--tls", action="store_true",
+                   help="serve https with a certificate from a fresh test CA")
+    p.set_defaults(func=cmd_mock)
+
+    p = sub.add_parser(
+        "export", help="export a connector package as OpenAPI or a Postman collection",
+        description="Write PKG as an OpenAPI 3.1 document or a Postman collection v2.1 "
+                    "(no secret values; newman runs it with --env-var for the secrets).")
+    p.add_argument("package", metavar="PKG", help="package directory or .zip file")
+    p.add_argument("--format", required=True, choices=("openapi", "postman"),
+                   help="openapi or postman")
+    p.add_argument("-o", "--output", metavar="FILE", required=True, help="the file to write")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("help", help="show help for nbconnect or one verb",
                        description="Show help for nbconnect or for one verb.")
@@ -377,6 +469,98 @@ def cmd_connection_default(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_connection_login(args: argparse.Namespace) -> int:
+    from .grammar import login_connection
+    from .package import load
+
+    connector = load(args.package)
+
+    def show(url: str) -> None:
+        print(f"Open this URL in a browser to authorize:\n{url}", flush=True)
+
+    paste = None
+    if args.paste:
+        def paste() -> str:
+            return input("Paste the URL the browser shows after you approve: ")
+    info = login_connection(connector, args.name, open_url=show, paste=paste,
+                            timeout=args.timeout)
+    print(f"logged in as {info.identity or '(the API gave no identity)'}")
+    return EXIT_OK
+
+
+def _test_transport(args: argparse.Namespace, connector: Any) -> Any:
+    if not (args.record or args.replay):
+        return None
+    from .cassettes import CassetteStore, RecordingTransport, ReplayTransport
+
+    store = CassetteStore.for_package(args.package, connector)
+    if args.replay:
+        return ReplayTransport(store)
+    if store.directory is None:
+        raise UsageError(f"--record writes cassettes into a package directory, and "
+                         f"{args.package} is a .zip; export the connector to a directory "
+                         "and record there.")
+    return RecordingTransport(None, store)
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from .grammar import check_param_names, parse_param_values
+    from .package import load, save_report
+
+    connector = load(args.package)
+    ids = list(dict.fromkeys(args.endpoint)) or None
+    endpoints = connector.endpoints if ids is None else \
+        tuple(connector.endpoint(i) for i in ids)
+    params = parse_param_values(args.param)
+    if params:
+        check_param_names(endpoints, params)
+    transport = _test_transport(args, connector)
+    report = connector.test(ids, connection=args.connection, params=params or None,
+                            concurrency=args.concurrency, timeout=args.timeout,
+                            transport=transport)  # progress None: tqdm on a terminal
+    if args.json:
+        print(report.to_json())
+    else:
+        print(report.text())
+    try:
+        save_report(args.package, report)
+    except (NbConnectError, OSError) as exc:
+        _eprint(f"{PROG}: warning: the report was not saved into the package ({exc})")
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def cmd_mock(args: argparse.Namespace) -> int:
+    from .mock import serve
+
+    serve(args.source, host=args.host, port=args.port, tls=args.tls)
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .package import load
+
+    connector = load(args.package)
+    out = Path(args.output).expanduser()
+    if args.format == "postman":
+        from .postman import write_postman
+
+        written = write_postman(connector, out)
+    else:
+        from .oaswriter import to_openapi
+
+        if out.is_dir():
+            raise UsageError(f"{out} is a directory; give a file path such as "
+                             f"{out / 'openapi.json'}.")
+        if not out.parent.is_dir():
+            raise UsageError(f"The folder {out.parent} does not exist; create it first or "
+                             "pick another path.")
+        text = json.dumps(to_openapi(connector), indent=2, ensure_ascii=False) + "\n"
+        out.write_text(text, encoding="utf-8")
+        written = out
+    print(f"{connector.name} as {args.format} -> {written}")
+    return EXIT_OK
+
+
 def cmd_help(args: argparse.Namespace) -> int:
     if args.topic is None:
         args.parser.print_help()
@@ -425,7 +609,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return exc.code if isinstance(exc.code, int) else EXIT_OK
         if args.verb is None:
             raise UsageError("no verb given; the verbs are import, validate, show, auth, "
-                             f"connection and help; see '{PROG} help'.")
+                             f"connection, test, mock, export and help; see '{PROG} help'.")
         return int(args.func(args))
     except UsageError as exc:
         return _error(str(exc))

@@ -1,4 +1,4 @@
-"""The one grammar of the ``auth`` and ``connection`` verbs, shared by magics and CLI.
+"""The one grammar of the ``auth``, ``connection`` and ``test`` verbs, shared by magics and CLI.
 
 ``%connect auth TYPE [--FIELD VALUE]...`` is ``nbconnect auth PKG TYPE [--FIELD VALUE]...``
 and ``%connect connection add NAME ...`` is ``nbconnect connection add PKG NAME ...``:
@@ -15,6 +15,11 @@ belong to a connection as ``--secret FIELD=REF`` where REF is a reference
 in the shell history and the notebook. Messages about a refused secret never repeat the
 text that was given, and words the grammar does not understand are pointed at by
 position, not echoed, since they may be a pasted secret.
+
+``--param k=v`` test values (``%connect test`` and ``nbconnect test``) are read by
+:func:`parse_param_values`: each value is a YAML scalar (``7`` is an int, ``true`` a
+bool, ``null`` None), with YAML 1.1's surprises undone (``no``, ``on``, ``0777`` and
+dates stay text); ``[...]`` and ``{...}`` are YAML flow collections.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ __all__ = [
     "auth_from_args",
     "auth_from_fields",
     "auth_help_lines",
+    "check_param_names",
     "connection_from_args",
     "connection_secret_fields",
     "connection_setting_fields",
@@ -54,7 +60,10 @@ __all__ = [
     "field_choices",
     "get_connection",
     "kebab",
+    "login_connection",
     "make_connection",
+    "parse_param_value",
+    "parse_param_values",
     "remove_connection",
     "set_default_connection",
     "snake",
@@ -534,3 +543,115 @@ def connections_table(connections: Iterable[Connection]) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- test values
+
+_INT_RE = re.compile(r"[+-]?(0|[1-9][0-9_]*)")
+_FLOAT_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
+
+
+def parse_param_value(text: str) -> Any:
+    """One ``--param`` value: a YAML scalar (or a ``[...]``/``{...}`` flow collection).
+
+    ``7`` -> 7, ``2.5`` -> 2.5, ``true``/``false`` -> bool, ``null``/``~`` -> None,
+    anything else stays text (so ``no``, ``on``, ``0777``, ``2024-01-01`` and ``a: b``
+    are kept as written, unlike plain YAML 1.1).
+    """
+    stripped = text.strip()
+    low = stripped.lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("null", "~"):
+        return None
+    if _INT_RE.fullmatch(stripped):
+        return int(stripped.replace("_", ""))
+    if _FLOAT_RE.fullmatch(stripped) and ("." in stripped or "e" in low):
+        return float(stripped)
+    if stripped[:1] in ("[", "{"):
+        import yaml
+
+        try:
+            value = yaml.safe_load(stripped)
+        except yaml.YAMLError:
+            return text
+        if isinstance(value, list | dict):
+            return value
+        return text
+    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
+        return stripped[1:-1]  # quoted: text as written
+    return text
+
+
+def parse_param_values(pairs: Iterable[str] | None) -> dict[str, Any]:
+    """``{name: value}`` from ``--param k=v`` words (see :func:`parse_param_value`).
+
+    A word without ``=`` or with an empty name, and a name given twice, raise
+    :class:`~nbconnect.errors.NbConnectError`; the value is not repeated in the
+    message (it may be a credential).
+    """
+    out: dict[str, Any] = {}
+    for pos, word in enumerate(pairs or (), start=1):
+        name, eq, value = str(word).partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise NbConnectError(f"--param number {pos} is not NAME=VALUE; write --param "
+                                 "NAME=VALUE, e.g. --param petId=7.")
+        if name in out:
+            raise NbConnectError(f"--param {name} is given twice; give it once.")
+        out[name] = parse_param_value(value)
+    return out
+
+
+def check_param_names(endpoints: Iterable[Any], params: Mapping[str, Any]) -> None:
+    """Refuse a ``--param`` name that none of ``endpoints`` has (EndpointError, with the
+    closest names); body fields are named ``parent.child``."""
+    from .errors import EndpointError
+
+    eps = list(endpoints)
+    names: list[str] = []
+    for ep in eps:
+        names.extend(p.name for p in ep.params)
+        for top in ep.body:
+            names.extend(dotted for dotted, _ in top.walk())
+    names = list(dict.fromkeys(names))
+    for key in params:
+        if key not in names:
+            which = f"Endpoint {eps[0].id}" if len(eps) == 1 else "No tested endpoint"
+            has = "has" if len(eps) == 1 else "has a"
+            close = difflib.get_close_matches(str(key), names, n=3)
+            hint = f"did you mean {', '.join(close)}?" if close else \
+                f"the parameters are {_one_of(names)}."
+            raise EndpointError(f"{which} {has} no parameter {key!r}; {hint}")
+
+
+# --------------------------------------------------------------------------- login
+
+
+def login_connection(connector: Connector, name: str | None, *,
+                     open_url: Any = None, paste: Any = None, timeout: float = 120.0,
+                     verify: Any = True, prompt: Any = None) -> Any:
+    """Log the connection ``name`` (default: the default one) in with the OAuth2
+    authorization code grant; returns the :class:`~nbconnect.oauth.TokenInfo`.
+
+    ``open_url(url)`` shows the authorization link; the redirect comes to a loopback
+    listener, or, with ``paste`` (a callable returning the redirected URL), is pasted.
+    The identity endpoint is joined to the connection's base URL. Only ``oauth2-code``
+    connectors log in; other types raise :class:`~nbconnect.errors.AuthConfigError`.
+    """
+    from .auth import find_connection
+    from .oauth import authorize_code
+    from .secrets import resolve_connection
+
+    config = connector.auth
+    if config is None or config.type != "oauth2-code":
+        kind = config.type if config is not None else "none"
+        raise AuthConfigError(f"connection login is for oauth2-code auth, and connector "
+                              f"{connector.name!r} has auth {kind}; its tokens need no browser "
+                              "login (run a test instead).")
+    conn = find_connection(connector, name)
+    secrets = resolve_connection(conn, config.secret_fields, prompt=prompt,
+                                 optional=config.optional_secret_fields)
+    return authorize_code(config, secrets, dict(conn.settings), open_url=open_url,
+                          paste=paste, timeout=timeout, verify=verify,
+                          identity_base_url=conn.base_url)

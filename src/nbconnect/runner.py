@@ -519,6 +519,15 @@ def build_request(connector: Connector, endpoint: Endpoint | str,
 
 # --------------------------------------------------------------------------- schemas
 
+def _is_replay(transport: Any) -> bool:
+    """Replayed exchanges need no credentials: the cassettes answer, not the API."""
+    if transport is None:
+        return False
+    from .cassettes import ReplayTransport
+
+    return isinstance(transport, ReplayTransport)
+
+
 def _defs(connector: Connector) -> dict[str, Any]:
     return {k: to_json_schema(v, refs_to_defs=True) for k, v in connector.schemas.items()}
 
@@ -895,7 +904,8 @@ def _make_run(connector: Connector, connection: str | Connection | None, *,
     limits = httpx2.Limits(max_connections=concurrency,
                            max_keepalive_connections=concurrency)
     client = client_for(connector, connection, prompt=prompt, verify=verify, timeout=tm,
-                        transport=transport, limits=limits)
+                        transport=transport, limits=limits,
+                        authenticate=not _is_replay(transport))
     base = str(client.base_url)
     return _Run(connector, client, base, tm,
                 MAX_RETRIES if retries is None else max(0, int(retries)),

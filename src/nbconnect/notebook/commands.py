@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EndpointError
+from ..errors import EndpointError, NbConnectError
 from ..model import Connector, slugify
 
 __all__ = ["COMMANDS", "PLANNED_VERBS", "Command", "CommandError", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
-PLANNED_VERBS = frozenset({"test", "pull", "link", "webhook", "mcp", "mock"})
+PLANNED_VERBS = frozenset({"pull", "link", "webhook", "mcp"})
 
 
 class CommandError(Exception):
@@ -117,6 +117,112 @@ class Session:
         self.connector: Connector | None = None
         #: the ImportResult of the last import (``%connect auth --from-spec`` applies its auth)
         self.last_import: Any = None
+        #: the package the current connector was loaded from or last exported to
+        self.package_path: Path | None = None
+        #: the running ``%connect mock`` server, if any
+        self.mock: Any = None
+        #: the last TestReport
+        self.last_report: Any = None
+        #: the ProgressBar of the last ``%connect test --all`` in a notebook
+        self.progress: Any = None
+        self._atexit = False
+
+    # -- mock ------------------------------------------------------------------------
+
+    def stop_mock(self) -> bool:
+        """Stop the running mock server (True when one was running)."""
+        mock, self.mock = self.mock, None
+        if mock is None:
+            return False
+        mock.stop()
+        return True
+
+    def keep_mock(self, mock: Any) -> None:
+        """Remember ``mock`` as the running mock; it is stopped at interpreter exit."""
+        self.mock = mock
+        if not self._atexit:
+            import atexit
+
+            atexit.register(self.stop_mock)
+            self._atexit = True
+
+    def set_connector(self, connector: Connector | None, package: Path | None = None) -> None:
+        """Make ``connector`` current (stopping a running mock) and remember its package."""
+        self.stop_mock()
+        self.connector = connector
+        self.package_path = package
+        self.last_report = None
+
+    # -- testing ---------------------------------------------------------------------
+
+    def in_notebook(self) -> bool:
+        """True when the shell runs in a kernel (widgets can show)."""
+        return getattr(self.shell, "kernel", None) is not None
+
+    def _verify_for(self, connector: Connector, connection: str | None) -> Any:
+        """The mock's SSL context when the connection points at a running TLS mock."""
+        mock = self.mock
+        if mock is None or not mock.running or not mock.tls:
+            return True
+        from ..auth import find_connection
+
+        try:
+            conn = find_connection(connector, connection)
+        except Exception:
+            return True
+        return mock.verify if conn.base_url.startswith(mock.root_url) else True
+
+    def run_tests(self, ids: list[str] | None, *, params: dict[str, Any] | None = None,
+                  connection: str | None = None, record: bool = False,
+                  replay: bool = False, concurrency: int | None = None,
+                  timeout: float | None = None, progress: Any = None) -> Any:
+        """Test endpoints ``ids`` (None: all) of the current connector; returns the report.
+
+        ``record``/``replay`` use the cassettes of the package the connector was loaded
+        from or exported to; the report is saved into that package.
+        """
+        from .. import grammar
+
+        connector = self.require()
+        endpoints = connector.endpoints if ids is None else \
+            tuple(connector.endpoint(i) for i in ids)
+        params = dict(params or {})
+        if params:
+            grammar.check_param_names(endpoints, params)
+        verify = self._verify_for(connector, connection)
+        transport = None
+        if record or replay:
+            transport = self._transport(connector, record=record, verify=verify)
+        report = connector.test(ids, connection=connection, params=params or None,
+                                concurrency=concurrency, timeout=timeout,
+                                progress=progress or _no_progress, transport=transport,
+                                verify=verify)
+        self.last_report = report
+        if self.package_path is not None:
+            from ..package import save_report
+
+            try:
+                save_report(self.package_path, report)
+            except (NbConnectError, OSError) as exc:
+                print(f"The report was not saved into the package ({exc}).")
+        return report
+
+    def _transport(self, connector: Connector, *, record: bool, verify: Any) -> Any:
+        flag = "--record" if record else "--replay"
+        if self.package_path is None:
+            raise CommandError(f"{flag} keeps its cassettes in the connector's package, and "
+                               "this connector has none yet; export it first (`%connect "
+                               "export PATH`) or load a package, then test again.")
+        from ..cassettes import CassetteStore, RecordingTransport, ReplayTransport
+
+        store = CassetteStore.for_package(self.package_path, connector)
+        if not record:
+            return ReplayTransport(store)
+        if store.directory is None:
+            raise CommandError(f"--record writes cassettes into a package directory, and "
+                               f"{self.package_path} is a .zip; export the connector to a "
+                               "directory (`%connect export PATH`) and record there.")
+        return RecordingTransport(None, store, verify=verify)
 
     def require(self) -> Connector:
         """The current connector, or a CommandError saying how to get one."""
@@ -176,6 +282,10 @@ class Session:
         )
 
 
+def _no_progress(done: int, total: int, result: Any) -> None:
+    """A progress callback that shows nothing (no tqdm bar inside a notebook cell)."""
+
+
 def _spec_source(text: str) -> Any:
     """A URL stays a string; anything else is a file path."""
     if re.match(r"[A-Za-z][A-Za-z0-9+.\-]*://", text):
@@ -228,7 +338,7 @@ def cmd_new(session: Session, args: argparse.Namespace) -> Connector:
         result = session.read_spec(nbconnect.demo_spec_path(), _import_defaults())
         connector.apply_import(result)
         session.last_import = result
-    session.connector = connector
+    session.set_connector(connector)
     return connector
 
 
@@ -260,7 +370,7 @@ def _do_import(session: Session, source: Any, args: argparse.Namespace) -> Any:
     if connector is None:
         connector = Connector(name=slugify(result.title or "connector", sep="-"))
         connector.apply_import(result)
-        session.connector = connector
+        session.set_connector(connector)
         return result
     if connector.endpoints and not args.overwrite:
         if not session.settings.confirm_overwrite:
@@ -406,6 +516,8 @@ def cmd_connection(session: Session, args: argparse.Namespace) -> Any:
         return grammar.remove_connection(connector, args.name)
     if args.action == "default":
         return grammar.set_default_connection(connector, args.name)
+    if args.action == "login":
+        return _login(session, connector, args)
     if args.name is None and not args.options:
         from .forms import ConnectionForm
 
@@ -413,6 +525,93 @@ def cmd_connection(session: Session, args: argparse.Namespace) -> Any:
     conn = grammar.connection_from_args(args.name or "", args.options, auth=connector.auth,
                                         base_url=connector.base_url)
     return grammar.add_connection(connector, conn)
+
+
+def _show_link(url: str) -> None:
+    """Show the authorization link: a clickable link in a notebook, text otherwise."""
+    from html import escape
+
+    from IPython.display import HTML, display
+
+    print(f"Open this URL in a browser to authorize:\n{url}")
+    display(HTML(f'<a href="{escape(url, quote=True)}" target="_blank" '
+                 'rel="noopener noreferrer">Authorize in the browser</a>'))
+
+
+def _login(session: Session, connector: Connector, args: argparse.Namespace) -> Any:
+    """``connection login [NAME] [--paste]``: the OAuth2 authorization code grant."""
+    from .. import grammar
+
+    paste = None
+    if args.paste:
+        def paste() -> str:
+            # input() rather than a widget: a button could not be clicked while the
+            # kernel is busy waiting in this cell
+            return input("Paste the URL the browser shows after you approve: ")
+    info = grammar.login_connection(connector, args.name, open_url=_show_link, paste=paste,
+                                    timeout=args.timeout)
+    who = info.identity or "(the API gave no identity)"
+    print(f"logged in as {who}")
+    return info
+
+
+def cmd_test(session: Session, args: argparse.Namespace) -> Any:
+    """Test one endpoint, several, or all (``--all``); no arguments: the test panel."""
+    from .. import grammar
+
+    connector = session.require()
+    options_given = bool(args.param or args.connection or args.record or args.replay
+                         or args.concurrency or args.timeout)
+    if not args.endpoints and not args.all:
+        if options_given:
+            raise CommandError("Name the ENDPOINT to test, or give --all; `%connect test` "
+                               "alone opens the test panel.")
+        from .testpanel import TestPanel
+
+        def run(ids: list[str] | None, progress: Any) -> Any:
+            return session.run_tests(ids, progress=progress)
+
+        return TestPanel(connector, run)
+    if args.endpoints and args.all:
+        raise CommandError("Give endpoint ids or --all, not both.")
+    if args.record and args.replay:
+        raise CommandError("Give --record or --replay, not both.")
+    params = grammar.parse_param_values(args.param)
+    ids = None if args.all else list(args.endpoints)
+    progress = None
+    total = len(connector.endpoints) if ids is None else len(ids)
+    if total > 1 and session.in_notebook():
+        from IPython.display import display
+
+        from .testpanel import ProgressBar
+
+        progress = ProgressBar(total)
+        session.progress = progress
+        display(progress)
+    return session.run_tests(ids, params=params, connection=args.connection,
+                             record=args.record, replay=args.replay,
+                             concurrency=args.concurrency, timeout=args.timeout,
+                             progress=progress)
+
+
+def cmd_mock(session: Session, args: argparse.Namespace) -> Any:
+    """Start the mock API (``mock stop`` stops it) and point a ``mock`` connection at it."""
+    from .mockwiring import start_mock
+
+    if args.source == "stop":
+        if args.tls or args.port or args.key:
+            raise CommandError("`%connect mock stop` takes no options.")
+        print("Mock stopped." if session.stop_mock() else "No mock is running.")
+        return None
+    connector = session.require()
+    session.stop_mock()
+    mock, notes = start_mock(connector, args.source, tls=args.tls, port=args.port or 0,
+                             key_ref=args.key)
+    session.keep_mock(mock)
+    print(f"Mock of {mock.title!r} at {mock.url}; connection 'mock' points at it.")
+    for note in notes:
+        print(note)
+    return mock
 
 
 def cmd_endpoints(session: Session, args: argparse.Namespace) -> Any:
@@ -438,6 +637,7 @@ def cmd_export(session: Session, args: argparse.Namespace) -> Path:
     connector = session.require()
     target = Path(args.path).expanduser()
     written = export(connector, target, zip=args.zip)
+    session.package_path = Path(written)
     return _shown_path(args.path, written)
 
 
@@ -445,8 +645,9 @@ def cmd_load(session: Session, args: argparse.Namespace) -> Connector:
     """Load a connector package; it becomes the current connector."""
     from ..package import load
 
-    connector = load(Path(args.path).expanduser())
-    session.connector = connector
+    path = Path(args.path).expanduser()
+    connector = load(path)
+    session.set_connector(connector, path)
     return connector
 
 
@@ -580,7 +781,8 @@ def _p_connection() -> _Parser:
     p = _ConnectionParser(prog="%connect connection",
                      description="Test connections: a base URL and references to the "
                                  "secrets of the auth type.")
-    sub = p.add_subparsers(dest="action", metavar="{add,list,remove,default}", required=True,
+    sub = p.add_subparsers(dest="action", metavar="{add,list,remove,default,login}",
+                           required=True,
                            parser_class=_QuietParser)
     add = sub.add_parser(
         "add", help="add a test connection (no arguments: open a form)",
@@ -597,6 +799,87 @@ def _p_connection() -> _Parser:
     df = sub.add_parser("default", help="make a connection the default",
                         description="Make a connection the default one.")
     df.add_argument("name", metavar="NAME")
+    lg = sub.add_parser("login", help="log in with the OAuth2 authorization code grant",
+                        description="Log a connection in (oauth2-code auth): show the "
+                                    "authorization link, receive the redirect on a loopback "
+                                    "listener (or --paste it), fetch and keep the token in "
+                                    "memory.")
+    lg.add_argument("name", nargs="?", metavar="NAME",
+                    help="the connection (default: the default connection)")
+    lg.add_argument("--paste", action="store_true",
+                    help="paste the redirected URL instead (remote kernels); asked with "
+                         "input(), since a widget could not be used while the cell waits")
+    lg.add_argument("--timeout", type=_seconds, default=120.0, metavar="S",
+                    help="seconds to wait for the redirect (default 120)")
+    return p
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("give a positive number of seconds")
+    return value
+
+
+def _concurrency(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the concurrency must be at least 1")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535 (0: a free one)")
+    return value
+
+
+def _p_test() -> _Parser:
+    p = _QuietParser(prog="%connect test",
+                     description="Test endpoints through a test connection: a pass is a 2xx "
+                                 "answer whose body matches the declared schema. Without "
+                                 "arguments, open the test panel.")
+    p.add_argument("endpoints", nargs="*", metavar="ENDPOINT", help="endpoint id(s)")
+    p.add_argument("--all", action="store_true", help="test every endpoint")
+    p.add_argument("--param", action="append", metavar="NAME=VALUE",
+                   help="a test value (a YAML scalar: 7 is a number; repeatable; body "
+                        "fields as parent.child)")
+    p.add_argument("--connection", metavar="NAME", help="the test connection (default: "
+                                                        "the default one)")
+    p.add_argument("--record", action="store_true",
+                   help="record the exchanges as cassettes in the connector's package")
+    p.add_argument("--replay", action="store_true",
+                   help="answer from the package's cassettes, without the network")
+    p.add_argument("--concurrency", type=_concurrency, metavar="N",
+                   help="requests in flight at once (default 20)")
+    p.add_argument("--timeout", type=_seconds, metavar="S",
+                   help="seconds per request (default 10)")
+    return p
+
+
+def _p_mock() -> _Parser:
+    p = _parser("mock", "Start the mock API of the current connector (or of SPEC_OR_PKG) in "
+                        "the background and add a connection 'mock' pointing at it; "
+                        "`%connect mock stop` stops it.")
+    p.add_argument("source", nargs="?", metavar="SPEC_OR_PKG",
+                   help="a spec file or connector package (default: the current connector); "
+                        "'stop' stops the running mock")
+    p.add_argument("--tls", action="store_true", help="serve https with a test certificate")
+    p.add_argument("--port", type=_port, default=0, metavar="N",
+                   help="the port (default: a free one)")
+    p.add_argument("--key", metavar="REF",
+                   help="a reference to the credential the mock requires (env:NAME, "
+                        "keyring:NAME; default: a random value in $NBCONNECT_MOCK_KEY)")
     return p
 
 
@@ -658,7 +941,7 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             cell_synopsis="%%connect auth", cell_summary="set the auth method written in YAML"),
     Command("connection", "connection add NAME [OPTIONS]",
             "add a test connection (no arguments: a form; also: list, remove NAME, "
-            "default NAME)", cmd_connection, _p_connection),
+            "default NAME, login NAME)", cmd_connection, _p_connection),
     Command("endpoint", "endpoint add METHOD PATH --name N",
             "add an endpoint by hand (also: endpoint remove ID, endpoint show ID)",
             cmd_endpoint, _p_endpoint, cell=cell_endpoint, cell_parser=_p_endpoint_cell,
@@ -666,6 +949,12 @@ COMMANDS: dict[str, Command] = {c.name: c for c in (
             cell_summary="add an endpoint described in YAML in the cell body"),
     Command("endpoints", "endpoints [--tag T]...", "show the endpoints as a table",
             cmd_endpoints, _p_endpoints),
+    Command("test", "test ENDPOINT... | --all [OPTIONS]",
+            "test endpoints (--param, --connection, --record/--replay; no arguments: a "
+            "panel)", cmd_test, _p_test),
+    Command("mock", "mock [SPEC_OR_PKG] [--tls]",
+            "start the mock API and a 'mock' connection to it (mock stop: stop it)",
+            cmd_mock, _p_mock),
     Command("export", "export PATH [--zip]", "write the connector package",
             cmd_export, _p_export),
     Command("load", "load PATH", "load a connector package (it becomes current)",

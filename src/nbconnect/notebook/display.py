@@ -1,9 +1,12 @@
-"""Rich and plain-text rendering of connectors, endpoints and import results.
+"""Rich and plain-text rendering of connectors, endpoints, import results and test reports.
 
 The core objects carry no display code: this module renders them, and
 :func:`register_formatters` hooks the renderers into IPython's display formatters
-(``text/html`` and ``text/plain``) when the extension is loaded. Plain text is
-deterministic (no memory addresses, times or ports) because nbval compares it.
+(``text/html`` and ``text/plain``, plus ``application/vnd.nbconnect.report+json`` for a
+:class:`~nbconnect.runner.TestReport`, read by the lab extension) when the extension is
+loaded. Plain text is deterministic (no memory addresses, times, ports or latencies)
+because nbval compares it; a report's HTML and JSON bundle carry latencies, so nbval
+needs them sanitized or the cell's output ignored.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from ..model import Connector, Endpoint, Param
 from ..render import auth_text, connector_summary, endpoints_table
 
 __all__ = [
+    "REPORT_MIME",
     "ConnectionTable",
     "EndpointTable",
     "connector_html",
@@ -27,6 +31,9 @@ __all__ = [
     "import_result_html",
     "import_result_text",
     "register_formatters",
+    "report_html",
+    "report_json",
+    "report_text",
     "unregister_formatters",
 ]
 
@@ -338,6 +345,105 @@ def import_result_html(r: Any) -> str:
             f"{endpoints_html(r.endpoints, summary='imported endpoints', style=False)}</div>")
 
 
+# --------------------------------------------------------------------------- test report
+
+#: The MIME type of a TestReport's JSON bundle (``TestReport.to_dict()``).
+REPORT_MIME = "application/vnd.nbconnect.report+json"
+
+_REPORT_STYLE = (
+    "<style>.nbconnect-report td,.nbconnect-report th{text-align:left;padding:2px 8px;"
+    "font-family:var(--jp-code-font-family,monospace);vertical-align:top}"
+    ".nbconnect-report th{cursor:pointer;user-select:none}"
+    ".nbconnect-badge{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;"
+    "font-weight:bold;font-size:90%}.nbconnect-pass{background:#2e7d32}"
+    ".nbconnect-fail{background:#c62828}"
+    ".nbconnect-bar{display:inline-block;height:8px;background:#64b5f6;"
+    "vertical-align:middle;margin-right:4px}</style>")
+
+# Clicking a header sorts by that column (numbers numerically); a second click reverses.
+# Without JavaScript (an untrusted notebook) the table keeps its order: failures first.
+_SORT_JS = (
+    "var t=this.closest('table'),b=t.tBodies[0],i=this.cellIndex,"
+    "d=this.dataset.dir==='asc'?-1:1;this.dataset.dir=d>0?'asc':'desc';"
+    "Array.from(b.rows).sort(function(x,y){var p=x.cells[i].dataset.v,"
+    "q=y.cells[i].dataset.v,m=parseFloat(p),n=parseFloat(q);"
+    "return d*(isNaN(m)||isNaN(n)?p.localeCompare(q):m-n)}).forEach(function(r){"
+    "b.appendChild(r)})")
+
+
+def report_text(report: Any) -> str:
+    """The report's deterministic plain text (``report.text()``: no latencies)."""
+    return report.text()
+
+
+def report_json(report: Any) -> dict[str, Any]:
+    """The report's JSON bundle: ``report.to_dict()`` (latencies included)."""
+    return report.to_dict()
+
+
+def _ordered(results: Sequence[Any]) -> list[Any]:
+    """Failures first, each group in endpoint order."""
+    return [r for r in results if not r.ok] + [r for r in results if r.ok]
+
+
+def _size_text(size: int | None) -> str:
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def report_html(report: Any) -> str:
+    """An HTML table of a TestReport: a pass/fail badge per row, failures first, a
+    latency bar per row and columns sortable by a click (inline JavaScript; the
+    failures-first order stays when scripts do not run). Reasons are redacted."""
+    from ..secrets import redact
+
+    results = _ordered(report.results)
+    head = (f"{report.connector or 'connector'}: {report.passed} passed, "
+            f"{report.failed} failed")
+    if report.connection:
+        head += f" (connection {report.connection})"
+    badge = ("nbconnect-pass", "all passed") if report.ok else \
+        ("nbconnect-fail", f"{report.failed} failed")
+    title = (f"<b>{escape(head)}</b> <span class=\"nbconnect-badge {badge[0]}\">"
+             f"{escape(badge[1])}</span>")
+    if not results:
+        return f"<div class=\"nbconnect-report\">{title}<p><i>no endpoints tested</i></p></div>"
+    slowest = max((r.latency_ms or 0.0) for r in results) or 1.0
+    columns = ("result", "endpoint", "method", "path", "status", "latency", "size", "reason")
+    sort = escape(_SORT_JS, quote=True)
+    head_row = "".join(f"<th onclick=\"{sort}\" title=\"sort\">{c}</th>" for c in columns)
+    rows = []
+    for r in results:
+        latency = r.latency_ms
+        width = 0 if latency is None else max(1, round(60 * latency / slowest))
+        lat_text = "" if latency is None else f"{latency:.0f} ms"
+        bar = (f"<span class=\"nbconnect-bar\" style=\"width:{width}px\"></span>"
+               if latency is not None else "")
+        status = "" if r.status is None else str(r.status)
+        cells = (
+            ("0" if not r.ok else "1",
+             f"<span class=\"nbconnect-badge {'nbconnect-pass' if r.ok else 'nbconnect-fail'}"
+             f"\">{'pass' if r.ok else 'FAIL'}</span>"),
+            (r.endpoint_id, escape(r.endpoint_id)),
+            (r.method, escape(r.method)),
+            (r.path, f"<code>{escape(r.path)}</code>"),
+            (status or "0", escape(status)),
+            ("" if latency is None else f"{latency:.3f}", f"{bar}{escape(lat_text)}"),
+            ("" if r.size is None else str(r.size), escape(_size_text(r.size))),
+            (redact(r.reason), escape(redact(r.reason))),
+        )
+        rows.append("<tr>" + "".join(f"<td data-v=\"{escape(v, quote=True)}\">{html}</td>"
+                                     for v, html in cells) + "</tr>")
+    return (f"<div class=\"nbconnect-report\">{_REPORT_STYLE}{title}"
+            f"<table class=\"nbconnect-table nbconnect-report\"><thead><tr>{head_row}</tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
 # --------------------------------------------------------------------------- IPython hooks
 
 
@@ -355,7 +461,25 @@ _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
     ("text/html", "nbconnect.model", "Endpoint", endpoint_html),
     ("text/html", "nbconnect.openapi", "ImportResult", import_result_html),
     ("text/plain", "nbconnect.openapi", "ImportResult", _pretty(import_result_text)),
+    ("text/html", "nbconnect.runner", "TestReport", report_html),
+    ("text/plain", "nbconnect.runner", "TestReport", _pretty(report_text)),
+    (REPORT_MIME, "nbconnect.runner", "TestReport", report_json),
 )
+
+
+def _report_formatter(shell: Any) -> Any:
+    """A display formatter for :data:`REPORT_MIME` (IPython has none for custom types)."""
+    from IPython.core.formatters import BaseFormatter
+    from traitlets import ObjectName, Unicode
+
+    class ReportFormatter(BaseFormatter):
+        """``application/vnd.nbconnect.report+json``: a JSON-able dict."""
+
+        format_type = Unicode(REPORT_MIME)
+        print_method = ObjectName("_repr_nbconnect_report_")
+        _return_type = (dict,)
+
+    return ReportFormatter(parent=shell.display_formatter)
 
 
 def register_formatters(shell: Any) -> None:
@@ -365,6 +489,8 @@ def register_formatters(shell: Any) -> None:
     an import result is actually shown.
     """
     formatters = shell.display_formatter.formatters
+    if REPORT_MIME not in formatters:
+        formatters[REPORT_MIME] = _report_formatter(shell)
     for mime, module, name, func in _FORMATS:
         formatters[mime].for_type_by_name(module, name, func)
 
@@ -373,8 +499,11 @@ def unregister_formatters(shell: Any) -> None:
     """Undo :func:`register_formatters`."""
     formatters = shell.display_formatter.formatters
     for mime, module, name, _ in _FORMATS:
-        fmt = formatters[mime]
+        fmt = formatters.get(mime)
+        if fmt is None:
+            continue
         fmt.deferred_printers.pop((module, name), None)
         for cls in list(fmt.type_printers):
             if cls.__module__ == module and cls.__name__ == name:
                 fmt.type_printers.pop(cls, None)
+    formatters.pop(REPORT_MIME, None)

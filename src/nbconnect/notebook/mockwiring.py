@@ -1,0 +1,156 @@
+"""``%connect mock``: start the mock API and point a ``mock`` connection at it.
+
+:func:`start_mock` starts a :class:`~nbconnect.mock.MockServer` for a source (the current
+connector by default), with credentials the mock requires, and adds (or replaces) the
+connection named ``mock`` on the current connector: its base URL is the mock's URL and
+its secret is a *reference* (``env:NBCONNECT_MOCK_KEY`` by default, an environment
+variable this function sets to a fresh random value for this process), so the connector
+still exports with no secret value in it. API key, Basic, Bearer and OAuth2 client
+credentials are wired; other auth types get a ``mock`` connection the mock does not
+check, with a note saying so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import secrets as _stdlib_secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .. import grammar
+from ..errors import SecretError
+from ..model import Connector
+
+__all__ = ["MOCK_CONNECTION", "MOCK_ENV", "start_mock"]
+
+#: The connection ``%connect mock`` adds.
+MOCK_CONNECTION = "mock"
+#: The environment variable holding the generated mock credential.
+MOCK_ENV = "NBCONNECT_MOCK_KEY"
+_MOCK_USER = "mock"
+_MOCK_CLIENT = "mock-client"
+
+
+def _source(text: str | None, connector: Connector) -> tuple[Any, Connector | None]:
+    """(what MockServer gets, the connector it describes or None for a spec)."""
+    if text is None:
+        return connector, connector
+    path = Path(text).expanduser()
+    if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
+        from ..package import load
+
+        loaded = load(path)
+        return loaded, loaded
+    from ..specio import load_document
+
+    return load_document(path).document, None
+
+
+def _scheme_name(doc_or_connector: Any, described: Connector | None,
+                 auth: Any) -> str | None:
+    """The security scheme of the mocked API that the connector's auth speaks."""
+    if described is not None:
+        return described.auth.type if described.auth is not None and \
+            described.auth.type == auth.type else None
+    components = doc_or_connector.get("components") or {}
+    schemes = components.get("securitySchemes") or {}
+    found: list[str] = []
+    for name, s in schemes.items():
+        if not isinstance(s, dict):
+            continue
+        kind, http = s.get("type"), str(s.get("scheme", "")).lower()
+        if auth.type == "api-key" and kind == "apiKey":
+            if str(s.get("name", "")).lower() == auth.key.lower():
+                return str(name)
+            found.append(str(name))
+        elif (auth.type == "basic" and kind == "http" and http == "basic") or (
+                auth.type == "bearer" and kind == "http" and http == "bearer") or (
+                auth.type == "oauth2-client-credentials" and kind == "oauth2"
+                and "clientCredentials" in (s.get("flows") or {})):
+            return str(name)
+    return found[0] if found else None
+
+
+def _key_value(key_ref: str | None) -> tuple[str, str]:
+    """(reference, value) of the mock's credential."""
+    from ..secrets import is_reference, resolve
+
+    if key_ref is None:
+        value = "mock-" + _stdlib_secrets.token_urlsafe(24)
+        os.environ[MOCK_ENV] = value
+        return f"env:{MOCK_ENV}", value
+    if not is_reference(key_ref):
+        raise SecretError("--key takes a reference to the mock's credential (env:NAME, "
+                          "keyring:NAME), not the value itself; e.g. --key env:MY_MOCK_KEY.")
+    value = resolve(key_ref, connection=MOCK_CONNECTION, field="key")
+    return key_ref, value.reveal() if hasattr(value, "reveal") else str(value)
+
+
+def start_mock(connector: Connector, source: str | None = None, *, tls: bool = False,
+               port: int = 0, key_ref: str | None = None) -> tuple[Any, list[str]]:
+    """Start the mock and add the ``mock`` connection; returns (MockServer, notes).
+
+    Nothing changes on the connector when the mock cannot start.
+    """
+    from ..mock import MockServer
+
+    src, described = _source(source, connector)
+    auth = connector.auth
+    notes: list[str] = []
+    credentials: dict[str, Any] = {}
+    secrets: dict[str, str] = {}
+    settings: dict[str, str] = {}
+    if auth is not None:
+        ref, value = _key_value(key_ref)
+        scheme = _scheme_name(src, described, auth)
+        for field in auth.secret_fields:
+            if field not in getattr(auth, "optional_secret_fields", ()) or \
+                    field == "client_secret":
+                secrets[field] = ref
+        for field in grammar.connection_setting_fields(auth):
+            settings[field] = _MOCK_CLIENT if field == "client_id" else _MOCK_USER
+        wired = {"api-key": value, "bearer": value, "basic": (_MOCK_USER, value),
+                 "oauth2-client-credentials": {"client_id": _MOCK_CLIENT,
+                                               "client_secret": value}}
+        if auth.type in wired and scheme is not None:
+            credentials[scheme] = wired[auth.type]
+        elif auth.type in wired:
+            notes.append(f"The mocked API declares no security scheme matching the "
+                         f"connector's {auth.type} auth, so the mock accepts any credential.")
+        else:
+            notes.append(f"The mock does not check {auth.type} credentials (only api-key, "
+                         "basic, bearer and oauth2-client-credentials are wired); any "
+                         "credential of the right shape passes.")
+    mock = MockServer(src, port=port, tls=tls, credentials=credentials or None)
+    url = mock.start()
+    try:
+        conn = grammar.make_connection(MOCK_CONNECTION, base_url=url, secrets=secrets,
+                                       settings=settings, auth=auth)
+        default = next((c for c in connector.connections if c.name == MOCK_CONNECTION), None)
+        was_default = default.default if default is not None else False
+        if default is not None:
+            grammar.remove_connection(connector, MOCK_CONNECTION)
+        conn = dataclasses.replace(conn, default=was_default)
+        conn = grammar.add_connection(connector, conn)
+    except BaseException:
+        mock.stop()
+        raise
+    if not conn.default and any(c.default for c in connector.connections):
+        notes.append("The default connection is still another one; test against the mock "
+                     "with --connection mock (or `%connect connection default mock`).")
+    token_url = getattr(auth, "token_url", None)
+    if auth is not None and auth.type.startswith("oauth2-") and token_url:
+        root = urlsplit(mock.root_url)
+        given = urlsplit(token_url)
+        if (given.hostname, given.port) != (root.hostname, root.port):
+            paths = mock.info.token_paths
+            where = f"{mock.root_url}{paths[0]}" if paths else f"{mock.root_url}/..."
+            notes.append(f"The connector's OAuth2 token URL is on {given.hostname}, not the "
+                         f"mock; a connection to the mock needs the token URL pointing at "
+                         f"the mock's token endpoint {where} (set it with `%connect auth "
+                         f"{auth.type} --token-url {where}` while testing).")
+    if tls:
+        notes.append(mock.trust_hint)
+    return mock, notes
