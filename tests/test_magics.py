@@ -238,7 +238,7 @@ def test_bad_base_url_is_one_line_and_changes_nothing(ip):
     ("%connect new x --colour red", r"unrecognized arguments: --colour red"),
     ("%%connect show\nbody", r"takes no cell body"),
     ("%connect import spec.yaml --include '('", r"--include: '\(' is not a valid regular"),
-    ("%connect import spec.yaml --max-bytes ten", r"--max-bytes: 'ten' is not a whole"),
+    ("%connect import spec.yaml --max-bytes ten", r"--max-bytes: 'ten' is not a size"),
     ("%connect help nothing", r"Unknown verb 'nothing'"),
     ("%connect pull", r"`%connect pull` is not built yet"),
 ])

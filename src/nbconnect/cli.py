@@ -46,6 +46,7 @@ from typing import Any, NoReturn
 
 from . import __version__, limits
 from .errors import NbConnectError
+from .grammar import count_arg, port_arg, seconds_arg, size_arg
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser",
            "main"]
@@ -83,47 +84,12 @@ class _Parser(argparse.ArgumentParser):
 _QUIET_VERBS = ("auth", "connection", "test")
 
 
-def _size(text: str) -> int:
-    """``--max-bytes`` value: an integer with an optional K/M/G (1024-based) suffix."""
-    m = re.fullmatch(r"\s*(\d+)\s*([kmg]i?b?|b)?\s*", text, re.IGNORECASE)
-    if not m:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a size; give bytes such as 1000000 or 50M")
-    factor = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[(m.group(2) or "")[:1].lower()]
-    value = int(m.group(1)) * factor
-    if value <= 0:
-        raise argparse.ArgumentTypeError("the size must be positive")
-    return value
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("the timeout must be a positive number of seconds")
-    return value
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("the concurrency must be at least 1")
-    return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535 (0: a free one)")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,10 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "warnings, instead of refusing it")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the endpoints of an existing package")
-    p.add_argument("--max-bytes", metavar="N", type=_size, default=None,
+    p.add_argument("--max-bytes", metavar="N", type=size_arg, default=None,
                    help=f"size cap of the spec (default {limits.MAX_SPEC_BYTES // 2**20}M; "
                         "suffixes K, M, G)")
-    p.add_argument("--timeout", metavar="S", type=_seconds, default=None,
+    p.add_argument("--timeout", metavar="S", type=seconds_arg, default=None,
                    help=f"seconds to wait for a spec URL (default {limits.SPEC_URL_TIMEOUT:g})")
     p.add_argument("--name", metavar="NAME",
                    help="connector name (default: the spec's title, slugified)")
@@ -245,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                             "default one)")
     lg.add_argument("--paste", action="store_true",
                     help="paste the URL the browser lands on instead of the listener")
-    lg.add_argument("--timeout", metavar="S", type=_seconds, default=120.0,
+    lg.add_argument("--timeout", metavar="S", type=seconds_arg, default=120.0,
                     help="seconds to wait for the redirect (default 120)")
     lg.set_defaults(func=cmd_connection_login)
 
@@ -269,9 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="record the exchanges as cassettes in PKG/cassettes")
     rr.add_argument("--replay", action="store_true",
                     help="answer from the package's cassettes, without the network")
-    p.add_argument("--concurrency", metavar="N", type=_count, default=None,
+    p.add_argument("--concurrency", metavar="N", type=count_arg, default=None,
                    help="requests in flight at once (default 20)")
-    p.add_argument("--timeout", metavar="S", type=_seconds, default=None,
+    p.add_argument("--timeout", metavar="S", type=seconds_arg, default=None,
                    help="seconds per request (default 10)")
     p.set_defaults(func=cmd_test)
 
@@ -280,7 +246,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve every operation of SPEC_OR_PKG from its examples or generated "
                     "values, with its security checked, until Ctrl-C.")
     p.add_argument("source", metavar="SPEC_OR_PKG", help="spec file or connector package")
-    p.add_argument("--port", metavar="N", type=_port, default=0,
+    p.add_argument("--port", metavar="N", type=port_arg, default=0,
                    help="the port (default 0: a free one, printed)")
     p.add_argument("--host", metavar="HOST", default="127.0.0.1",
                    help="the address to listen on (default 127.0.0.1)")

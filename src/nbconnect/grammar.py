@@ -24,6 +24,7 @@ dates stay text); ``[...]`` and ``{...}`` are YAML flow collections.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import difflib
 import re
@@ -57,6 +58,7 @@ __all__ = [
     "connection_secret_fields",
     "connection_setting_fields",
     "connections_table",
+    "count_arg",
     "field_choices",
     "get_connection",
     "kebab",
@@ -64,8 +66,11 @@ __all__ = [
     "make_connection",
     "parse_param_value",
     "parse_param_values",
+    "port_arg",
     "remove_connection",
+    "seconds_arg",
     "set_default_connection",
+    "size_arg",
     "snake",
 ]
 
@@ -655,3 +660,55 @@ def login_connection(connector: Connector, name: str | None, *,
     return authorize_code(config, secrets, dict(conn.settings), open_url=open_url,
                           paste=paste, timeout=timeout, verify=verify,
                           identity_base_url=conn.base_url)
+
+
+# --------------------------------------------------------------------------- option values
+# argparse ``type=`` functions shared by the magics and the CLI, so both read a size, a
+# timeout, a count or a port the same way.
+
+
+def size_arg(text: str) -> int:
+    """A byte count with an optional K/M/G (1024-based) suffix: ``1000000``, ``50M``."""
+    m = re.fullmatch(r"\s*([\d_]+)\s*([kmg]i?b?|b)?\s*", text, re.IGNORECASE)
+    if not m or not m.group(1).strip("_"):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size; give bytes such as 1000000 or 50M")
+    factor = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[
+        (m.group(2) or "")[:1].lower()]
+    value = int(m.group(1).replace("_", "")) * factor
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the size must be positive")
+    return value
+
+
+def seconds_arg(text: str) -> float:
+    """A positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("the timeout must be a positive number of seconds")
+    return value
+
+
+def count_arg(text: str) -> int:
+    """A whole number of at least 1 (a concurrency)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("the concurrency must be at least 1")
+    return value
+
+
+def port_arg(text: str) -> int:
+    """A TCP port, 0 meaning a free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535 (0: a free one)")
+    return value

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EndpointError, NbConnectError
+from ..grammar import count_arg, port_arg, seconds_arg, size_arg
 from ..model import Connector, slugify
 
 __all__ = ["COMMANDS", "PLANNED_VERBS", "Command", "CommandError", "Session"]
@@ -82,14 +83,6 @@ class _ConnectionParser(_QuietParser):
         return super().parse_args(words, namespace)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of bytes") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
 
 
 def _regex(text: str) -> str:
@@ -359,7 +352,7 @@ def _add_import_options(p: argparse.ArgumentParser) -> None:
                         "an invalid spec")
     p.add_argument("--overwrite", action="store_true",
                    help="replace the current endpoints without asking")
-    p.add_argument("--max-bytes", type=_positive_int, metavar="N",
+    p.add_argument("--max-bytes", type=size_arg, metavar="N",
                    help="size cap for this import (default: %%config NbConnect.max_spec_bytes)")
 
 
@@ -809,39 +802,15 @@ def _p_connection() -> _Parser:
     lg.add_argument("--paste", action="store_true",
                     help="paste the redirected URL instead (remote kernels); asked with "
                          "input(), since a widget could not be used while the cell waits")
-    lg.add_argument("--timeout", type=_seconds, default=120.0, metavar="S",
+    lg.add_argument("--timeout", type=seconds_arg, default=120.0, metavar="S",
                     help="seconds to wait for the redirect (default 120)")
     return p
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError("give a positive number of seconds")
-    return value
 
 
-def _concurrency(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("the concurrency must be at least 1")
-    return value
 
 
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError("a port is a number from 0 to 65535 (0: a free one)")
-    return value
 
 
 def _p_test() -> _Parser:
@@ -860,9 +829,9 @@ def _p_test() -> _Parser:
                    help="record the exchanges as cassettes in the connector's package")
     p.add_argument("--replay", action="store_true",
                    help="answer from the package's cassettes, without the network")
-    p.add_argument("--concurrency", type=_concurrency, metavar="N",
+    p.add_argument("--concurrency", type=count_arg, metavar="N",
                    help="requests in flight at once (default 20)")
-    p.add_argument("--timeout", type=_seconds, metavar="S",
+    p.add_argument("--timeout", type=seconds_arg, metavar="S",
                    help="seconds per request (default 10)")
     return p
 
@@ -875,7 +844,7 @@ def _p_mock() -> _Parser:
                    help="a spec file or connector package (default: the current connector); "
                         "'stop' stops the running mock")
     p.add_argument("--tls", action="store_true", help="serve https with a test certificate")
-    p.add_argument("--port", type=_port, default=0, metavar="N",
+    p.add_argument("--port", type=port_arg, default=0, metavar="N",
                    help="the port (default: a free one)")
     p.add_argument("--key", metavar="REF",
                    help="a reference to the credential the mock requires (env:NAME, "
