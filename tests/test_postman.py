@@ -221,11 +221,14 @@ def test_output_is_deterministic(tmp_path):
 def test_write_postman_refuses_bad_paths(tmp_path):
     with pytest.raises(NbConnectError, match="is a directory"):
         write_postman(_demo(), tmp_path)
-    with pytest.raises(NbConnectError, match="does not exist"):
-        write_postman(_demo(), tmp_path / "nope" / "c.json")
     with pytest.raises(NbConnectError, match="needs a Connector"):
         to_postman({"name": "x"})  # type: ignore[arg-type]
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NbConnectError, match="cannot be created"):
+        write_postman(_demo(), tmp_path / "file" / "c.json")
+    made = write_postman(_demo(), tmp_path / "new" / "c.json")  # parents made, like export
+    assert json.loads(made.read_text()) == to_postman(_demo())
 
 
 # --------------------------------------------------------------------------- newman

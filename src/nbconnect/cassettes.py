@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -48,6 +47,7 @@ import httpx2
 from . import secrets as nbsecrets
 from .errors import PackageError, clip
 from .model import ApiKeyAuth, AuthConfig, Connector, JwtAuth, slugify
+from .package import write_atomic
 
 __all__ = [
     "CASSETTE_DIR",
@@ -529,16 +529,7 @@ class CassetteStore:
         data = _dump(key, exchanges)
         if not force and self._written.get(key) == data and target.is_file():
             return None
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        write_atomic(target, data)
         if not force:
             self._written[key] = data
         return target

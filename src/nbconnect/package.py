@@ -262,6 +262,23 @@ def _replace_files(folder: Path, files: dict[str, bytes]) -> None:
                 os.unlink(tmp)
 
 
+def write_atomic(target: Path, data: bytes) -> Path:
+    """Write ``data`` to ``target`` through a temporary file renamed into place, so a
+    reader never sees half a file and a failure leaves the old one (mode 0644). Missing
+    parent folders are made."""
+    _ensure_parent(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, _FILE_MODE)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
 def _temp_copy(folder: Path, name: str, data: bytes) -> tuple[str, str]:
     fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
@@ -318,15 +335,7 @@ def _export_zip(files: dict[str, bytes], target: Path) -> None:
                 if name not in files and not name.endswith("/"):
                     entries[name] = _read_entry(old, info, target, None)
     data = _zip_bytes(entries)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(target, data)
 
 
 # --------------------------------------------------------------------------- load
@@ -768,13 +777,5 @@ def save_report(path: str | os.PathLike[str], report: Any) -> Path:
                    for name, info in names.items() if not name.endswith("/")}
     entries[REPORT] = data
     blob = _zip_bytes({prefix + k: v for k, v in entries.items()})
-    fd, tmp = tempfile.mkstemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(blob)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, root)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    write_atomic(root, blob)
     return Path(f"{root}!{prefix}{REPORT}")

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -342,16 +341,6 @@ def write_postman(connector: Connector, path: str | os.PathLike[str]) -> Path:
     if target.is_dir():
         raise NbConnectError(f"{target} is a directory; give a file path such as "
                              f"{target / (connector.name + '.postman_collection.json')}.")
-    if not target.parent.is_dir():
-        raise NbConnectError(f"The folder {target.parent} does not exist; create it first or "
-                             "pick another path.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return target
+    from .package import write_atomic
+
+    return write_atomic(target, data)
