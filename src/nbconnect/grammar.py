@@ -539,15 +539,9 @@ def connections_table(connections: Iterable[Connection]) -> str:
         rows.append((c.name, "yes" if c.default else "", c.base_url, secrets, settings))
     if not rows:
         return "(no connections)"
-    head = ("NAME", "DEFAULT", "BASE URL", "SECRETS", "SETTINGS")
-    table = [head, *rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
-    lines = []
-    for i, row in enumerate(table):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from .render import text_table
+
+    return text_table(("NAME", "DEFAULT", "BASE URL", "SECRETS", "SETTINGS"), rows)
 
 
 # --------------------------------------------------------------------------- test values

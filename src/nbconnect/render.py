@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .model import AuthConfig, Connector, Endpoint
 
-__all__ = ["auth_text", "connector_json", "connector_summary", "endpoints_table"]
+__all__ = ["auth_text", "connector_json", "connector_summary", "endpoints_table", "text_table"]
 
 #: Widest a table cell gets before it is cut with an ellipsis.
 MAX_CELL = 60
@@ -34,10 +34,14 @@ def endpoints_table(endpoints: Iterable[Endpoint]) -> str:
     """
     # ids and paths are never cut: people copy them into commands
     rows = [(ep.id, ep.method, _cell(ep.path, 10_000), _cell(ep.name)) for ep in endpoints]
-    if not rows:
-        return "(no endpoints)"
-    table = [_HEADERS, *rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(_HEADERS))]
+    return text_table(_HEADERS, rows) if rows else "(no endpoints)"
+
+
+def text_table(head: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    """Left-aligned columns two spaces apart, a dashed rule under ``head``, no trailing
+    blanks."""
+    table = [head, *rows]
+    widths = [max(len(r[i]) for r in table) for i in range(len(head))]
     lines = []
     for i, row in enumerate(table):
         lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
