@@ -1525,6 +1525,9 @@ class MockServer:
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            # accepted sockets inherit it: without it every keep-alive response waited
+            # ~40 ms for the client's delayed ACK (Nagle)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((self.host, self.requested_port))
             sock.listen(128)
         except OSError as exc:
