@@ -1,0 +1,319 @@
+"""The JupyterLab extension renders test reports: a real ``jupyter lab`` driven by Chromium.
+
+Starts JupyterLab headless on a loopback port with a token, opens a notebook that tests the
+bundled demo connector against the mock API, runs all cells in Chromium (Python playwright
+on Debian's ``/usr/bin/chromium``) and checks what our mime renderer
+(``application/vnd.nbconnect.report+json`` -> ``.nbconnect-lab-report``) put on the page.
+
+Prerequisites (the test fails, naming the fix, when one is missing):
+``scripts/install-chromium.sh``, then ``scripts/build-labextension.sh`` followed by
+``pip install -e .`` so the built extension lands in ``share/jupyter/labextensions``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPORT_MIME = "application/vnd.nbconnect.report+json"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+BUILD_HINT = ("run scripts/build-labextension.sh and then `pip install -e .` so the built "
+              "extension is installed into share/jupyter/labextensions/nbconnect")
+#: Settings so a cold JupyterLab starts the notebook's kernel without the "Select Kernel"
+#: dialog and does not fetch news (see NOTES.md).
+OVERRIDES = {
+    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
+                                                    "checkForUpdates": False},
+}
+#: A failure whose strings are markup: the renderer must show them as text.
+EVIL_REASON = '<img src=x onerror="window.__nbcPwned = 1">boom'
+EVIL_PATH = "/b/<i>italic</i>"
+
+CELLS = [
+    "%load_ext nbconnect",
+    """\
+import os
+
+import nbconnect
+from nbconnect.mock import MockServer
+from nbconnect.model import Connection, Connector
+
+os.environ["NBC_LAB_KEY"] = "lab-demo-key"
+mock = MockServer(nbconnect.demo_spec_path(), credentials={"apiKey": "lab-demo-key"})
+url = mock.start()
+api = Connector("tasks")
+api.import_spec(nbconnect.demo_spec_path())
+api.connections = (Connection(name="mock", base_url=url,
+                              secrets={"value": "env:NBC_LAB_KEY"}),)""",
+    """\
+report = api.test(progress=lambda *args: None)
+mock.stop()
+report""",
+    f"""\
+from nbconnect.runner import TestReport, TestResult
+
+TestReport((TestResult("fine", "GET", "/a", True, 200, latency_ms=5.0, size=2),
+            TestResult("broken", "GET", {EVIL_PATH!r}, False, 500, latency_ms=9.0, size=0,
+                       reason={EVIL_REASON!r})),
+           connector="evil")""",
+]
+
+
+# --------------------------------------------------------------------------- prerequisites
+
+
+@functools.cache
+def _labextension_list() -> str:
+    proc = subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "list"],
+                          capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "NO_COLOR": "1"})
+    return re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
+
+
+def _require_prerequisites() -> None:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing; run scripts/install-chromium.sh "
+                    "(apt-get install chromium) to run the JupyterLab browser test.")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        pytest.fail("Python playwright is missing; install the test extra "
+                    "(pip install -e '.[test]').")
+    listing = _labextension_list()
+    if not re.search(r"nbconnect v\S+ enabled\s+OK \(python, nbconnect\)", listing):
+        pytest.fail(f"The nbconnect lab extension is not installed; {BUILD_HINT}.\n"
+                    f"`jupyter labextension list` said:\n{listing}")
+
+
+def test_labextension_is_listed_enabled_ok() -> None:
+    listing = _labextension_list()
+    assert re.search(r"^\s*nbconnect v0\.1\.0 enabled\s+OK \(python, nbconnect\)\s*$",
+                     listing, re.M), f"{BUILD_HINT}\n{listing}"
+    share = Path(sys.prefix) / "share/jupyter/labextensions/nbconnect"
+    meta = json.loads((share / "package.json").read_text())
+    assert meta["jupyterlab"]["mimeExtension"] is True
+    assert json.loads((share / "install.json").read_text())["packageName"] == "nbconnect"
+    entry = meta["jupyterlab"]["_build"]["load"]
+    assert (share / entry).is_file()
+
+
+# --------------------------------------------------------------------------- the lab server
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_notebook(path: Path) -> None:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(src) for src in CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+
+
+def _get(url: str, token: str) -> tuple[int, bytes]:
+    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, b""
+
+
+class Lab:
+    def __init__(self, base: str, token: str, root: Path, log: Path) -> None:
+        self.base, self.token, self.root, self.log = base, token, root, log
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}?token={self.token}"
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    _require_prerequisites()
+    tmp = tmp_path_factory.mktemp("lab")
+    root, settings = tmp / "root", tmp / "app-settings"
+    for d in (root, settings):
+        d.mkdir()
+    (settings / "overrides.json").write_text(json.dumps(OVERRIDES))
+    _write_notebook(root / "report.ipynb")
+    token, port = secrets.token_hex(16), _free_port()
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_DATA_DIR": str(tmp / "data")}
+    log = tmp / "lab.log"
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+           f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+           f"--LabApp.user_settings_dir={tmp / 'user-settings'}",
+           f"--LabApp.app_settings_dir={settings}",
+           "--LabApp.expose_app_in_browser=True"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI containers run as root
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 45
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()}")
+            try:
+                status, _ = _get(f"{base}/api/status", token)
+            except OSError:
+                status = 0
+            if status == 200:
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(f"jupyter lab did not answer /api/status:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield Lab(base, token, root, log)
+    finally:
+        try:
+            req = urllib.request.Request(f"{base}/api/shutdown", method="POST",
+                                         headers={"Authorization": f"token {token}"})
+            urllib.request.urlopen(req, timeout=5).close()
+        except OSError:
+            pass
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+_KERNEL_READY = """async () => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.sessionContext) return false;
+  await panel.sessionContext.ready;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+
+
+def _texts(locator: Any) -> list[str]:
+    return [t.strip() for t in locator.all_text_contents()]
+
+
+def test_report_renders_sorts_and_escapes(lab: Lab, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    shot = Path(os.environ.get("NBCONNECT_LAB_SCREENSHOT", tmp_path / "report.png"))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(10_000)
+            errors: list[str] = []
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.goto(lab.url("/lab/tree/report.ipynb"))
+            page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
+            try:
+                page.wait_for_function(_KERNEL_READY, timeout=30_000, polling=200)
+            except Exception:
+                pytest.fail(f"the notebook's kernel did not start (a Select Kernel dialog? "
+                            f"{page.locator('.jp-Dialog').all_inner_texts()})\npage errors: "
+                            f"{errors}\nlab log:\n{lab.log.read_text()[-3000:]}")
+            assert not page.locator(".jp-Dialog").count(), "a dialog blocks the notebook"
+            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+            reports = page.locator(".nbconnect-lab-report")
+            try:
+                reports.nth(1).wait_for(timeout=30_000)
+            except Exception:
+                outputs = page.locator(".jp-OutputArea-output").all_inner_texts()
+                pytest.fail(f"the report renderer did not show two reports; outputs: "
+                            f"{outputs}\npage errors: {errors}\nlab log:\n"
+                            f"{lab.log.read_text()[-3000:]}")
+
+            # The demo report: our renderer, not the text/html fallback.
+            demo = reports.nth(0)
+            mimes = page.evaluate("""() => {
+              const cells = window.jupyterapp.shell.currentWidget.content.model.cells;
+              return Object.keys(cells.get(2).outputs.get(0).data).sort();
+            }""")
+            assert mimes == [REPORT_MIME, "text/html", "text/plain"], mimes
+            assert "jp-OutputArea-output" in (demo.get_attribute("class") or "")
+            # JupyterLab chose our renderer over the text/html fallback (.nbconnect-report).
+            assert page.locator(".jp-OutputArea-output .nbconnect-report").count() == 0
+            assert demo.locator(".nbconnect-lab-report-summary").text_content() == (
+                "12 passed, 0 failed")
+            assert demo.locator(".nbconnect-lab-report-context").text_content() == (
+                "tasks · connection mock")
+            rows = demo.locator("tbody tr")
+            assert rows.count() == 12
+            assert _texts(demo.locator(".nbconnect-lab-badge")) == ["pass"] * 12
+            ms = _texts(demo.locator(".nbconnect-lab-ms"))
+            assert all(re.fullmatch(r"\d+\.\d ms", m) for m in ms), ms
+            widths = [demo.locator(".nbconnect-lab-bar-fill").nth(i).evaluate(
+                "e => parseFloat(e.style.width)") for i in range(12)]
+            assert all(2 <= w <= 100 for w in widths) and max(widths) == 100, widths
+            endpoints = _texts(demo.locator("td.nbconnect-lab-col-endpoint"))
+            assert endpoints[:3] == ["listProjects", "createProject", "getProject"]
+            codes = [int(c) for c in _texts(demo.locator("td.nbconnect-lab-col-status"))]
+            assert codes != sorted(codes)  # run order: 200, 201, 200, ...
+
+            status_th = demo.locator("th[data-column=status]")
+            status_th.click()
+            assert status_th.get_attribute("aria-sort") == "ascending"
+            after = [int(c) for c in _texts(demo.locator("td.nbconnect-lab-col-status"))]
+            assert after == sorted(codes)
+            by_endpoint = _texts(demo.locator("td.nbconnect-lab-col-endpoint"))
+            # Ties keep the run order.
+            assert [e for e in by_endpoint if e in ("createProject", "createTask")] == [
+                "createProject", "createTask"]
+            assert by_endpoint[-2:] == ["deleteProject", "deleteTask"]
+            status_th.click()
+            assert status_th.get_attribute("aria-sort") == "descending"
+            after = [int(c) for c in _texts(demo.locator("td.nbconnect-lab-col-status"))]
+            assert after == sorted(codes, reverse=True)
+            demo.locator("th[data-column=endpoint]").click()
+            assert _texts(demo.locator("td.nbconnect-lab-col-endpoint")) == sorted(
+                endpoints, key=str.lower)
+            assert status_th.get_attribute("aria-sort") is None
+            status_th.click()  # back to ascending status for the screenshot
+
+            # The hand-made report: failures first, markup shown as text.
+            evil = reports.nth(1)
+            assert evil.locator(".nbconnect-lab-report-summary").text_content() == (
+                "1 passed, 1 failed")
+            assert _texts(evil.locator("td.nbconnect-lab-col-endpoint")) == ["broken", "fine"]
+            assert _texts(evil.locator(".nbconnect-lab-badge")) == ["FAIL", "pass"]
+            first = evil.locator("tbody tr").nth(0)
+            assert first.locator("td.nbconnect-lab-col-reason").text_content() == EVIL_REASON
+            assert first.locator("td.nbconnect-lab-col-path").text_content() == EVIL_PATH
+            assert evil.locator("img, i").count() == 0
+            assert page.evaluate("window.__nbcPwned") is None
+
+            demo.scroll_into_view_if_needed()
+            page.screenshot(path=str(shot))
+            evil_shot = shot.with_name(shot.stem + "-failures.png")
+            evil.screenshot(path=str(evil_shot))
+            assert shot.stat().st_size > 10_000 and evil_shot.stat().st_size > 1_000
+            assert not errors, errors
+        finally:
+            browser.close()
