@@ -412,6 +412,18 @@ def _read_file(path: Path, max_bytes: int | None) -> bytes:
     return data
 
 
+def _zip_prefix(entries: Mapping[str, Any], root: Path) -> str:
+    """Where the package sits in a zip: ``""`` at its root, ``"folder/"`` for a zipped
+    package folder; otherwise PackageError."""
+    if MANIFEST in entries:
+        return ""
+    tops = {n.split("/", 1)[0] for n in entries}
+    if len(tops) == 1 and f"{next(iter(tops))}/{MANIFEST}" in entries:
+        return f"{next(iter(tops))}/"
+    raise PackageError(f"{root} is not a connector package: the zip has no {MANIFEST}; "
+                       "give a .zip written by nbconnect export.")
+
+
 def _read_package(path: str | os.PathLike[str], names: tuple[str, ...],
                   max_bytes: int | None) -> tuple[Path, dict[str, bytes | None]]:
     """Read ``names`` from a package directory or zip (None for a missing file)."""
@@ -434,14 +446,7 @@ def _read_package(path: str | os.PathLike[str], names: tuple[str, ...],
                            "a path written by nbconnect export.")
     with _open_zip(root) as zf:
         entries = _zip_names(zf, root)
-        prefix = ""
-        if MANIFEST not in entries:
-            tops = {n.split("/", 1)[0] for n in entries}
-            if len(tops) == 1 and f"{next(iter(tops))}/{MANIFEST}" in entries:
-                prefix = f"{next(iter(tops))}/"  # a zipped package folder
-            else:
-                raise PackageError(f"{root} is not a connector package: the zip has no "
-                                   f"{MANIFEST}; give a .zip written by nbconnect export.")
+        prefix = _zip_prefix(entries, root)
         for name in names:
             info = entries.get(prefix + name)
             out[name] = None if info is None else _read_entry(zf, info, root, max_bytes)
@@ -751,13 +756,7 @@ def save_report(path: str | os.PathLike[str], report: Any) -> Path:
             raise PackageError(f"{folder} is a file, but packages keep test reports in a "
                                "tests/ folder; move that file away.")
         folder.mkdir(mode=_DIR_MODE, exist_ok=True)
-        tmp, _ = _temp_copy(folder, "last-report.json", data)
-        try:
-            os.replace(tmp, folder / "last-report.json")
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return folder / "last-report.json"
+        return write_atomic(folder / "last-report.json", data)
     if not root.exists():
         raise PackageError(f"No connector package at {root}; export the connector first.")
     if not zipfile.is_zipfile(root):
@@ -765,14 +764,7 @@ def save_report(path: str | os.PathLike[str], report: Any) -> Path:
                            "a path written by nbconnect export.")
     with _open_zip(root) as zf:
         names = _zip_names(zf, root)
-        prefix = ""
-        if MANIFEST not in names:
-            tops = {n.split("/", 1)[0] for n in names}
-            top = next(iter(tops)) if len(tops) == 1 else ""
-            if not top or f"{top}/{MANIFEST}" not in names:
-                raise PackageError(f"{root} is not a connector package: the zip has no "
-                                   f"{MANIFEST}; give a .zip written by nbconnect export.")
-            prefix = top + "/"
+        prefix = _zip_prefix(names, root)
         entries = {name[len(prefix):]: _read_entry(zf, info, root, None)
                    for name, info in names.items() if not name.endswith("/")}
     entries[REPORT] = data
