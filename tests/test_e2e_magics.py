@@ -9,31 +9,18 @@ API's refusal with a wrong one; nothing the shell shows holds the secret.
 from __future__ import annotations
 
 import pytest
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from tests.auth_app import Expected, make_auth_app
 from tests.oauth_server import OAuthTestServer
 from tests.test_e2e_cli import SENTINEL, SIMPLE, SPEC
-from traitlets.config import Config
 
-import nbconnect
 from nbconnect.oauth import clear_token_cache
 
 
-@pytest.fixture(scope="module")
-def shell():
-    cfg = Config()
-    cfg.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell.instance(config=cfg)
-
-
 @pytest.fixture
-def ip(shell, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+def ip(ip, tmp_path):
     (tmp_path / "spec.yaml").write_text(SPEC)
-    nbconnect.load_ipython_extension(shell)
-    yield shell
-    nbconnect.unload_ipython_extension(shell)
+    return ip
 
 
 def magic(ip, line: str):

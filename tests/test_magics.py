@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
-from traitlets.config import Config
 
 import nbconnect
 from nbconnect import limits
@@ -44,23 +42,6 @@ SMALL_SPEC = {
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def shell():
-    cfg = Config()
-    cfg.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell.instance(config=cfg)
-
-
-@pytest.fixture
-def ip(shell, tmp_path, monkeypatch):
-    """A shell with the extension freshly loaded (new session, default settings)."""
-    monkeypatch.chdir(tmp_path)
-    nbconnect.load_ipython_extension(shell)
-    yield shell
-    nbconnect.unload_ipython_extension(shell)
-    shell.config.pop("NbConnect", None)  # %config values live in the shell's config
 
 
 @pytest.fixture

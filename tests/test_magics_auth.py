@@ -10,12 +10,9 @@ import re
 import ipywidgets
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from ipywidgets.widgets import widget as widget_mod
-from traitlets.config import Config
 
-import nbconnect
 from nbconnect import grammar
 from nbconnect.model import (
     ApiKeyAuth,
@@ -53,21 +50,6 @@ SPEC_WITHOUT_AUTH = {
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def shell():
-    cfg = Config()
-    cfg.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell.instance(config=cfg)
-
-
-@pytest.fixture
-def ip(shell, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    nbconnect.load_ipython_extension(shell)
-    yield shell
-    nbconnect.unload_ipython_extension(shell)
 
 
 def run(ip, cell: str):

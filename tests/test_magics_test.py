@@ -14,13 +14,10 @@ from typing import Any
 import httpx2
 import pytest
 from IPython.core.error import UsageError
-from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
 from tests.oauth_server import OAuthTestServer
 from tests.servers import serve
-from traitlets.config import Config
 
-import nbconnect
 from nbconnect import oauth
 from nbconnect.notebook import commands as commands_mod
 from nbconnect.notebook.display import REPORT_MIME, report_html
@@ -30,24 +27,6 @@ from nbconnect.runner import TestReport, TestResult
 
 SENTINEL = "s3ntinel-T1-wrong-key-5c1e"
 CLIENT_SECRET = "s3ntinel-T1-client-secret-88a1"
-
-
-@pytest.fixture(scope="module")
-def shell():
-    cfg = Config()
-    cfg.HistoryManager.hist_file = ":memory:"
-    return InteractiveShell.instance(config=cfg)
-
-
-@pytest.fixture
-def ip(shell, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("NBCONNECT_MOCK_KEY", raising=False)
-    nbconnect.load_ipython_extension(shell)
-    yield shell
-    session(shell).stop_mock()
-    nbconnect.unload_ipython_extension(shell)
-    shell.config.pop("NbConnect", None)
 
 
 def session(shell) -> commands_mod.Session:
