@@ -39,7 +39,7 @@ Cold timings (cases 1-3, 5) run in fresh subprocesses so no in-memory cache help
 and the runs of the things compared are interleaved (A, B, A, B, ...) so that a busy
 machine slows both sides alike;
 in every worker the heavy libraries (yaml, json, openapi_spec_validator,
-nbconnect.openapi) are imported before the clock starts, so import times are not
+nbconnect.spec.importer) are imported before the clock starts, so import times are not
 counted against either side. "validate" times include reading and parsing the file
 with ``json`` (the validator needs a parsed document; the parse is ~1% of it).
 When a goal is missed, a cProfile of that import (top 15 by cumulative time, then top
@@ -154,7 +154,7 @@ def _preimport() -> None:
     import yaml  # noqa: F401
     from openapi_spec_validator import validate  # noqa: F401
 
-    import nbconnect.openapi  # noqa: F401
+    import nbconnect.spec.importer  # noqa: F401
 
 
 def _parse(path: str) -> Any:

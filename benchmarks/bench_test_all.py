@@ -1,4 +1,4 @@
-"""Benchmark: "test all" (nbconnect.runner) against newman and a bare httpx2 client loop.
+"""Benchmark: "test all" (nbconnect.testing.runner) against newman and a bare httpx2 client loop.
 
 Run from the repository root after ``npm ci`` (it is a script, not a test; one run)::
 
@@ -15,7 +15,7 @@ nbconnect checks every body against it), with a test connection whose key comes 
 Cases:
 
 1. **~20 ms per request, 150 endpoints.** ``Connector.test()`` (default concurrency,
-   :data:`nbconnect.runner.DEFAULT_CONCURRENCY`) vs **newman** (``./node_modules/.bin/
+   :data:`nbconnect.testing.runner.DEFAULT_CONCURRENCY`) vs **newman** (``./node_modules/.bin/
    newman run`` on our Postman export of the same connector; newman runs requests one
    after another; its wall time includes starting node, as a user sees it) vs the
    **floor**: a bare httpx2 loop, the same concurrency (a thread pool and one shared
@@ -284,7 +284,7 @@ import json, os, resource, sys, time
 sys.path.insert(0, {here!r})
 import bench_test_all as b
 c = b.connector({url!r})
-import nbconnect.runner, httpx2, jsonschema  # everything a run needs, loaded
+import nbconnect.testing.runner, httpx2, jsonschema  # everything a run needs, loaded
 if {run!r}:
     report = c.test(progress=lambda *a: None)
     assert report.failed == 0, str(report)
@@ -311,8 +311,8 @@ def verdict(ok: bool) -> str:
 
 
 def main() -> None:
-    from nbconnect.postman import write_postman
-    from nbconnect.runner import DEFAULT_CONCURRENCY
+    from nbconnect.exports.postman import write_postman
+    from nbconnect.testing.runner import DEFAULT_CONCURRENCY
 
     n = DEFAULT_CONCURRENCY
     print(f"{N_ENDPOINTS} endpoints, default concurrency {n}, {os.cpu_count()} CPUs, "

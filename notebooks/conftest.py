@@ -1,7 +1,7 @@
 """nbval support for the docs notebooks: compare a test report's JSON bundle without latencies.
 
 ``--nbval-sanitize-with notebooks/sanitize.cfg`` rewrites string outputs only, but a
-:class:`~nbconnect.runner.TestReport` is also shown as
+:class:`~nbconnect.testing.runner.TestReport` is also shown as
 ``application/vnd.nbconnect.report+json``, a JSON object whose ``latency_ms`` values
 change on every run. This plugin wraps nbval's ``sanitize`` so that, in JSON outputs,
 every ``latency_ms`` value is blanked (on the stored and the fresh output alike) before

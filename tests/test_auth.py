@@ -1,7 +1,7 @@
 """Tests of the auth configs (model.py) and flows (auth.py): API key, Basic, Bearer, JWT.
 
 End to end over TLS against ``tests/auth_app.py`` (uvicorn on 127.0.0.1, a trustme
-certificate) through :func:`nbconnect.auth.client_for`; the RFC 7617 and RFC 7515 A.1
+certificate) through :func:`nbconnect.auth.flows.client_for`; the RFC 7617 and RFC 7515 A.1
 test vectors as unit tests; every bad input of issue 3 that concerns these types; and
 the sentinel secret never in a repr, str, error message or log record.
 """
@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from tests.auth_app import Expected, make_auth_app
 from tests.servers import serve
 
-from nbconnect import auth
-from nbconnect.auth import (
+from nbconnect.auth import flows as auth
+from nbconnect.auth.flows import (
     ApiKeyFlow,
     BasicFlow,
     BearerFlow,
@@ -34,6 +34,7 @@ from nbconnect.auth import (
     client_for,
     find_connection,
 )
+from nbconnect.auth.secrets import Secret
 from nbconnect.errors import (
     AuthConfigError,
     ConnectionNotFoundError,
@@ -52,7 +53,6 @@ from nbconnect.model import (
     OAuth2Password,
     auth_from_dict,
 )
-from nbconnect.secrets import Secret
 
 #: the secret value used everywhere: it must never show up in anything we print or log
 SENTINEL = "nbcSENTINEL0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -689,7 +689,7 @@ def test_oauth2_types_go_to_the_oauth_module():
                                               client_id="cid"),
                       {"client_secret": Secret(SENTINEL)}, {})
     assert isinstance(flow, httpx2.Auth)
-    assert type(flow).__module__ == "nbconnect.oauth"
+    assert type(flow).__module__ == "nbconnect.auth.oauth"
     assert_no_sentinel(flow)
 
 

@@ -1,4 +1,4 @@
-"""Record/replay (nbconnect.cassettes) with real httpx2 clients against a local uvicorn
+"""Record/replay (nbconnect.testing.cassettes) with real httpx2 clients against a local uvicorn
 server: pass-through while recording, replay with the server stopped, replay misses,
 deterministic files, redaction of a sentinel secret sent every way a credential travels,
 and cassettes surviving a package re-export."""
@@ -22,8 +22,9 @@ from starlette.routing import Route
 from tests.servers import serve
 
 import nbconnect
-from nbconnect import secrets as nbsecrets
-from nbconnect.cassettes import (
+from nbconnect.auth import secrets as nbsecrets
+from nbconnect.errors import PackageError
+from nbconnect.testing.cassettes import (
     CASSETTE_DIR,
     MAX_BODY_BYTES,
     CassetteStore,
@@ -32,7 +33,6 @@ from nbconnect.cassettes import (
     ReplayTransport,
     sensitive_names,
 )
-from nbconnect.errors import PackageError
 
 SENTINEL = "s3ntinel-Cass3tte-do-not-leak-0123456789abcdef"
 PNG = bytes(range(256)) * 4
@@ -426,17 +426,17 @@ def test_cassettes_module_is_not_loaded_by_import_nbconnect():
     import sys
 
     out = subprocess.run([sys.executable, "-c", "import nbconnect, sys; "
-                          "print('nbconnect.cassettes' in sys.modules)"],
+                          "print('nbconnect.testing.cassettes' in sys.modules)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
-    assert Path(nbconnect.__file__).parent.joinpath("cassettes.py").is_file()
+    assert Path(nbconnect.__file__).parent.joinpath("testing", "cassettes.py").is_file()
 
 
 def test_runner_test_all_records_then_replays_offline(tmp_path, monkeypatch):
     """The runner's test-all through a RecordingTransport against the mock API, then
     through a ReplayTransport with the mock stopped: the same results."""
-    from nbconnect.mock import MockServer
-    from nbconnect.runner import test_endpoints
+    from nbconnect.mock.server import MockServer
+    from nbconnect.testing.runner import test_endpoints
 
     monkeypatch.setenv("NBC_CASSETTE_KEY", SENTINEL)
     connector = nbconnect.Connector("demo")

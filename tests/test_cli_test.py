@@ -19,10 +19,10 @@ from tests.oauth_server import OAuthTestServer
 from tests.servers import free_port, serve
 
 import nbconnect
-from nbconnect import oauth
+from nbconnect.auth import oauth
 from nbconnect.cli import main
-from nbconnect.grammar import add_connection, make_connection
-from nbconnect.mock import MockServer
+from nbconnect.mock.server import MockServer
+from nbconnect.verbs.grammar import add_connection, make_connection
 
 BIN = Path(sys.executable).parent
 KEY = "s3ntinel-T1-cli-key-41d7"

@@ -124,7 +124,7 @@ def test_oauth2_grants_through_the_cli(kind, tmp_path, capsys, monkeypatch, serv
     assert len(server.token_requests) == 1
 
     monkeypatch.setenv("E2E_SECRET", "wrong-client-secret")
-    from nbconnect.oauth import clear_token_cache
+    from nbconnect.auth.oauth import clear_token_cache
 
     clear_token_cache()
     code, out2, err2 = _cli(capsys, "test", pkg, "--endpoint", "me")

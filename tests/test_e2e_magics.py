@@ -14,7 +14,7 @@ from tests.auth_app import Expected, make_auth_app
 from tests.oauth_server import OAuthTestServer
 from tests.test_e2e_cli import SENTINEL, SIMPLE, SPEC
 
-from nbconnect.oauth import clear_token_cache
+from nbconnect.auth.oauth import clear_token_cache
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 HEAVY = ["yaml", "openapi_spec_validator", "jsonschema", "httpx2", "jwt", "authlib",
-         "ipywidgets", "IPython", "nbconnect.openapi", "nbconnect.package"]
+         "ipywidgets", "IPython", "nbconnect.spec.importer", "nbconnect.package.format"]
 
 
 def _modules_after(code: str) -> set[str]:
@@ -24,12 +24,12 @@ def test_import_nbconnect_loads_no_heavy_module():
 
 def test_public_api_resolves_lazily():
     loaded = _modules_after("import nbconnect\nnbconnect.ImportResult\n")
-    assert "nbconnect.openapi" in loaded
+    assert "nbconnect.spec.importer" in loaded
 
 
 def test_core_modules_do_not_import_ipython():
     loaded = _modules_after(
-        "import nbconnect, nbconnect.openapi, nbconnect.package, nbconnect.cli")
+        "import nbconnect, nbconnect.spec.importer, nbconnect.package.format, nbconnect.cli")
     assert "IPython" not in loaded
     assert "ipywidgets" not in loaded
 

@@ -52,7 +52,7 @@ CELLS = [
 import os
 
 import nbconnect
-from nbconnect.mock import MockServer
+from nbconnect.mock.server import MockServer
 from nbconnect.model import Connection, Connector
 
 os.environ["NBC_LAB_KEY"] = "lab-demo-key"
@@ -67,7 +67,7 @@ report = api.test(progress=lambda *args: None)
 mock.stop()
 report""",
     f"""\
-from nbconnect.runner import TestReport, TestResult
+from nbconnect.testing.runner import TestReport, TestResult
 
 TestReport((TestResult("fine", "GET", "/a", True, 200, latency_ms=5.0, size=2),
             TestResult("broken", "GET", {EVIL_PATH!r}, False, 500, latency_ms=9.0, size=0,

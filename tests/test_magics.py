@@ -96,8 +96,8 @@ def test_load_ext_stays_light():
                          check=True)
     loaded = set(json.loads(out.stdout.splitlines()[-1]))
     assert "nbconnect.notebook.magics" in loaded
-    heavy = {"ipywidgets", "yaml", "openapi_spec_validator", "httpx2", "nbconnect.openapi",
-             "nbconnect.package", "jsonschema"}
+    heavy = {"ipywidgets", "yaml", "openapi_spec_validator", "httpx2", "nbconnect.spec.importer",
+             "nbconnect.package.format", "jsonschema"}
     assert not heavy & loaded
 
 
@@ -499,7 +499,7 @@ def test_load_errors_are_one_line_and_keep_the_current_connector(ip, tmp_path):
 
 
 def test_import_without_a_connector_creates_one_named_from_the_title(ip, small_spec):
-    from nbconnect.openapi import ImportResult
+    from nbconnect.spec.importer import ImportResult
 
     result = ip.run_line_magic("connect", f"import '{small_spec}'")
     assert isinstance(result, ImportResult)
@@ -664,7 +664,7 @@ def test_reimport_checks_the_spec_before_asking(ip, small_spec, tmp_path):
 
 
 def test_overwrite_flag_skips_the_dialog(ip, small_spec):
-    from nbconnect.openapi import ImportResult
+    from nbconnect.spec.importer import ImportResult
 
     c = _imported_shop(ip, small_spec)
     result = ip.run_line_magic("connect", f"import {small_spec} --tag stores --overwrite")
@@ -682,7 +682,7 @@ def test_reimport_without_dialog_when_confirmation_is_off(ip, small_spec):
 
 
 def test_confirmation_widget_on_its_own():
-    from nbconnect.openapi import ImportResult
+    from nbconnect.spec.importer import ImportResult
 
     c = Connector("shop", endpoints=(Endpoint("a", "GET", "/a"), Endpoint("b", "GET", "/b")))
     result = ImportResult(endpoints=(Endpoint("x", "GET", "/x", source="openapi"),),

@@ -13,7 +13,7 @@ from IPython.core.error import UsageError
 from IPython.utils.capture import capture_output
 from ipywidgets.widgets import widget as widget_mod
 
-from nbconnect import grammar
+from nbconnect.auth.secrets import Secret
 from nbconnect.model import (
     ApiKeyAuth,
     BasicAuth,
@@ -27,7 +27,7 @@ from nbconnect.model import (
 from nbconnect.notebook import magics as magics_mod
 from nbconnect.notebook.display import ConnectionTable
 from nbconnect.notebook.forms import AuthForm, ConnectionForm
-from nbconnect.secrets import Secret
+from nbconnect.verbs import grammar
 
 SENTINEL = "s3ntinel-Zq8XwV4pLk2-do-not-leak"
 

@@ -18,12 +18,12 @@ from IPython.utils.capture import capture_output
 from tests.oauth_server import OAuthTestServer
 from tests.servers import serve
 
-from nbconnect import oauth
+from nbconnect.auth import oauth
 from nbconnect.notebook import commands as commands_mod
 from nbconnect.notebook.display import REPORT_MIME, report_html
 from nbconnect.notebook.magics import ConnectMagics
 from nbconnect.notebook.testpanel import ProgressBar, TestPanel
-from nbconnect.runner import TestReport, TestResult
+from nbconnect.testing.runner import TestReport, TestResult
 
 SENTINEL = "s3ntinel-T1-wrong-key-5c1e"
 CLIENT_SECRET = "s3ntinel-T1-client-secret-88a1"

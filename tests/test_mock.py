@@ -35,7 +35,7 @@ from nbconnect.errors import (
     SpecSourceError,
     SpecVersionError,
 )
-from nbconnect.mock import MockServer, mock_app
+from nbconnect.mock.server import MockServer, mock_app
 
 SENTINEL = "mock-sentinel-7Qz9xK2pL"
 DEMO = nbconnect.demo_spec_path()
@@ -279,8 +279,8 @@ def test_credentials_must_name_a_scheme_of_the_spec() -> None:
 
 
 def test_oauth2_token_endpoint_with_nbconnects_client() -> None:
-    from nbconnect import oauth
-    from nbconnect.auth import build_auth
+    from nbconnect.auth import oauth
+    from nbconnect.auth.flows import build_auth
 
     oauth.clear_token_cache()
     with MockServer(DEMO) as mock:
@@ -303,8 +303,8 @@ def test_oauth2_token_endpoint_with_nbconnects_client() -> None:
 
 
 def test_oauth2_configured_client(caplog: pytest.LogCaptureFixture) -> None:
-    from nbconnect import oauth
-    from nbconnect.auth import build_auth
+    from nbconnect.auth import oauth
+    from nbconnect.auth.flows import build_auth
 
     caplog.set_level(logging.DEBUG)
     oauth.clear_token_cache()
@@ -567,7 +567,7 @@ def test_tls_trust_via_verify_and_the_ca_file() -> None:
 
 
 def test_serve_runs_in_the_foreground_until_interrupted() -> None:
-    code = ("import sys; from nbconnect.mock import serve; "
+    code = ("import sys; from nbconnect.mock.server import serve; "
             "serve(sys.argv[1], port=0, credentials={'apiKey': 'k-123'})")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with subprocess.Popen([sys.executable, "-c", code, str(DEMO)], stdout=subprocess.PIPE,

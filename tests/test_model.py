@@ -33,7 +33,7 @@ from nbconnect.model import (
     parse_path,
     slugify,
 )
-from nbconnect.urls import check_base_url, is_loopback_host, redact_userinfo
+from nbconnect.model.urls import check_base_url, is_loopback_host, redact_userinfo
 
 
 def snapshot(c: Connector) -> tuple:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import nbconnect
-from nbconnect.oaswriter import to_json_schema, to_openapi
+from nbconnect.spec.writer import to_json_schema, to_openapi
 
 
 def _keys(node):

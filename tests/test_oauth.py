@@ -1,4 +1,4 @@
-"""OAuth2 end to end: nbconnect.oauth against an authlib-built authorization server over TLS."""
+"""OAuth2 end to end: auth.oauth against an authlib-built authorization server over TLS."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 from tests.oauth_server import OAuthTestServer
 from tests.servers import free_port, serve
 
-from nbconnect import oauth
+from nbconnect.auth import oauth
 from nbconnect.errors import AuthConfigError, OAuthError
 from nbconnect.model import OAuth2ClientCredentials, OAuth2Code, OAuth2Password
 
@@ -663,7 +663,7 @@ def test_default_open_url_prints_the_link(auth_server: Any,
 def test_secret_objects_are_accepted_and_never_shown(auth_server: Any, logs: Any) -> None:
     _server, srv = auth_server
 
-    from nbconnect.secrets import Secret
+    from nbconnect.auth.secrets import Secret
 
     config = OAuth2Password(token_url=srv.url + "/token", client_id="app", scope="read")
     auth = oauth.build_oauth2_auth(config, {"client_secret": Secret(SENTINEL, "CS"),

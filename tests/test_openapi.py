@@ -1,4 +1,4 @@
-"""Tests of nbconnect.openapi: OpenAPI 3.0/3.1 import, selection, limits, $refs, bad input."""
+"""Tests of nbconnect.spec.importer: OpenAPI 3.0/3.1 import, selection, limits, $refs, bad input."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.servers import RequestLog
 from tests.test_specio import assert_one_sentence
 
 import nbconnect
-from nbconnect import limits, openapi, specio
+from nbconnect import limits
 from nbconnect.errors import (
     LimitError,
     NbConnectError,
@@ -32,6 +32,8 @@ from nbconnect.model import (
     OAuth2ClientCredentials,
     OAuth2Code,
 )
+from nbconnect.spec import importer as openapi
+from nbconnect.spec import reading as specio
 
 OK = {"200": {"description": "ok"}}
 

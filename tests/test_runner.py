@@ -18,11 +18,11 @@ from tests.bad_servers import ITEMS, bad_app, closing_server
 from tests.servers import free_port
 
 import nbconnect
-from nbconnect import runner
 from nbconnect.errors import BaseUrlError, EndpointError, NbConnectError, PackageError
 from nbconnect.model import ApiKeyAuth, Connection, Connector, Endpoint, Param
-from nbconnect.package import save_report
-from nbconnect.runner import (
+from nbconnect.package.format import save_report
+from nbconnect.testing import runner
+from nbconnect.testing.runner import (
     MissingParameterError,
     TestReport,
     TestResult,
@@ -546,7 +546,7 @@ def test_init_does_not_import_the_runner_dependencies():
     import subprocess
     import sys
 
-    code = ("import sys, nbconnect.runner; bad = [m for m in ('httpx2', 'jsonschema') "
+    code = ("import sys, nbconnect.testing.runner; bad = [m for m in ('httpx2', 'jsonschema') "
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
@@ -558,7 +558,7 @@ def test_init_does_not_import_the_runner_dependencies():
 
 @pytest.fixture
 def demo(monkeypatch):
-    from nbconnect.mock import MockServer
+    from nbconnect.mock.server import MockServer
 
     monkeypatch.setenv("NBC_DEMO_KEY", SENTINEL)
     c = Connector("tasks")

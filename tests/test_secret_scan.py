@@ -121,14 +121,14 @@ def test_simple_types_leave_no_trace(ip, kind, serve_app, caplog, tmp_path):
     seen.cell("%connect connection list")
     seen.cell("%connect show")
 
-    from nbconnect.auth import client_for
+    from nbconnect.auth.flows import client_for
 
     with client_for(connector, "ci") as client:
         response = client.get(route)
         seen.show(client.auth)
         seen.show(client)
     assert response.status_code == 200, response.text
-    from nbconnect.secrets import redact_url
+    from nbconnect.auth.secrets import redact_url
 
     seen.show(redact_url(response.request.url, ["api_key"]))  # what nbconnect shows of a URL
 
@@ -194,7 +194,7 @@ def test_oauth2_types_leave_no_trace(ip, kind, serve_app, caplog):
     seen.cell("%connect connection list")
     seen.cell("%connect show")
     if kind != "oauth2-code":  # the code flow needs a browser step (tests/test_oauth.py)
-        from nbconnect.auth import client_for
+        from nbconnect.auth.flows import client_for
 
         with client_for(connector, "ci") as client:
             response = client.get("/me")

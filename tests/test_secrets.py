@@ -25,10 +25,8 @@ from starlette.applications import Starlette
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from nbconnect import secrets
-from nbconnect.errors import PackageError, SecretError
-from nbconnect.model import BearerAuth, Connection, Connector
-from nbconnect.secrets import (
+from nbconnect.auth import secrets
+from nbconnect.auth.secrets import (
     Reference,
     Secret,
     install_log_filter,
@@ -43,6 +41,8 @@ from nbconnect.secrets import (
     resolve_connection,
     store_in_keyring,
 )
+from nbconnect.errors import PackageError, SecretError
+from nbconnect.model import BearerAuth, Connection, Connector
 
 # A sentinel with characters that change under percent-encoding and JSON escaping.
 SENTINEL = "sk_live_SENTINEL/7f3a+9b=c&d\"e"
@@ -132,7 +132,7 @@ def test_literal_message_shows_how_to_pass_a_reference():
     assert str(info.value) == (
         "Connection 'dev' field 'value' looks like a literal secret; pass a reference such as "
         "env:DEV_VALUE, keyring:dev-value or prompt, or wrap it in "
-        "nbconnect.secrets.Secret(...) in Python.")
+        "nbconnect.Secret(...) in Python.")
 
 
 # --------------------------------------------------------------------------- resolve
@@ -348,7 +348,7 @@ def test_connection_refuses_literal_strings_and_malformed_references():
     assert str(info.value) == (
         "Connection 'dev' field 'value' looks like a literal secret; pass a reference such as "
         "env:DEV_VALUE, keyring:dev-value or prompt, or wrap it in "
-        "nbconnect.secrets.Secret(...) in Python.")
+        "nbconnect.Secret(...) in Python.")
     with pytest.raises(SecretError, match="malformed env:"):
         Connection("dev", "https://api.example.com", secrets={"value": "env:9"})
     with pytest.raises(SecretError, match="must map field names"):

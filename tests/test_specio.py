@@ -1,4 +1,4 @@
-"""Tests of nbconnect.specio: reading files and URLs, strict decoding, safe JSON/YAML."""
+"""Tests of nbconnect.spec.reading: reading files and URLs, strict decoding, safe JSON/YAML."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from nbconnect import specio
 from nbconnect.errors import SpecParseError, SpecSourceError, SpecTooLargeError
+from nbconnect.spec import reading as specio
 
 
 def assert_one_sentence(exc: BaseException, *words: str) -> str:

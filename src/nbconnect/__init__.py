@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import errors, limits
+from .auth.secrets import Secret
 from .model import (
     ApiKeyAuth,
     BasicAuth,
@@ -35,7 +36,7 @@ from .model import (
 )
 
 if TYPE_CHECKING:
-    from .openapi import ImportResult
+    from .spec.importer import ImportResult
 
 __version__ = "0.1.0.dev0"
 
@@ -52,6 +53,7 @@ __all__ = [
     "OAuth2Code",
     "OAuth2Password",
     "Param",
+    "Secret",
     "__version__",
     "demo_spec_path",
     "errors",
@@ -67,24 +69,24 @@ __all__ = [
 def import_spec(source: Any, **options: Any) -> ImportResult:
     """Read an OpenAPI 3.0/3.1 spec (path, https URL or text) into an ImportResult.
 
-    See :func:`nbconnect.openapi.import_spec` for the options (tags, include, exclude,
+    See :func:`nbconnect.spec.importer.import_spec` for the options (tags, include, exclude,
     lenient, max_bytes, timeout, verify).
     """
-    from .openapi import import_spec as _import_spec
+    from .spec.importer import import_spec as _import_spec
 
     return _import_spec(source, **options)
 
 
 def load(path: Any) -> Connector:
     """Read a connector package (directory or ``.zip``) written by :func:`export`."""
-    from .package import load as _load
+    from .package.format import load as _load
 
     return _load(path)
 
 
 def export(connector: Connector, path: Any, *, zip: bool = False) -> Any:
     """Write ``connector`` as a package at ``path``; returns the path written."""
-    from .package import export as _export
+    from .package.format import export as _export
 
     return _export(connector, path, zip=zip)
 
@@ -98,7 +100,7 @@ def demo_spec_path() -> Any:
 
 def __getattr__(name: str) -> Any:
     if name == "ImportResult":
-        from .openapi import ImportResult
+        from .spec.importer import ImportResult
 
         return ImportResult
     raise AttributeError(f"module 'nbconnect' has no attribute {name!r}")

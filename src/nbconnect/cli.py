@@ -27,7 +27,7 @@ Exit codes: 0 ok, 1 a tested endpoint failed, 2 bad input, 130 interrupted. Bad 
 one line, ``nbconnect: error: <sentence>``, optionally followed by a few indented detail lines
 (for example the first validator errors), and never a traceback. Anything else that goes
 wrong is a bug and keeps its traceback. ``auth`` and ``connection`` share their grammar
-with the magics (:mod:`nbconnect.grammar`): they load PKG, change it and export it back, and
+with the magics (:mod:`nbconnect.verbs.grammar`): they load PKG, change it and export it back, and
 on any error leave the package's bytes as they were. Secret values are refused (only
 references such as ``env:NAME`` are accepted), and error messages about these verbs never
 repeat the words given, which might be a pasted secret.
@@ -46,7 +46,7 @@ from typing import Any, NoReturn
 
 from . import __version__, limits
 from .errors import NbConnectError
-from .grammar import count_arg, port_arg, seconds_arg, size_arg
+from .verbs.grammar import count_arg, port_arg, seconds_arg, size_arg
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser",
            "main"]
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "[{id, method, path, name}], connections")
     p.set_defaults(func=cmd_show)
 
-    from .grammar import CONNECTION_OPTIONS, auth_help_lines
+    from .verbs.grammar import CONNECTION_OPTIONS, auth_help_lines
 
     p = sub.add_parser(
         "auth", help="set the auth method of a connector package",
@@ -303,8 +303,8 @@ def _read_stdin(max_bytes: int | None) -> bytes:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from .model import Connector
-    from .openapi import import_spec
-    from .package import export, load
+    from .package.format import export, load
+    from .spec.importer import import_spec
 
     out = Path(args.output)
     existing = load(out) if _holds_package(out) else None
@@ -342,7 +342,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .package import validate
+    from .package.format import validate
 
     connector = validate(args.package)
     n = len(connector.endpoints)
@@ -352,7 +352,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from .package import load
+    from .package.format import load
     from .render import connector_json, connector_summary, endpoints_table
 
     connector = load(args.package)
@@ -367,16 +367,16 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _save(connector: Any, package: str) -> Path:
     """Export ``connector`` back to ``package`` (a .zip stays a zip)."""
-    from .package import export
+    from .package.format import export
 
     path = Path(package)
     return export(connector, path, zip=path.suffix.lower() == ".zip")
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
-    from .grammar import auth_from_args
-    from .package import load
+    from .package.format import load
     from .render import auth_text
+    from .verbs.grammar import auth_from_args
 
     connector = load(args.package)
     config = auth_from_args(args.type, args.fields)
@@ -387,8 +387,8 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
 
 def cmd_connection_add(args: argparse.Namespace) -> int:
-    from .grammar import add_connection, connection_from_args
-    from .package import load
+    from .package.format import load
+    from .verbs.grammar import add_connection, connection_from_args
 
     connector = load(args.package)
     conn = connection_from_args(args.name or "", args.options, auth=connector.auth,
@@ -401,8 +401,8 @@ def cmd_connection_add(args: argparse.Namespace) -> int:
 
 
 def cmd_connection_list(args: argparse.Namespace) -> int:
-    from .grammar import connections_table
-    from .package import load
+    from .package.format import load
+    from .verbs.grammar import connections_table
 
     connector = load(args.package)
     if args.json:
@@ -414,8 +414,8 @@ def cmd_connection_list(args: argparse.Namespace) -> int:
 
 
 def cmd_connection_remove(args: argparse.Namespace) -> int:
-    from .grammar import remove_connection
-    from .package import load
+    from .package.format import load
+    from .verbs.grammar import remove_connection
 
     connector = load(args.package)
     conn = remove_connection(connector, args.name)
@@ -425,8 +425,8 @@ def cmd_connection_remove(args: argparse.Namespace) -> int:
 
 
 def cmd_connection_default(args: argparse.Namespace) -> int:
-    from .grammar import set_default_connection
-    from .package import load
+    from .package.format import load
+    from .verbs.grammar import set_default_connection
 
     connector = load(args.package)
     conn = set_default_connection(connector, args.name)
@@ -436,8 +436,8 @@ def cmd_connection_default(args: argparse.Namespace) -> int:
 
 
 def cmd_connection_login(args: argparse.Namespace) -> int:
-    from .grammar import login_connection
-    from .package import load
+    from .package.format import load
+    from .verbs.grammar import login_connection
 
     connector = load(args.package)
 
@@ -457,7 +457,7 @@ def cmd_connection_login(args: argparse.Namespace) -> int:
 def _test_transport(args: argparse.Namespace, connector: Any) -> Any:
     if not (args.record or args.replay):
         return None
-    from .cassettes import CassetteStore, RecordingTransport, ReplayTransport
+    from .testing.cassettes import CassetteStore, RecordingTransport, ReplayTransport
 
     store = CassetteStore.for_package(args.package, connector)
     if args.replay:
@@ -470,8 +470,8 @@ def _test_transport(args: argparse.Namespace, connector: Any) -> Any:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from .grammar import check_param_names, parse_param_values
-    from .package import load, save_report
+    from .package.format import load, save_report
+    from .verbs.grammar import check_param_names, parse_param_values
 
     connector = load(args.package)
     ids = list(dict.fromkeys(args.endpoint)) or None
@@ -496,23 +496,23 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_mock(args: argparse.Namespace) -> int:
-    from .mock import serve
+    from .mock.server import serve
 
     serve(args.source, host=args.host, port=args.port, tls=args.tls)
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from .package import load
+    from .package.format import load
 
     connector = load(args.package)
     out = Path(args.output).expanduser()
     if args.format == "postman":
-        from .postman import write_postman
+        from .exports.postman import write_postman
 
         written = write_postman(connector, out)
     else:
-        from .oaswriter import to_openapi
+        from .spec.writer import to_openapi
 
         if out.is_dir():
             raise UsageError(f"{out} is a directory; give a file path such as "

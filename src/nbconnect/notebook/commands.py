@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EndpointError, NbConnectError
-from ..grammar import count_arg, port_arg, seconds_arg, size_arg
 from ..model import Connector, slugify
+from ..verbs.grammar import count_arg, port_arg, seconds_arg, size_arg
 
 __all__ = ["COMMANDS", "PLANNED_VERBS", "Command", "CommandError", "Session"]
 
@@ -157,7 +157,7 @@ class Session:
         mock = self.mock
         if mock is None or not mock.running or not mock.tls:
             return True
-        from ..auth import find_connection
+        from ..auth.flows import find_connection
 
         try:
             conn = find_connection(connector, connection)
@@ -174,7 +174,7 @@ class Session:
         ``record``/``replay`` use the cassettes of the package the connector was loaded
         from or exported to; the report is saved into that package.
         """
-        from .. import grammar
+        from ..verbs import grammar
 
         connector = self.require()
         endpoints = connector.endpoints if ids is None else \
@@ -192,7 +192,7 @@ class Session:
                                 verify=verify)
         self.last_report = report
         if self.package_path is not None:
-            from ..package import save_report
+            from ..package.format import save_report
 
             try:
                 save_report(self.package_path, report)
@@ -206,7 +206,7 @@ class Session:
             raise CommandError(f"{flag} keeps its cassettes in the connector's package, and "
                                "this connector has none yet; export it first (`%connect "
                                "export PATH`) or load a package, then test again.")
-        from ..cassettes import CassetteStore, RecordingTransport, ReplayTransport
+        from ..testing.cassettes import CassetteStore, RecordingTransport, ReplayTransport
 
         store = CassetteStore.for_package(self.package_path, connector)
         if not record:
@@ -261,7 +261,7 @@ class Session:
 
     def read_spec(self, source: Any, args: argparse.Namespace) -> Any:
         """Read and check a spec with the import options and the session settings."""
-        from ..openapi import import_spec
+        from ..spec.importer import import_spec
 
         return import_spec(
             source,
@@ -443,7 +443,7 @@ def _load_yaml(text: str, what: str = "endpoint",
 
 def cmd_auth(session: Session, args: argparse.Namespace) -> Any:
     """Set the current connector's auth config (no TYPE: open the auth form)."""
-    from ..grammar import auth_from_args
+    from ..verbs.grammar import auth_from_args
 
     if any(word in ("-h", "--help") for word in args.fields):
         print(_p_auth().format_help().rstrip())
@@ -478,7 +478,7 @@ def cmd_auth(session: Session, args: argparse.Namespace) -> Any:
 
 def cell_auth(session: Session, args: argparse.Namespace, cell: str) -> Any:
     """Set the auth config written as YAML in the cell body (``type:`` plus fields)."""
-    from ..grammar import auth_from_fields
+    from ..verbs.grammar import auth_from_fields
 
     connector = session.require()
     data = _load_yaml(cell, "auth config", "with 'type:' and the type's fields")
@@ -495,7 +495,7 @@ def cell_auth(session: Session, args: argparse.Namespace, cell: str) -> Any:
 
 def cmd_connection(session: Session, args: argparse.Namespace) -> Any:
     """Add, list, remove a test connection, or pick the default one."""
-    from .. import grammar
+    from ..verbs import grammar
 
     if args.action == "add" and any(word in ("-h", "--help") for word in args.options):
         print(_p_connection_add_help().rstrip())
@@ -533,7 +533,7 @@ def _show_link(url: str) -> None:
 
 def _login(session: Session, connector: Connector, args: argparse.Namespace) -> Any:
     """``connection login [NAME] [--paste]``: the OAuth2 authorization code grant."""
-    from .. import grammar
+    from ..verbs import grammar
 
     paste = None
     if args.paste:
@@ -550,7 +550,7 @@ def _login(session: Session, connector: Connector, args: argparse.Namespace) -> 
 
 def cmd_test(session: Session, args: argparse.Namespace) -> Any:
     """Test one endpoint, several, or all (``--all``); no arguments: the test panel."""
-    from .. import grammar
+    from ..verbs import grammar
 
     connector = session.require()
     options_given = bool(args.param or args.connection or args.record or args.replay
@@ -625,7 +625,7 @@ def cmd_export(session: Session, args: argparse.Namespace) -> Path:
     The path is returned as it was given (relative stays relative, so notebook outputs
     show no temporary directories).
     """
-    from ..package import export
+    from ..package.format import export
 
     connector = session.require()
     target = Path(args.path).expanduser()
@@ -636,7 +636,7 @@ def cmd_export(session: Session, args: argparse.Namespace) -> Path:
 
 def cmd_load(session: Session, args: argparse.Namespace) -> Connector:
     """Load a connector package; it becomes the current connector."""
-    from ..package import load
+    from ..package.format import load
 
     path = Path(args.path).expanduser()
     connector = load(path)
@@ -726,7 +726,7 @@ def _p_endpoint_cell() -> _Parser:
 
 
 def _auth_epilog() -> str:
-    from ..grammar import auth_help_lines
+    from ..verbs.grammar import auth_help_lines
 
     return ("types and their fields:\n" + "\n".join(f"  {line}" for line in auth_help_lines())
             + "\n\nSecrets (value, password, token, secret, client-secret) are never auth "
@@ -758,7 +758,7 @@ def _p_auth_cell() -> _Parser:
 
 
 def _p_connection_add_help() -> str:
-    from ..grammar import CONNECTION_OPTIONS
+    from ..verbs.grammar import CONNECTION_OPTIONS
 
     lines = ["usage: %connect connection add [NAME --base-url URL [--secret FIELD=REF]... "
              "[--set FIELD=VALUE]... [--default]]", "",
@@ -769,7 +769,7 @@ def _p_connection_add_help() -> str:
 
 
 def _p_connection() -> _Parser:
-    from ..grammar import CONNECTION_OPTIONS
+    from ..verbs.grammar import CONNECTION_OPTIONS
 
     p = _ConnectionParser(prog="%connect connection",
                      description="Test connections: a base URL and references to the "

@@ -3,7 +3,7 @@
 The core objects carry no display code: this module renders them, and
 :func:`register_formatters` hooks the renderers into IPython's display formatters
 (``text/html`` and ``text/plain``, plus ``application/vnd.nbconnect.report+json`` for a
-:class:`~nbconnect.runner.TestReport`, read by the lab extension) when the extension is
+:class:`~nbconnect.testing.runner.TestReport`, read by the lab extension) when the extension is
 loaded. Plain text is deterministic (no memory addresses, times, ports or latencies)
 because nbval compares it; a report's HTML and JSON bundle carry latencies, so nbval
 needs them sanitized or the cell's output ignored.
@@ -160,7 +160,7 @@ class ConnectionTable(Sequence[Any]):
         return [c.name for c in self.connections]
 
     def text(self) -> str:
-        from ..grammar import connections_table
+        from ..verbs.grammar import connections_table
 
         return connections_table(self.connections)
 
@@ -171,7 +171,7 @@ class ConnectionTable(Sequence[Any]):
         p.text(self.text())
 
     def _repr_html_(self) -> str:
-        from ..grammar import kebab
+        from ..verbs.grammar import kebab
 
         summary = _plural(len(self.connections), "connection")
         if self.title:
@@ -400,7 +400,7 @@ def report_html(report: Any) -> str:
     """An HTML table of a TestReport: a pass/fail badge per row, failures first, a
     latency bar per row and columns sortable by a click (inline JavaScript; the
     failures-first order stays when scripts do not run). Reasons are redacted."""
-    from ..secrets import redact
+    from ..auth.secrets import redact
 
     results = _ordered(report.results)
     head = (f"{report.connector or 'connector'}: {report.passed} passed, "
@@ -459,11 +459,11 @@ _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
     ("text/html", "nbconnect.model", "Connector", connector_html),
     ("text/plain", "nbconnect.model", "Connector", _pretty(connector_text)),
     ("text/html", "nbconnect.model", "Endpoint", endpoint_html),
-    ("text/html", "nbconnect.openapi", "ImportResult", import_result_html),
-    ("text/plain", "nbconnect.openapi", "ImportResult", _pretty(import_result_text)),
-    ("text/html", "nbconnect.runner", "TestReport", report_html),
-    ("text/plain", "nbconnect.runner", "TestReport", _pretty(report_text)),
-    (REPORT_MIME, "nbconnect.runner", "TestReport", report_json),
+    ("text/html", "nbconnect.spec.importer", "ImportResult", import_result_html),
+    ("text/plain", "nbconnect.spec.importer", "ImportResult", _pretty(import_result_text)),
+    ("text/html", "nbconnect.testing.runner", "TestReport", report_html),
+    ("text/plain", "nbconnect.testing.runner", "TestReport", _pretty(report_text)),
+    (REPORT_MIME, "nbconnect.testing.runner", "TestReport", report_json),
 )
 
 
@@ -485,7 +485,7 @@ def _report_formatter(shell: Any) -> Any:
 def register_formatters(shell: Any) -> None:
     """Render nbconnect objects with the functions above in ``shell``'s displays.
 
-    Registered by module and class name, so ``nbconnect.openapi`` is not imported until
+    Registered by module and class name, so ``nbconnect.spec.importer`` is not imported until
     an import result is actually shown.
     """
     formatters = shell.display_formatter.formatters

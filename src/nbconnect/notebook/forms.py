@@ -1,9 +1,9 @@
 """ipywidgets forms for the auth config and test connections (``%connect auth``, ``%connect
 connection add`` without arguments).
 
-Both forms go through :mod:`nbconnect.grammar`, so they accept and refuse exactly what the
+Both forms go through :mod:`nbconnect.verbs.grammar`, so they accept and refuse exactly what the
 magics and the CLI do. Secret values typed into the connection form's Password widgets
-are wrapped in an in-memory :class:`nbconnect.secrets.Secret` on **Submit**, and each
+are wrapped in an in-memory :class:`nbconnect.auth.secrets.Secret` on **Submit**, and each
 Password widget is set back to ``""`` at once, before anything is checked: the kernel
 syncs the empty value to the browser, so saved widget state (``metadata.widgets`` of the
 notebook) never holds a secret. A reference box whose text is not a reference is cleared
@@ -17,10 +17,10 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from .. import grammar
 from ..errors import NbConnectError
 from ..model import AuthConfig, Connection, Connector
 from ..render import auth_text
+from ..verbs import grammar
 
 __all__ = ["AuthForm", "ConnectionForm"]
 
@@ -123,7 +123,7 @@ class ConnectionForm(widgets.VBox):
     """Add a test connection: name, base URL, the secrets of the connector's auth type.
 
     Each secret field has a Password widget (the value is held in memory only, as a
-    :class:`~nbconnect.secrets.Secret`, and the widget is emptied on **Submit**) and a
+    :class:`~nbconnect.auth.secrets.Secret`, and the widget is emptied on **Submit**) and a
     reference box (``env:NAME``, ``keyring:NAME``, ``prompt``), which is what an exported
     package can keep. :attr:`outcome` is ``"pending"``, ``"added"`` or ``"failed"``;
     :attr:`connection` the added connection.
@@ -183,7 +183,7 @@ class ConnectionForm(widgets.VBox):
         Returns ``({field: Secret or reference}, [fields given both ways])``. Reference
         text that is not a reference may be a pasted value: that box is emptied too.
         """
-        from ..secrets import Secret, is_reference
+        from ..auth.secrets import Secret, is_reference
 
         typed: dict[str, str] = {}
         for field, pw in self.passwords.items():  # first of all: nothing stays in a widget

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import grammar
 from ..errors import SecretError
 from ..model import Connector
+from ..verbs import grammar
 
 __all__ = ["MOCK_CONNECTION", "MOCK_ENV", "start_mock"]
 
@@ -39,11 +39,11 @@ def _source(text: str | None, connector: Connector) -> tuple[Any, Connector | No
         return connector, connector
     path = Path(text).expanduser()
     if path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
-        from ..package import load
+        from ..package.format import load
 
         loaded = load(path)
         return loaded, loaded
-    from ..specio import load_document
+    from ..spec.reading import load_document
 
     return load_document(path).document, None
 
@@ -75,7 +75,7 @@ def _scheme_name(doc_or_connector: Any, described: Connector | None,
 
 def _key_value(key_ref: str | None) -> tuple[str, str]:
     """(reference, value) of the mock's credential."""
-    from ..secrets import is_reference, resolve
+    from ..auth.secrets import is_reference, resolve
 
     if key_ref is None:
         value = "mock-" + _stdlib_secrets.token_urlsafe(24)
@@ -94,7 +94,7 @@ def start_mock(connector: Connector, source: str | None = None, *, tls: bool = F
 
     Nothing changes on the connector when the mock cannot start.
     """
-    from ..mock import MockServer
+    from ..mock.server import MockServer
 
     src, described = _source(source, connector)
     auth = connector.auth

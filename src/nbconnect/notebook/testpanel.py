@@ -3,7 +3,7 @@
 :class:`ProgressBar` is an ``IntProgress`` plus a label, fed by the runner's
 ``progress(done, total, result)`` callback. :class:`TestPanel` (``%connect test`` without
 arguments) has an endpoint dropdown, **Run test** and **Test all endpoints** buttons, a
-progress bar and an ``Output`` that shows the last :class:`~nbconnect.runner.TestReport`.
+progress bar and an ``Output`` that shows the last :class:`~nbconnect.testing.runner.TestReport`.
 The buttons run the tests in the kernel (the cell waits for them, as the magic does).
 """
 

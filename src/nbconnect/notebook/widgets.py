@@ -18,7 +18,7 @@ class OverwriteConfirmation(widgets.VBox):
 
     Shown by ``%connect import`` when the connector already has endpoints and
     ``--overwrite`` was not given. The spec has already been read and checked: clicking
-    **Upload & overwrite** applies that :class:`~nbconnect.openapi.ImportResult` with
+    **Upload & overwrite** applies that :class:`~nbconnect.spec.importer.ImportResult` with
     ``Connector.apply_import(result, overwrite=True)``; **Cancel** leaves the connector
     unchanged. The outcome appears in :attr:`status` and in :attr:`outcome`
     (``"pending"``, ``"imported"``, ``"cancelled"`` or ``"failed"``).

@@ -6,7 +6,7 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from .errors import BaseUrlError
+from ..errors import BaseUrlError
 
 __all__ = ["check_base_url", "is_loopback_host", "redact_userinfo"]
 

@@ -3,7 +3,7 @@
 The pipeline, designed so a one-tag import of a 13 MB spec costs little more than a
 parse:
 
-1. :func:`nbconnect.specio.load_document` reads and parses the source safely.
+1. :func:`nbconnect.spec.reading.load_document` reads and parses the source safely.
 2. The version is checked (Swagger 2.0 and other versions are refused).
 3. Operations are listed (paths x methods only, nothing deeper) and **selected** by
    tag / include / exclude *before* the limit of 150 is applied.
@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urljoin
 
-from . import limits
-from .errors import (
+from .. import limits
+from ..errors import (
     BaseUrlError,
     EndpointError,
     LimitError,
@@ -46,7 +46,7 @@ from .errors import (
     SpecVersionError,
     json_path,
 )
-from .model import (
+from ..model import (
     ApiKeyAuth,
     AuthConfig,
     BasicAuth,
@@ -127,7 +127,7 @@ def import_spec(source: Any, *, tags: Any = (), include: str | None = None,
     is reported in ``warnings``. ``max_bytes``, ``timeout`` and ``verify`` (a bool, a CA
     bundle path or an ``ssl.SSLContext``) apply to reading the source.
     """
-    from .specio import decode_text, parse_text, read_source
+    from .reading import decode_text, parse_text, read_source
 
     src = read_source(source, max_bytes=max_bytes, timeout=timeout, verify=verify)
     data = src.data.encode("utf-8", "surrogatepass") if isinstance(src.data, str) else src.data
@@ -807,7 +807,7 @@ class _Importer:
         return {k: found[k] for k in sorted(found)}
 
     def base_url(self) -> str | None:
-        from .urls import check_base_url
+        from ..model.urls import check_base_url
 
         servers = self.doc.get("servers")
         if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):

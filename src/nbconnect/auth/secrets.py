@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote, quote_plus, unquote_plus
 
-from .errors import SecretError
+from ..errors import SecretError
 
 if TYPE_CHECKING:
-    from .model import Connection
+    from ..model import Connection
 
 __all__ = [
     "KEYRING_SERVICE",
@@ -225,7 +225,7 @@ def parse_reference(text: object, *, connection: str | None = None,
     raise SecretError(
         f"{where} looks like a literal secret; pass a reference such as env:{example}, "
         f"keyring:{example.lower().replace('_', '-')} or prompt, or wrap it in "
-        "nbconnect.secrets.Secret(...) in Python.")
+        "nbconnect.Secret(...) in Python.")
 
 
 # --------------------------------------------------------------------------- resolve

@@ -9,7 +9,7 @@ JSON Schema of the response, OAS 3.0 ``nullable`` and 3.1 type lists both unders
 for non-JSON responses, the content type). A failure carries a reason a person can act
 on (``401 Unauthorized — the API rejected the credentials (check the connection's api
 key)``, ``timed out after 10 s``, ``TLS: certificate verify failed for HOST``, ...),
-and every reason passes through :func:`nbconnect.secrets.redact`.
+and every reason passes through :func:`nbconnect.auth.secrets.redact`.
 
 Test values for each parameter come from, in order: the ``params`` argument, the values
 saved on the connector (``Connector.test_values[endpoint_id]``), the parameter's
@@ -56,7 +56,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .errors import (
+from ..auth.secrets import redact
+from ..errors import (
     BaseUrlError,
     EndpointError,
     MissingParameterError,
@@ -64,15 +65,14 @@ from .errors import (
     clip,
     json_path,
 )
-from .model import Connection, Connector, Endpoint, Param
-from .oaswriter import to_json_schema
-from .secrets import redact
-from .urls import check_base_url
+from ..model import Connection, Connector, Endpoint, Param
+from ..model.urls import check_base_url
+from ..spec.writer import to_json_schema
 
 if TYPE_CHECKING:
     import httpx2
 
-    from .secrets import PromptFn
+    from ..auth.secrets import PromptFn
 
 __all__ = [
     "BODY_SAMPLE_BYTES",
@@ -893,7 +893,7 @@ def _make_run(connector: Connector, connection: str | Connection | None, *,
               retry_wait: float | None, sample_bytes: int | None) -> _Run:
     import httpx2
 
-    from .auth import client_for
+    from ..auth.flows import client_for
 
     if verify is True:
         verify = _default_ssl_context()
@@ -932,7 +932,7 @@ def _connection_name(connection: str | Connection | None, connector: Connector) 
         return connection.name
     if connection is not None:
         return connection
-    from .auth import find_connection
+    from ..auth.flows import find_connection
 
     try:
         return find_connection(connector).name if connector.connections else None

@@ -17,8 +17,8 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from .errors import EndpointError
-from .model import (
+from ..errors import EndpointError
+from ..model import (
     ApiKeyAuth,
     AuthConfig,
     BasicAuth,

@@ -35,7 +35,7 @@ walk into objects: ``profile.email``).
 Secrets never reach a repr, a message or a log line here: :class:`TokenInfo` and
 :class:`OAuth2TokenAuth` mask their tokens, error messages show the RFC 6749 ``error`` and
 ``error_description`` (with any known secret replaced by ``***``), and every token and
-secret is registered with :mod:`nbconnect.secrets` for redaction when that module is
+secret is registered with :mod:`nbconnect.auth.secrets` for redaction when that module is
 there. httpx2 and authlib are imported only when first used.
 """
 
@@ -51,13 +51,13 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote_plus, urljoin, urlsplit, urlunsplit
 
-from .errors import AuthConfigError, OAuthError, clip
-from .urls import is_loopback_host
+from ..errors import AuthConfigError, OAuthError, clip
+from ..model.urls import is_loopback_host
 
 if TYPE_CHECKING:
     import httpx2
 
-    from .model import OAuth2ClientCredentials, OAuth2Code, OAuth2Password
+    from ..model import OAuth2ClientCredentials, OAuth2Code, OAuth2Password
 
     OAuth2Config = OAuth2Code | OAuth2Password | OAuth2ClientCredentials
 
@@ -101,7 +101,7 @@ def _reveal(value: Any) -> str | None:
 
 
 def _register(*values: str | None) -> None:
-    """Tell the redactor about secret values (when ``nbconnect.secrets`` exists)."""
+    """Tell the redactor about secret values (when ``nbconnect.auth.secrets`` exists)."""
     try:
         from . import secrets as _secrets
 

@@ -5,8 +5,8 @@ under uvicorn on loopback in a background thread (plain http, or https with a tr
 certificate); :func:`serve` runs it in the foreground for ``nbconnect mock``.
 
 The source is a spec (file path, text, bytes or an already parsed ``dict``; read with
-:mod:`nbconnect.specio`, never following a remote or file ``$ref``), a
-:class:`~nbconnect.model.Connector` (its :func:`~nbconnect.oaswriter.to_openapi`
+:mod:`nbconnect.spec.reading`, never following a remote or file ``$ref``), a
+:class:`~nbconnect.model.Connector` (its :func:`~nbconnect.spec.writer.to_openapi`
 document) or a connector package (a directory or ``.zip``, read with
 :func:`nbconnect.package.load`).
 
@@ -88,7 +88,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urljoin, urlsplit
 
-from .errors import AuthConfigError, NbConnectError, SpecSourceError, clip
+from ..errors import AuthConfigError, NbConnectError, SpecSourceError, clip
 
 __all__ = ["MockServer", "mock_app", "serve"]
 
@@ -113,7 +113,7 @@ _JSON_RE = re.compile(r"^application/(?:[\w.+-]+\+)?json$|/json$|\+json$")
 
 def _load_source(source: Any) -> tuple[dict[str, Any], str]:
     """(OpenAPI document, origin) from any accepted source."""
-    from .model import Connector
+    from ..model import Connector
 
     if isinstance(source, Connector):
         return _connector_doc(source), f"connector {source.name!r}"
@@ -127,12 +127,12 @@ def _load_source(source: Any) -> tuple[dict[str, Any], str]:
                                   "connector package or a Connector.")
         path = Path(text).expanduser()
         if path.is_dir() or (path.suffix.lower() == ".zip" and path.is_file()):
-            from .package import load
+            from ..package.format import load
 
             connector = load(path)
             return _connector_doc(connector), str(path)
     if isinstance(source, str | bytes | bytearray | os.PathLike):
-        from .specio import load_document
+        from ..spec.reading import load_document
 
         loaded = load_document(source)
         return loaded.document, loaded.origin
@@ -141,14 +141,14 @@ def _load_source(source: Any) -> tuple[dict[str, Any], str]:
 
 
 def _connector_doc(connector: Any) -> dict[str, Any]:
-    from .oaswriter import to_openapi
+    from ..spec.writer import to_openapi
 
     return copy.deepcopy(to_openapi(connector))
 
 
 def _check_document(doc: dict[str, Any], origin: str) -> None:
     """Version check and the importer's $ref safety checks (non-local refs refused)."""
-    from .openapi import check_document
+    from ..spec.importer import check_document
 
     check_document(doc, origin)
 
@@ -714,7 +714,7 @@ class _Scheme:
 
 
 def _secret_text(value: Any, what: str) -> str:
-    from .secrets import Secret, register
+    from ..auth.secrets import Secret, register
 
     if isinstance(value, Secret):
         value = value.reveal()

@@ -3,13 +3,13 @@
 :func:`build_auth` dispatches on the config type: API key (header, query or cookie),
 HTTP Basic (RFC 7617), Bearer (RFC 6750) and JWT Bearer (signed with pyjwt) are the
 small :class:`httpx2.Auth` classes below; the three OAuth2 types go to
-:func:`nbconnect.oauth.build_oauth2_auth`. :func:`client_for` gives a ready
+:func:`nbconnect.auth.oauth.build_oauth2_auth`. :func:`client_for` gives a ready
 ``httpx2.Client`` for a connector's test connection: base URL from the connection,
 secrets resolved from their references, the log redaction filter installed.
 
 Every flow checks its secret when it is built (a value that cannot work raises
 :class:`~nbconnect.errors.AuthConfigError` without echoing it), keeps it in a
-:class:`~nbconnect.secrets.Secret`, and shows ``***`` in its repr.
+:class:`~nbconnect.auth.secrets.Secret`, and shows ``***`` in its repr.
 
 This module imports httpx2 (the flows subclass ``httpx2.Auth``); ``import nbconnect``
 does not import this module. pyjwt and cryptography load only when a JWT flow is built.
@@ -27,9 +27,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx2
 
-from . import secrets as nbsecrets
-from .errors import AuthConfigError, ConnectionNotFoundError
-from .model import (
+from ..errors import AuthConfigError, ConnectionNotFoundError
+from ..model import (
     JWT_TIME_CLAIMS,
     ApiKeyAuth,
     AuthConfig,
@@ -41,6 +40,7 @@ from .model import (
     auth_from_dict,
     jwt_time_value,
 )
+from . import secrets as nbsecrets
 from .secrets import Secret
 
 if TYPE_CHECKING:
@@ -362,7 +362,7 @@ def build_auth(config: AuthConfig | Mapping[str, Any] | None,
     ``secrets`` maps secret fields (``value``, ``password``, ``token``, ``secret``,
     ``client_secret``) to :class:`Secret` objects (or plain strings, Python API only);
     ``settings`` holds per-connection values (``username``, ``client_id``). ``None``
-    means no auth. OAuth2 types are built by :func:`nbconnect.oauth.build_oauth2_auth`
+    means no auth. OAuth2 types are built by :func:`nbconnect.auth.oauth.build_oauth2_auth`
     (``verify`` is passed to its token requests).
     """
     if config is None:

@@ -31,8 +31,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from .errors import AuthConfigError, ConnectionNotFoundError, NbConnectError, SecretError
-from .model import (
+from ..errors import AuthConfigError, ConnectionNotFoundError, NbConnectError, SecretError
+from ..model import (
     API_KEY_ADD_TO,
     AUTH_TYPES,
     CLIENT_AUTH_METHODS,
@@ -308,7 +308,7 @@ def connection_setting_fields(auth: AuthConfig | str | None) -> tuple[str, ...]:
 
 
 def _is_secret_object(value: Any) -> bool:
-    from .secrets import Secret
+    from ..auth.secrets import Secret
 
     return isinstance(value, Secret)
 
@@ -321,7 +321,7 @@ def _check_reference(conn_name: str, field: str, ref: Any) -> Any:
     """``ref`` if it is a reference or an in-memory Secret; else SecretError (no echo)."""
     if _is_secret_object(ref):
         return ref
-    from .secrets import is_reference, parse_reference
+    from ..auth.secrets import is_reference, parse_reference
 
     if isinstance(ref, str) and is_reference(ref):
         return ref
@@ -343,7 +343,7 @@ def make_connection(name: str, *, base_url: str | None,
     """A checked :class:`~nbconnect.model.Connection`.
 
     ``secrets`` maps secret fields (kebab or snake case) to references (``env:NAME``,
-    ``keyring:NAME``, ``prompt``) or in-memory :class:`nbconnect.secrets.Secret` values;
+    ``keyring:NAME``, ``prompt``) or in-memory :class:`nbconnect.auth.secrets.Secret` values;
     any other value is refused without being shown. With ``auth`` given, only that auth
     type's secret and setting fields are accepted and its required ones must be there.
     """
@@ -539,7 +539,7 @@ def connections_table(connections: Iterable[Connection]) -> str:
         rows.append((c.name, "yes" if c.default else "", c.base_url, secrets, settings))
     if not rows:
         return "(no connections)"
-    from .render import text_table
+    from ..render import text_table
 
     return text_table(("NAME", "DEFAULT", "BASE URL", "SECRETS", "SETTINGS"), rows)
 
@@ -605,7 +605,7 @@ def parse_param_values(pairs: Iterable[str] | None) -> dict[str, Any]:
 def check_param_names(endpoints: Iterable[Any], params: Mapping[str, Any]) -> None:
     """Refuse a ``--param`` name that none of ``endpoints`` has (EndpointError, with the
     closest names); body fields are named ``parent.child``."""
-    from .errors import EndpointError
+    from ..errors import EndpointError
 
     eps = list(endpoints)
     names: list[str] = []
@@ -631,16 +631,16 @@ def login_connection(connector: Connector, name: str | None, *,
                      open_url: Any = None, paste: Any = None, timeout: float = 120.0,
                      verify: Any = True, prompt: Any = None) -> Any:
     """Log the connection ``name`` (default: the default one) in with the OAuth2
-    authorization code grant; returns the :class:`~nbconnect.oauth.TokenInfo`.
+    authorization code grant; returns the :class:`~nbconnect.auth.oauth.TokenInfo`.
 
     ``open_url(url)`` shows the authorization link; the redirect comes to a loopback
     listener, or, with ``paste`` (a callable returning the redirected URL), is pasted.
     The identity endpoint is joined to the connection's base URL. Only ``oauth2-code``
     connectors log in; other types raise :class:`~nbconnect.errors.AuthConfigError`.
     """
-    from .auth import find_connection
-    from .oauth import authorize_code
-    from .secrets import resolve_connection
+    from ..auth.flows import find_connection
+    from ..auth.oauth import authorize_code
+    from ..auth.secrets import resolve_connection
 
     config = connector.auth
     if config is None or config.type != "oauth2-code":

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import limits
-from .errors import SpecParseError, SpecSourceError, SpecTooLargeError, clip
-from .urls import is_loopback_host, redact_userinfo
+from .. import limits
+from ..errors import SpecParseError, SpecSourceError, SpecTooLargeError, clip
+from ..model.urls import is_loopback_host, redact_userinfo
 
 __all__ = [
     "LoadedSpec",

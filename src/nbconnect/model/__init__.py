@@ -18,8 +18,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from . import limits
-from .errors import (
+from .. import limits
+from ..auth.secrets import Secret, parse_reference
+from ..errors import (
     AuthConfigError,
     BaseUrlError,
     EndpointError,
@@ -28,7 +29,6 @@ from .errors import (
     NbConnectError,
     SecretError,
 )
-from .secrets import Secret, parse_reference
 from .urls import check_base_url
 
 __all__ = [
@@ -904,8 +904,8 @@ class Connection:
 
     ``secrets`` maps a secret field (``value``, ``password``, ``token``, ``secret``,
     ``client_secret``) to a reference such as ``env:NAME``, ``keyring:NAME`` or
-    ``prompt`` (see :mod:`nbconnect.secrets`). From Python a value may also be an
-    in-memory :class:`~nbconnect.secrets.Secret`; such a connection cannot be exported
+    ``prompt`` (see :mod:`nbconnect.auth.secrets`). From Python a value may also be an
+    in-memory :class:`~nbconnect.auth.secrets.Secret`; such a connection cannot be exported
     (``to_dict`` raises :class:`~nbconnect.errors.SecretError`). A plain string that is
     not a reference is refused, so a pasted value never lands in a package. ``settings``
     holds non-secret per-connection values (``username``, ``client_id``).
@@ -1172,9 +1172,9 @@ class Connector:
         A connector that already has endpoints needs ``overwrite=True``: a re-import
         replaces every endpoint definition. The spec's first server becomes the base URL
         and its security scheme the auth config when the connector has none yet. Returns
-        the :class:`~nbconnect.openapi.ImportResult`.
+        the :class:`~nbconnect.spec.importer.ImportResult`.
         """
-        from .openapi import import_spec
+        from ..spec.importer import import_spec
 
         self.check_overwrite(overwrite)
         result = import_spec(source, **options)
@@ -1183,7 +1183,7 @@ class Connector:
 
     def check_overwrite(self, overwrite: bool) -> None:
         """Raise :class:`OverwriteError` if an import would overwrite without consent."""
-        from .errors import OverwriteError
+        from ..errors import OverwriteError
 
         if self.endpoints and not overwrite:
             raise OverwriteError(
@@ -1207,17 +1207,17 @@ class Connector:
     def test(self, endpoints: str | Iterable[str] | None = None, **options: Any) -> Any:
         """Test one endpoint id, several, or (``None``) all of them; returns a TestReport.
 
-        Options are those of :func:`nbconnect.runner.test_endpoints` (``connection``,
+        Options are those of :func:`nbconnect.testing.runner.test_endpoints` (``connection``,
         ``params``, ``concurrency``, ``timeout``, ``progress``, ``transport``, ...).
         """
-        from .runner import test_endpoints
+        from ..testing.runner import test_endpoints
 
         ids = [endpoints] if isinstance(endpoints, str) else endpoints
         return test_endpoints(self, ids, **options)
 
     def export(self, path: Any, *, zip: bool = False) -> Any:
         """Write the connector package to ``path`` (a directory, or a ``.zip``)."""
-        from .package import export
+        from ..package.format import export
 
         return export(self, path, zip=zip)
 

@@ -41,10 +41,10 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import limits
-from .errors import NbConnectError, PackageError, clip, json_path
-from .model import Connection, Connector, Endpoint, auth_from_dict
-from .secrets import SECRET_REF_RE, Secret, is_reference
+from .. import limits
+from ..auth.secrets import SECRET_REF_RE, Secret, is_reference
+from ..errors import NbConnectError, PackageError, clip, json_path
+from ..model import Connection, Connector, Endpoint, auth_from_dict
 
 __all__ = [
     "FORMAT",
@@ -83,7 +83,7 @@ def check_secret_reference(value: object) -> bool:
 
 def _check_secrets(connections: Any, where: str) -> None:
     """Refuse connection secrets that are not references: literal strings in a manifest
-    and in-memory :class:`~nbconnect.secrets.Secret` values on export. The message names
+    and in-memory :class:`~nbconnect.auth.secrets.Secret` values on export. The message names
     the connection and the field, never the value."""
     if not isinstance(connections, list | tuple):
         return
@@ -168,7 +168,7 @@ def dump_manifest(connector: Connector) -> bytes:
 
 
 def _dump_openapi(connector: Connector) -> bytes:
-    from .oaswriter import to_openapi
+    from ..spec.writer import to_openapi
 
     doc = _plain(to_openapi(connector), [])
     return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode()
@@ -728,7 +728,7 @@ REPORT = "tests/last-report.json"
 
 
 def save_report(path: str | os.PathLike[str], report: Any) -> Path:
-    """Write ``report`` (a :class:`~nbconnect.runner.TestReport`) as ``tests/last-report.json``
+    """Write ``report`` (a ``TestReport``) as ``tests/last-report.json``
     into the package at ``path`` and return the file's path (``PKG.zip!tests/...`` for a zip).
 
     The file is deterministic: sorted keys, no latencies (they change on every run and
@@ -741,7 +741,7 @@ def save_report(path: str | os.PathLike[str], report: Any) -> Path:
     to_json = getattr(report, "to_json", None)
     if not callable(to_json):
         raise PackageError(f"save_report needs a TestReport, not {type(report).__name__}.")
-    from .secrets import redact
+    from ..auth.secrets import redact
 
     data = (redact(to_json(latency=False, indent=2)) + "\n").encode("utf-8")
     root = Path(os.fspath(path)).expanduser()

@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .errors import NbConnectError
-from .model import (
+from ..errors import NbConnectError
+from ..model import (
     ApiKeyAuth,
     AuthConfig,
     BasicAuth,
@@ -341,6 +341,6 @@ def write_postman(connector: Connector, path: str | os.PathLike[str]) -> Path:
     if target.is_dir():
         raise NbConnectError(f"{target} is a directory; give a file path such as "
                              f"{target / (connector.name + '.postman_collection.json')}.")
-    from .package import write_atomic
+    from ..package.format import write_atomic
 
     return write_atomic(target, data)

@@ -8,8 +8,8 @@ latencies, so recording the same exchanges twice gives the same bytes::
      "response": {...}}], "format": "nbconnect-cassette/1"}
 
 * ``request``: method, URL (its password and the values of sensitive query parameters
-  masked with :func:`nbconnect.secrets.redact_url`), an allow-list of headers (credentials
-  masked with :func:`nbconnect.secrets.redact_headers`) and the body (credential-like JSON
+  masked with :func:`nbconnect.auth.secrets.redact_url`), an allow-list of headers (credentials
+  masked with :func:`nbconnect.auth.secrets.redact_headers`) and the body (credential-like JSON
   and form fields such as ``password``, ``token`` or ``client_secret`` masked, every
   registered secret redacted; binary request bodies are left out).
 * ``response``: status, an allow-list of headers, and the body as text or base64, cut
@@ -44,10 +44,10 @@ from urllib.parse import parse_qsl, urlencode
 
 import httpx2
 
-from . import secrets as nbsecrets
-from .errors import PackageError, clip
-from .model import ApiKeyAuth, AuthConfig, Connector, JwtAuth, slugify
-from .package import write_atomic
+from ..auth import secrets as nbsecrets
+from ..errors import PackageError, clip
+from ..model import ApiKeyAuth, AuthConfig, Connector, JwtAuth, slugify
+from ..package.format import write_atomic
 
 __all__ = [
     "CASSETTE_DIR",
@@ -322,14 +322,14 @@ class CassetteStore:
         (``autosave`` off, :meth:`save` needs a directory).
         """
         root = Path(os.fspath(path)).expanduser()
-        from .package import MANIFEST
+        from ..package.format import MANIFEST
 
         is_zip = root.is_file() and root.suffix.lower() == ".zip"
         if not is_zip and not (root / MANIFEST).is_file():
             raise PackageError(f"{root} is not a connector package (it has no {MANIFEST}); "
                                "export the connector there first, then record.")
         if connector is None:
-            from .package import load
+            from ..package.format import load
 
             connector = load(root)
         query, headers = sensitive_names(connector.auth)
@@ -494,7 +494,7 @@ class CassetteStore:
         not change are not rewritten; endpoints cleared with :meth:`clear` lose their file.
         """
         if package_dir is not None:
-            from .package import MANIFEST
+            from ..package.format import MANIFEST
 
             root = Path(os.fspath(package_dir)).expanduser()
             if not (root / MANIFEST).is_file():
