@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__, limits
-from .errors import NbConnectError
+from .errors import NbConnectError, VerbUsageError
 from .verbs.grammar import count_arg, port_arg, seconds_arg, size_arg
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "build_parser",
@@ -296,7 +296,7 @@ def _read_stdin(max_bytes: int | None) -> bytes:
     cap = max_bytes or limits.MAX_SPEC_BYTES
     data = sys.stdin.buffer.read(cap + 1)
     if not data:
-        raise NbConnectError("Standard input is empty; pipe a spec into it or give a file "
+        raise VerbUsageError("Standard input is empty; pipe a spec into it or give a file "
                              "or URL instead of -.")
     return data  # import_spec refuses it when it is over the cap
 

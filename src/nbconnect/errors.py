@@ -10,6 +10,7 @@ The tree::
 
     NbConnectError
     ├── SpecError                  an OpenAPI document could not be imported
+    │   ├── SpecSelectionError     --tag/--include/--exclude match nothing or are invalid
     │   ├── SpecSourceError        file/URL/text unreadable (missing, timeout, HTML, 404, http)
     │   ├── SpecTooLargeError      over the size cap
     │   ├── SpecParseError         not JSON/YAML, bad UTF-8, duplicate keys, unsafe tags,
@@ -19,16 +20,24 @@ The tree::
     │   ├── SpecRefError           remote/file/unresolvable/self-referencing $ref
     │   └── SpecContentError       duplicate operationIds, bad path templates, bad parameter names
     ├── BaseUrlError               relative, not http(s), or http to a non-loopback host
-    ├── EndpointError              a bad endpoint definition (method, path, parameter)
+    ├── EndpointError              an endpoint problem
+    │   ├── EndpointDefinitionError a bad endpoint definition (method, path, parameter)
     │   ├── EndpointNotFoundError  no endpoint with that id
     │   └── MissingParameterError  a required parameter has no test value anywhere
     ├── LimitError                 more endpoints than the limits allow
+    ├── ConnectorError             a bad connector-level value (name, connections, test values)
     ├── OverwriteError             a re-import without overwrite=True
     ├── PackageError               a connector package that cannot be read or is invalid
     ├── AuthConfigError            an auth config or auth secret that cannot work
     ├── SecretError                a secret reference that is malformed or cannot be resolved
     ├── ConnectionNotFoundError    no test connection with that name
-    └── OAuthError                 an OAuth2 token or authorization step failed
+    ├── OAuthError                 an OAuth2 token or authorization step failed
+    ├── TestRunError               bad options for a test run (timeout, concurrency, values)
+    ├── MockError                  the mock API cannot be built or served
+    ├── ExportError                a connector cannot be written in another tool's format
+    └── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
+
+Only leaves are raised (tests/test_errors.py checks it); the inner classes exist to be caught.
 """
 
 from __future__ import annotations
@@ -42,10 +51,14 @@ __all__ = [
     "AuthConfigError",
     "BaseUrlError",
     "ConnectionNotFoundError",
+    "ConnectorError",
+    "EndpointDefinitionError",
     "EndpointError",
     "EndpointNotFoundError",
+    "ExportError",
     "LimitError",
     "MissingParameterError",
+    "MockError",
     "NbConnectError",
     "OAuthError",
     "OverwriteError",
@@ -55,10 +68,13 @@ __all__ = [
     "SpecError",
     "SpecParseError",
     "SpecRefError",
+    "SpecSelectionError",
     "SpecSourceError",
     "SpecTooLargeError",
     "SpecValidationError",
     "SpecVersionError",
+    "TestRunError",
+    "VerbUsageError",
     "clip",
     "json_path",
 ]
@@ -176,3 +192,36 @@ class ConnectionNotFoundError(NbConnectError, LookupError):
 
 class OAuthError(NbConnectError):
     """An OAuth2 step failed (token endpoint error, bad redirect, timeout)."""
+
+
+class SpecSelectionError(SpecError):
+    """The selection options (tags, include, exclude) match nothing or are invalid."""
+
+
+class EndpointDefinitionError(EndpointError):
+    """A bad endpoint definition: method, path, parameter, response."""
+
+
+class ConnectorError(NbConnectError, ValueError):
+    """A bad connector-level value: its name, its connections, its test values."""
+
+
+class TestRunError(NbConnectError, ValueError):
+    """Bad options for a test run (timeout, concurrency, test values)."""
+
+    __test__ = False  # not a pytest test class
+
+
+class MockError(NbConnectError):
+    """The mock API cannot be built or served as asked."""
+
+
+class ExportError(NbConnectError, ValueError):
+    """A connector cannot be written in another tool's format as asked."""
+
+
+class VerbUsageError(NbConnectError, ValueError):
+    """A verb was called wrongly: unknown verb or flag, a missing or malformed argument.
+
+    Raised by the verb table for both faces; each face prints it as one line.
+    """

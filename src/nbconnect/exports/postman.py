@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import NbConnectError
+from ..errors import ExportError
 from ..model import (
     ApiKeyAuth,
     AuthConfig,
@@ -148,7 +148,7 @@ def _auth(config: AuthConfig | None) -> tuple[dict[str, Any] | None, list[dict[s
         return {"type": "bearer", "bearer": _kv([("token", "{{jwtToken}}")])}, []
     grant = _OAUTH_GRANTS.get(type(config))
     if grant is None:  # pragma: no cover - every auth type is mapped
-        raise NbConnectError(f"Auth type {config.type!r} has no Postman mapping.")
+        raise ExportError(f"Auth type {config.type!r} has no Postman mapping.")
     pairs: list[tuple[str, Any]] = [
         ("grant_type", grant),
         ("accessTokenUrl", config.token_url),
@@ -305,7 +305,7 @@ def to_postman(connector: Connector) -> dict[str, Any]:
     """``connector`` as a Postman collection v2.1 (plain data, deterministic, no secret
     values)."""
     if not isinstance(connector, Connector):
-        raise NbConnectError(f"to_postman needs a Connector, not {type(connector).__name__}.")
+        raise ExportError(f"to_postman needs a Connector, not {type(connector).__name__}.")
     auth, extra_headers = _auth(connector.auth)
     top: list[dict[str, Any]] = []
     folders: dict[str, dict[str, Any]] = {}
@@ -339,7 +339,7 @@ def write_postman(connector: Connector, path: str | os.PathLike[str]) -> Path:
     data = (json.dumps(to_postman(connector), indent=2, ensure_ascii=False) + "\n").encode()
     target = Path(os.fspath(path)).expanduser()
     if target.is_dir():
-        raise NbConnectError(f"{target} is a directory; give a file path such as "
+        raise ExportError(f"{target} is a directory; give a file path such as "
                              f"{target / (connector.name + '.postman_collection.json')}.")
     from ..package.format import write_atomic
 

@@ -88,7 +88,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, unquote_plus, urljoin, urlsplit
 
-from ..errors import AuthConfigError, NbConnectError, SpecSourceError, clip
+from ..errors import AuthConfigError, MockError, SpecSourceError, clip
 
 __all__ = ["MockServer", "mock_app", "serve"]
 
@@ -1308,7 +1308,7 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
         import uvicorn  # noqa: F401 - MockServer and serve need it; fail early and clearly
         from starlette.applications import Starlette
     except ImportError as exc:
-        raise NbConnectError(f"The mock API needs starlette and uvicorn ({exc.name} is "
+        raise MockError(f"The mock API needs starlette and uvicorn ({exc.name} is "
                              "missing); install them with pip install starlette uvicorn.") \
             from None
     from starlette.concurrency import run_in_threadpool
@@ -1440,7 +1440,7 @@ class MockServer:
                  tls: bool = False, credentials: Mapping[str, Any] | None = None,
                  seed: int = 0) -> None:
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
-            raise NbConnectError(f"The mock's port must be a number from 0 to 65535 (0 picks "
+            raise MockError(f"The mock's port must be a number from 0 to 65535 (0 picks "
                                  f"a free one), not {clip(repr(port), 40)}.")
         self.app = mock_app(source, credentials=credentials, seed=seed)
         self.info: _MockInfo = self.app.state.mock
@@ -1468,7 +1468,7 @@ class MockServer:
     def root_url(self) -> str:
         """``scheme://host:port`` (no base path); token endpoints live under it."""
         if self.port is None:
-            raise NbConnectError("The mock server is not running; call start() first.")
+            raise MockError("The mock server is not running; call start() first.")
         host = self.host
         if host in ("0.0.0.0", "", "::"):
             host = "127.0.0.1"
@@ -1533,7 +1533,7 @@ class MockServer:
         except OSError as exc:
             sock.close()
             what = f"port {self.requested_port}" if self.requested_port else "a free port"
-            raise NbConnectError(f"The mock cannot listen on {what} of {self.host} "
+            raise MockError(f"The mock cannot listen on {what} of {self.host} "
                                  f"({exc.strerror or exc}); pick another port (0 picks a "
                                  "free one).") from None
         sock.setblocking(False)
@@ -1594,7 +1594,7 @@ class MockServer:
                     self._cleanup()
                     self.port = None
                     why = f" ({type(errors[0]).__name__})" if errors else ""
-                    raise NbConnectError(f"The mock server did not start{why}; try again or "
+                    raise MockError(f"The mock server did not start{why}; try again or "
                                          "pick another port.")
                 time.sleep(0.005)
             self._server, self._thread, self._socket = server, thread, sock

@@ -23,10 +23,10 @@ from ..auth.secrets import Secret, parse_reference
 from ..errors import (
     AuthConfigError,
     BaseUrlError,
-    EndpointError,
+    ConnectorError,
+    EndpointDefinitionError,
     EndpointNotFoundError,
     LimitError,
-    NbConnectError,
     SecretError,
 )
 from .urls import check_base_url
@@ -76,19 +76,19 @@ def slugify(text: str, *, sep: str = "_") -> str:
 def check_param_name(name: object, location: str) -> str:
     """Return ``name`` if it is a valid parameter name for ``location``, else raise."""
     if not isinstance(name, str) or not name:
-        raise EndpointError(f"A {location} parameter has an empty name; give it a name.")
+        raise EndpointDefinitionError(f"A {location} parameter has an empty name; give it a name.")
     if location == "path":
         if not _PATH_PARAM_RE.match(name):
-            raise EndpointError(
+            raise EndpointDefinitionError(
                 f"Path parameter name {name!r} is not an identifier; use letters, digits, "
                 "'_', '-' or '.', starting with a letter or '_'.")
     elif location == "header" or location == "cookie":
         if not _HEADER_NAME_RE.match(name):
-            raise EndpointError(
+            raise EndpointDefinitionError(
                 f"{location.capitalize()} parameter name {name!r} is not a valid HTTP token; "
                 "use letters, digits and -_.!#$%&'*+^`|~ only.")
     elif _BAD_NAME_CHARS.search(name) or len(name) > limits.MAX_NAME_LENGTH:
-        raise EndpointError(
+        raise EndpointDefinitionError(
             f"{location.capitalize()} parameter name {name!r} contains braces or control "
             "characters; rename it.")
     return name
@@ -128,14 +128,17 @@ def parse_path(path: object) -> PathTemplate:
     from urllib.parse import parse_qsl
 
     if not isinstance(path, str) or not path.strip():
-        raise EndpointError("The endpoint path is empty; give a path such as /users/{id}.")
+        raise EndpointDefinitionError(
+            "The endpoint path is empty; give a path such as /users/{id}.")
     raw = path.strip()
     if re.search(r"[\s\x00-\x1f\x7f]", raw):
-        raise EndpointError(f"The endpoint path {raw!r} contains blanks or control characters; "
-                            "percent-encode them or remove them.")
+        raise EndpointDefinitionError(
+            f"The endpoint path {raw!r} contains blanks or control characters; "
+            "percent-encode them or remove them.")
     if not raw.startswith("/"):
-        raise EndpointError(f"The endpoint path {raw!r} must start with '/' (it is joined to "
-                            "the connector's base URL).")
+        raise EndpointDefinitionError(
+            f"The endpoint path {raw!r} must start with '/' (it is joined to "
+            "the connector's base URL).")
     base, hash_, fragment = raw.partition("#")
     route, q, query = base.partition("?")
     route = _COLON_PARAM_RE.sub(lambda m: "{" + m.group(1) + "}", route)
@@ -145,29 +148,34 @@ def parse_path(path: object) -> PathTemplate:
     for i, ch in enumerate(route):
         if ch == "{":
             if depth:
-                raise EndpointError(f"The endpoint path {raw!r} has nested braces; write "
+                raise EndpointDefinitionError(f"The endpoint path {raw!r} has nested braces; write "
                                     "each parameter once, as {name}.")
             depth, start = 1, i
         elif ch == "}":
             if not depth:
-                raise EndpointError(f"The endpoint path {raw!r} has a '}}' without its '{{'; "
-                                    "balance the braces.")
+                raise EndpointDefinitionError(
+                    f"The endpoint path {raw!r} has a '}}' without its '{{'; "
+                    "balance the braces.")
             depth = 0
             name = route[start + 1:i]
             if not name:
-                raise EndpointError(f"The endpoint path {raw!r} has an empty {{}}; name the "
-                                    "parameter, as in {id}.")
+                raise EndpointDefinitionError(
+                    f"The endpoint path {raw!r} has an empty {{}}; name the "
+                    "parameter, as in {id}.")
             check_param_name(name, "path")
             if name in names:
-                raise EndpointError(f"The endpoint path {raw!r} names the parameter {name!r} "
-                                    "twice; give each path parameter its own name.")
+                raise EndpointDefinitionError(
+                    f"The endpoint path {raw!r} names the parameter {name!r} "
+                    "twice; give each path parameter its own name.")
             names.append(name)
     if depth:
-        raise EndpointError(f"The endpoint path {raw!r} has a '{{' without its '}}'; balance "
-                            "the braces.")
+        raise EndpointDefinitionError(
+            f"The endpoint path {raw!r} has a '{{' without its '}}'; balance "
+            "the braces.")
     if any(seg in (".", "..") for seg in route.split("/")):
-        raise EndpointError(f"The endpoint path {raw!r} has a '.' or '..' segment; write the "
-                            "path without it.")
+        raise EndpointDefinitionError(
+            f"The endpoint path {raw!r} has a '.' or '..' segment; write the "
+            "path without it.")
     pairs = tuple(parse_qsl(query, keep_blank_values=True)) if q else ()
     for key, _ in pairs:
         check_param_name(key, "query")
@@ -206,12 +214,13 @@ class Param:
 
     def __post_init__(self) -> None:
         if self.location not in PARAM_LOCATIONS:
-            raise EndpointError(f"Parameter location {self.location!r} is not one of "
+            raise EndpointDefinitionError(f"Parameter location {self.location!r} is not one of "
                                 f"{', '.join(PARAM_LOCATIONS)}; pick one of those.")
         check_param_name(self.name, self.location)
         if self.type not in PARAM_TYPES:
-            raise EndpointError(f"Parameter {self.name!r} has type {self.type!r}; use one of "
-                                f"{', '.join(PARAM_TYPES)}.")
+            raise EndpointDefinitionError(
+                f"Parameter {self.name!r} has type {self.type!r}; use one of "
+                f"{', '.join(PARAM_TYPES)}.")
         if self.location == "path" and not self.required:
             object.__setattr__(self, "required", True)
         if not isinstance(self.children, tuple):
@@ -274,13 +283,14 @@ class Param:
     def from_dict(cls, data: Mapping[str, Any], location: str | None = None) -> Param:
         """Build a Param from ``to_dict`` output or a hand-written mapping."""
         if not isinstance(data, Mapping):
-            raise EndpointError(f"A parameter must be a mapping with at least a name, not "
-                                f"{type(data).__name__}.")
+            raise EndpointDefinitionError(
+                f"A parameter must be a mapping with at least a name, not "
+                f"{type(data).__name__}.")
         known = {"name", "type", "items", "in", "location", "required", "nullable", "default",
                  "description", "format", "enum", "example", "recursive", "children"}
         extra = sorted(set(data) - known)
         if extra:
-            raise EndpointError(f"Parameter {data.get('name')!r} has unknown field(s) "
+            raise EndpointDefinitionError(f"Parameter {data.get('name')!r} has unknown field(s) "
                                 f"{', '.join(extra)}; known fields are {', '.join(sorted(known))}.")
         loc = location or data.get("in") or data.get("location") or "query"
         child_loc = loc if loc in ("body", "response") else "body"
@@ -336,12 +346,14 @@ class Endpoint:
     def __post_init__(self) -> None:
         method = self.method.upper() if isinstance(self.method, str) else self.method
         if method not in HTTP_METHODS:
-            raise EndpointError(f"HTTP method {self.method!r} is not supported; use one of "
-                                f"{', '.join(HTTP_METHODS)}.")
+            raise EndpointDefinitionError(
+                f"HTTP method {self.method!r} is not supported; use one of "
+                f"{', '.join(HTTP_METHODS)}.")
         object.__setattr__(self, "method", method)
         if not isinstance(self.id, str) or not _ID_RE.match(self.id):
-            raise EndpointError(f"Endpoint id {self.id!r} is not valid; use letters, digits, "
-                                "'_', '-' and '.', starting with a letter, digit or '_'.")
+            raise EndpointDefinitionError(
+                f"Endpoint id {self.id!r} is not valid; use letters, digits, "
+                "'_', '-' and '.', starting with a letter, digit or '_'.")
         tpl = parse_path(self.path)
         object.__setattr__(self, "path", tpl.template)
         for name in ("params", "body", "response", "tags"):
@@ -349,24 +361,27 @@ class Endpoint:
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))
         if self.source not in ("manual", "openapi"):
-            raise EndpointError(f"Endpoint source {self.source!r} is not 'manual' or 'openapi'.")
+            raise EndpointDefinitionError(
+                f"Endpoint source {self.source!r} is not 'manual' or 'openapi'.")
         if not self.name:
             object.__setattr__(self, "name", self.id)
         # Path parameters come from the path: add the missing ones, refuse strays.
         declared = {p.name: p for p in self.params if p.location == "path"}
         stray = sorted(set(declared) - set(tpl.path_params))
         if stray:
-            raise EndpointError(f"Endpoint {self.id}: path parameter(s) {', '.join(stray)} are "
-                                f"not in the path {tpl.template!r}; edit the path to add them.")
+            raise EndpointDefinitionError(
+                f"Endpoint {self.id}: path parameter(s) {', '.join(stray)} are "
+                f"not in the path {tpl.template!r}; edit the path to add them.")
         seen: set[tuple[str, str]] = set()
         for p in self.params:
             if p.location not in ("path", "query", "header", "cookie"):
-                raise EndpointError(f"Endpoint {self.id}: parameter {p.name!r} has location "
-                                    f"{p.location!r}; request parameters are path, query, "
-                                    "header or cookie (body fields go in body).")
+                raise EndpointDefinitionError(
+                    f"Endpoint {self.id}: parameter {p.name!r} has location "
+                    f"{p.location!r}; request parameters are path, query, "
+                    "header or cookie (body fields go in body).")
             key = (p.location, p.name if p.location != "header" else p.name.lower())
             if key in seen:
-                raise EndpointError(f"Endpoint {self.id}: the {p.location} parameter "
+                raise EndpointDefinitionError(f"Endpoint {self.id}: the {p.location} parameter "
                                     f"{p.name!r} is defined twice; keep one.")
             seen.add(key)
         path_params = tuple(declared.get(n) or Param(n, location="path", required=True)
@@ -402,8 +417,9 @@ class Endpoint:
         for p in self.params:
             if p.name == name and (location is None or p.location == location):
                 return p
-        raise EndpointError(f"Endpoint {self.id} has no parameter {name!r}; its parameters "
-                            f"are {', '.join(p.name for p in self.params) or 'none'}.")
+        raise EndpointDefinitionError(
+            f"Endpoint {self.id} has no parameter {name!r}; its parameters "
+            f"are {', '.join(p.name for p in self.params) or 'none'}.")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "method": self.method, "path": self.path,
@@ -439,18 +455,20 @@ class Endpoint:
         ``headers`` and ``path`` lists are accepted as shorthands for ``params`` entries.
         """
         if not isinstance(data, Mapping):
-            raise EndpointError("An endpoint must be a mapping with method and path.")
+            raise EndpointDefinitionError("An endpoint must be a mapping with method and path.")
         known = {"id", "method", "path", "name", "description", "tags", "source", "params",
                  "query", "headers", "cookies", "path_params", "body", "body_content_type",
                  "request_schema", "response", "response_status", "response_content_type",
                  "response_schema"}
         extra = sorted(set(data) - known)
         if extra:
-            raise EndpointError(f"Endpoint has unknown field(s) {', '.join(extra)}; known "
-                                f"fields are {', '.join(sorted(known))}.")
+            raise EndpointDefinitionError(
+                f"Endpoint has unknown field(s) {', '.join(extra)}; known "
+                f"fields are {', '.join(sorted(known))}.")
         for req in ("method", "path"):
             if not data.get(req):
-                raise EndpointError(f"The endpoint definition has no {req}; add '{req}:'.")
+                raise EndpointDefinitionError(
+                    f"The endpoint definition has no {req}; add '{req}:'.")
         params = [Param.from_dict(p) for p in data.get("params") or ()]
         for key, loc in (("path_params", "path"), ("query", "query"), ("headers", "header"),
                          ("cookies", "cookie")):
@@ -919,7 +937,7 @@ class Connection:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _ID_RE.match(self.name):
-            raise NbConnectError(f"Connection name {self.name!r} is not valid; use letters, "
+            raise ConnectorError(f"Connection name {self.name!r} is not valid; use letters, "
                                  "digits, '_', '-' and '.'.")
         object.__setattr__(self, "base_url",
                            check_base_url(self.base_url, what="connection base URL"))
@@ -984,10 +1002,10 @@ def _upper_slug(*parts: str) -> str:
 
 def _check_name(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise NbConnectError("The connector name is empty; give it a name such as 'petstore'.")
+        raise ConnectorError("The connector name is empty; give it a name such as 'petstore'.")
     value = value.strip()
     if len(value) > limits.MAX_NAME_LENGTH or re.search(r"[\x00-\x1f\x7f/\\]", value):
-        raise NbConnectError(f"Connector name {value!r} is too long or contains '/', '\\' or "
+        raise ConnectorError(f"Connector name {value!r} is too long or contains '/', '\\' or "
                              "control characters; pick a short plain name.")
     return value
 
@@ -998,14 +1016,15 @@ def _check_endpoints(value: Iterable[Endpoint]) -> tuple[Endpoint, ...]:
     routes: dict[tuple[str, str], str] = {}
     for ep in endpoints:
         if not isinstance(ep, Endpoint):
-            raise EndpointError(f"Connector endpoints must be Endpoint objects, not "
+            raise EndpointDefinitionError(f"Connector endpoints must be Endpoint objects, not "
                                 f"{type(ep).__name__}.")
         if ep.id in ids:
-            raise EndpointError(f"Two endpoints have the id {ep.id!r}; give one another id.")
+            raise EndpointDefinitionError(
+                f"Two endpoints have the id {ep.id!r}; give one another id.")
         ids.add(ep.id)
         route = (ep.method, ep.path)
         if route in routes:
-            raise EndpointError(f"Endpoints {routes[route]!r} and {ep.id!r} are both "
+            raise EndpointDefinitionError(f"Endpoints {routes[route]!r} and {ep.id!r} are both "
                                 f"{ep.method} {ep.path}; remove one.")
         routes[route] = ep.id
     manual = sum(1 for ep in endpoints if ep.source == "manual")
@@ -1023,7 +1042,7 @@ def _check_auth(value: object) -> AuthConfig | None:
         return value
     if isinstance(value, Mapping):
         return auth_from_dict(value)
-    raise NbConnectError(f"The auth config must be an AuthConfig such as ApiKeyAuth, not "
+    raise ConnectorError(f"The auth config must be an AuthConfig such as ApiKeyAuth, not "
                          f"{type(value).__name__}.")
 
 
@@ -1032,20 +1051,20 @@ def _check_connections(value: Iterable[Connection]) -> tuple[Connection, ...]:
     names: set[str] = set()
     for c in conns:
         if not isinstance(c, Connection):
-            raise NbConnectError(f"Connections must be Connection objects, not "
+            raise ConnectorError(f"Connections must be Connection objects, not "
                                  f"{type(c).__name__}.")
         if c.name in names:
-            raise NbConnectError(f"Two connections are named {c.name!r}; rename one.")
+            raise ConnectorError(f"Two connections are named {c.name!r}; rename one.")
         names.add(c.name)
     if sum(c.default for c in conns) > 1:
-        raise NbConnectError("More than one connection is marked default; keep one.")
+        raise ConnectorError("More than one connection is marked default; keep one.")
     return conns
 
 
 def _check_test_values(value: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     if not isinstance(value, Mapping) or not all(
             isinstance(k, str) and isinstance(v, Mapping) for k, v in value.items()):
-        raise NbConnectError("Test values must map an endpoint id to a mapping of parameter "
+        raise ConnectorError("Test values must map an endpoint id to a mapping of parameter "
                              "names to values, such as {'getPet': {'petId': 1}}.")
     return {k: dict(v) for k, v in value.items()}
 
@@ -1119,7 +1138,7 @@ class Connector:
             ep = method
         else:
             if path is None:
-                raise EndpointError("add_endpoint needs a method and a path, such as "
+                raise EndpointDefinitionError("add_endpoint needs a method and a path, such as "
                                     "add_endpoint('GET', '/users/:id', name='Get user').")
             path = self._relative_path(path)
             ep = Endpoint(id=id or default_endpoint_id(method, path, name), method=method,
@@ -1130,8 +1149,9 @@ class Connector:
                           source="manual")
         existing = {e.id for e in self.endpoints}
         if ep.id in existing:
-            raise EndpointError(f"Connector {self.name!r} already has an endpoint {ep.id!r}; "
-                                "pick another name or id, or remove the old one first.")
+            raise EndpointDefinitionError(
+                f"Connector {self.name!r} already has an endpoint {ep.id!r}; "
+                "pick another name or id, or remove the old one first.")
         manual = sum(1 for e in self.endpoints if e.source == "manual")
         if ep.source == "manual" and manual >= limits.MAX_MANUAL_ENDPOINTS:
             raise LimitError(f"Connector {self.name!r} already has {manual} endpoints added by "
@@ -1147,9 +1167,10 @@ class Connector:
             base = (self.base_url or "").rstrip("/")
             if base and text.startswith(base + "/"):
                 return text[len(base):]
-            raise EndpointError(f"The endpoint path {text!r} is a full URL that is not under "
-                                f"the base URL {self.base_url!r}; give a path such as "
-                                "/users/:id (the base URL is joined to it).")
+            raise EndpointDefinitionError(
+                f"The endpoint path {text!r} is a full URL that is not under "
+                f"the base URL {self.base_url!r}; give a path such as "
+                "/users/:id (the base URL is joined to it).")
         return text
 
     def remove_endpoint(self, endpoint_id: str) -> Endpoint:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EndpointError, NbConnectError
+from ..errors import EndpointDefinitionError, NbConnectError
 from ..model import Connector, slugify
 from ..verbs.grammar import count_arg, port_arg, seconds_arg, size_arg
 
@@ -436,8 +436,9 @@ def _load_yaml(text: str, what: str = "endpoint",
     if not isinstance(data, dict):
         if what != "endpoint":
             raise CommandError(f"The {what} YAML must be a mapping, {needs}.")
-        raise EndpointError("The endpoint YAML must be a mapping with at least 'method:' and "
-                            "'path:'.")
+        raise EndpointDefinitionError(
+            "The endpoint YAML must be a mapping with at least 'method:' and "
+            "'path:'.")
     return data
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from ..errors import NbConnectError
+from ..errors import NbConnectError, VerbUsageError
 from ..model import AuthConfig, Connection, Connector
 from ..render import auth_text
 from ..verbs import grammar
@@ -214,7 +214,7 @@ class ConnectionForm(widgets.VBox):
         try:
             if both:
                 names = ", ".join(grammar.kebab(f) for f in both)
-                raise NbConnectError(f"Give either a value or a reference for {names}, not "
+                raise VerbUsageError(f"Give either a value or a reference for {names}, not "
                                      "both; the value was cleared, type it again or keep the "
                                      "reference.")
             conn = grammar.make_connection(

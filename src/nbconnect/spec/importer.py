@@ -42,6 +42,7 @@ from ..errors import (
     SpecError,
     SpecParseError,
     SpecRefError,
+    SpecSelectionError,
     SpecValidationError,
     SpecVersionError,
     json_path,
@@ -450,8 +451,9 @@ class _Importer:
             if unknown:
                 known = sorted(by_lower.values(), key=str.lower)
                 shown = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
-                raise SpecError(f"No operation has the tag {', '.join(map(repr, unknown))}; "
-                                f"the spec's tags are: {shown or 'none'}.")
+                raise SpecSelectionError(
+                    f"No operation has the tag {', '.join(map(repr, unknown))}; "
+                    f"the spec's tags are: {shown or 'none'}.")
             lowered = {t.lower() for t in wanted}
             chosen = [op for op in chosen if any(t.lower() in lowered for t in op.tags)]
         for option, pattern, keep in (("include", include, True), ("exclude", exclude, False)):
@@ -460,13 +462,14 @@ class _Importer:
             try:
                 rx = re.compile(pattern)
             except re.error as exc:
-                raise SpecError(f"The --{option} pattern {pattern!r} is not a valid regular "
-                                f"expression ({exc}); fix it.") from None
+                raise SpecSelectionError(
+                    f"The --{option} pattern {pattern!r} is not a valid regular "
+                    f"expression ({exc}); fix it.") from None
             chosen = [op for op in chosen
                       if bool(rx.search(op.path) or (op.operation_id and
                                                      rx.search(op.operation_id))) == keep]
         if not chosen and ops and (wanted or include or exclude):
-            raise SpecError(f"The selection (tags={wanted or None}, include={include!r}, "
+            raise SpecSelectionError(f"The selection (tags={wanted or None}, include={include!r}, "
                             f"exclude={exclude!r}) matches none of the spec's "
                             f"{_plural(len(ops), 'operation')}; loosen it.")
         return chosen

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
-from ..errors import EndpointError
+from ..errors import EndpointDefinitionError
 from ..model import (
     ApiKeyAuth,
     AuthConfig,
@@ -180,7 +180,7 @@ def security_scheme(auth: AuthConfig) -> dict[str, Any]:
             flow["refreshUrl"] = auth.refresh_url
         flow["scopes"] = {s: "" for s in _scopes(auth.scope)}
         return {"type": "oauth2", "flows": {name: flow}}
-    raise EndpointError(f"Auth type {auth.type!r} has no OpenAPI security scheme; "
+    raise EndpointDefinitionError(f"Auth type {auth.type!r} has no OpenAPI security scheme; "
                         "pick another auth type.")
 
 
@@ -266,7 +266,7 @@ def to_openapi(connector: Connector) -> dict[str, Any]:
         method = ep.method.lower()
         other = owners.get((key, method))
         if other is not None:
-            raise EndpointError(
+            raise EndpointDefinitionError(
                 f"Endpoints {other!r} and {ep.id!r} are both {ep.method} {key} once their "
                 "?query defaults are set aside, which OpenAPI cannot express; give one of "
                 f"them a #fragment (such as {key.partition('#')[0]}#{ep.id}) to tell them apart.")

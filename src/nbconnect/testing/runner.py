@@ -59,9 +59,10 @@ from urllib.parse import quote
 from ..auth.secrets import redact
 from ..errors import (
     BaseUrlError,
-    EndpointError,
+    EndpointDefinitionError,
     MissingParameterError,
     NbConnectError,
+    TestRunError,
     clip,
     json_path,
 )
@@ -394,8 +395,9 @@ def _header_value(name: str, value: Any) -> str:
     text = ",".join(_text(v) for v in value) if isinstance(value, list | tuple) \
         else _text(value)
     if re.search(r"[\r\n\x00]", text):
-        raise EndpointError(f"The test value of header {name} contains a line break or NUL, "
-                            "which could inject headers; give a single-line value.")
+        raise EndpointDefinitionError(
+            f"The test value of header {name} contains a line break or NUL, "
+            "which could inject headers; give a single-line value.")
     return text
 
 
@@ -899,7 +901,7 @@ def _make_run(connector: Connector, connection: str | Connection | None, *,
         verify = _default_ssl_context()
     tm = DEFAULT_TIMEOUT if timeout is None else float(timeout)
     if not tm > 0:
-        raise NbConnectError(f"The timeout must be a positive number of seconds, not "
+        raise TestRunError(f"The timeout must be a positive number of seconds, not "
                              f"{timeout!r}.")
     limits = httpx2.Limits(max_connections=concurrency,
                            max_keepalive_connections=concurrency)
@@ -924,7 +926,7 @@ def _check_params(ep: Endpoint, params: Mapping[str, Any]) -> None:
             close = difflib.get_close_matches(str(key), names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else \
                 f"its parameters are {', '.join(names) or 'none'}."
-            raise EndpointError(f"Endpoint {ep.id} has no parameter {key!r}; {hint}")
+            raise EndpointDefinitionError(f"Endpoint {ep.id} has no parameter {key!r}; {hint}")
 
 
 def _connection_name(connection: str | Connection | None, connector: Connector) -> str | None:
@@ -1010,7 +1012,7 @@ def test_endpoints(connector: Connector, endpoint_ids: Iterable[str] | None = No
     endpoints = [connector.endpoint(i) for i in ids]
     n = DEFAULT_CONCURRENCY if concurrency is None else concurrency
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise NbConnectError(f"The concurrency must be a whole number of at least 1, not "
+        raise TestRunError(f"The concurrency must be a whole number of at least 1, not "
                              f"{concurrency!r}.")
     flat: dict[str, Any] = {}
     per: dict[str, dict[str, Any]] = {}

@@ -31,7 +31,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import AuthConfigError, ConnectionNotFoundError, NbConnectError, SecretError
+from ..errors import (
+    AuthConfigError,
+    ConnectionNotFoundError,
+    EndpointDefinitionError,
+    NbConnectError,
+    SecretError,
+    VerbUsageError,
+)
 from ..model import (
     API_KEY_ADD_TO,
     AUTH_TYPES,
@@ -484,7 +491,7 @@ def add_connection(connector: Connector, connection: Connection) -> Connection:
     the mark). A name that is taken is refused: remove the old connection first.
     """
     if any(c.name == connection.name for c in connector.connections):
-        raise NbConnectError(f"Connector {connector.name!r} already has a connection "
+        raise VerbUsageError(f"Connector {connector.name!r} already has a connection "
                              f"{connection.name!r}; remove it first (connection remove "
                              f"{connection.name}) or pick another name.")
     if not connector.connections and not connection.default:
@@ -594,10 +601,10 @@ def parse_param_values(pairs: Iterable[str] | None) -> dict[str, Any]:
         name, eq, value = str(word).partition("=")
         name = name.strip()
         if not eq or not name:
-            raise NbConnectError(f"--param number {pos} is not NAME=VALUE; write --param "
+            raise VerbUsageError(f"--param number {pos} is not NAME=VALUE; write --param "
                                  "NAME=VALUE, e.g. --param petId=7.")
         if name in out:
-            raise NbConnectError(f"--param {name} is given twice; give it once.")
+            raise VerbUsageError(f"--param {name} is given twice; give it once.")
         out[name] = parse_param_value(value)
     return out
 
@@ -605,7 +612,6 @@ def parse_param_values(pairs: Iterable[str] | None) -> dict[str, Any]:
 def check_param_names(endpoints: Iterable[Any], params: Mapping[str, Any]) -> None:
     """Refuse a ``--param`` name that none of ``endpoints`` has (EndpointError, with the
     closest names); body fields are named ``parent.child``."""
-    from ..errors import EndpointError
 
     eps = list(endpoints)
     names: list[str] = []
@@ -621,7 +627,7 @@ def check_param_names(endpoints: Iterable[Any], params: Mapping[str, Any]) -> No
             close = difflib.get_close_matches(str(key), names, n=3)
             hint = f"did you mean {', '.join(close)}?" if close else \
                 f"the parameters are {_one_of(names)}."
-            raise EndpointError(f"{which} {has} no parameter {key!r}; {hint}")
+            raise EndpointDefinitionError(f"{which} {has} no parameter {key!r}; {hint}")
 
 
 # --------------------------------------------------------------------------- login
