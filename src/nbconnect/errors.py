@@ -3,7 +3,9 @@
 Every error nbconnect raises for bad input is a subclass of :class:`NbConnectError`.
 ``str(error)`` is one sentence that names the problem and the fix; ``error.details``
 holds optional extra lines (for example the first validator errors with their JSON
-paths). Faces (magics, CLI) print the sentence, and the details when there are any,
+paths); ``error.option`` names the option or field concerned. Messages raised by the core
+name no face (no ``%connect``, no ``nbconnect VERB``, no ``--flag``): the faces add their own
+hint from ``option``. Faces (magics, CLI) print the sentence, and the details when there are any,
 never a traceback.
 
 The tree::
@@ -105,10 +107,16 @@ class NbConnectError(Exception):
     ``str(err)`` is the one-sentence message; ``err.details`` are extra lines.
     """
 
-    def __init__(self, message: str, details: Iterable[str] = ()) -> None:
+    def __init__(self, message: str, details: Iterable[str] = (), *,
+                 option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.details: list[str] = list(details)
+        #: The verb option or field the fix concerns, as a Python parameter name
+        #: (``"include"``, ``"base_url"``), or None. Core messages name no face; each face
+        #: turns this into its own hint (``--include`` for the CLI and the magics, a
+        #: field's label in a form).
+        self.option = option
 
     def __str__(self) -> str:
         return self.message
