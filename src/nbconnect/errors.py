@@ -36,6 +36,7 @@ The tree::
     ├── OAuthError                 an OAuth2 token or authorization step failed
     ├── TestRunError               bad options for a test run (timeout, concurrency, values)
     ├── MockError                  the mock API cannot be built or served
+    ├── ServerStartError           a background server cannot start (port busy, TLS, timeout)
     ├── ExportError                a connector cannot be written in another tool's format
     └── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
 
@@ -66,6 +67,7 @@ __all__ = [
     "OverwriteError",
     "PackageError",
     "SecretError",
+    "ServerStartError",
     "SpecContentError",
     "SpecError",
     "SpecParseError",
@@ -233,3 +235,7 @@ class VerbUsageError(NbConnectError, ValueError):
 
     Raised by the verb table for both faces; each face prints it as one line.
     """
+
+
+class ServerStartError(NbConnectError, OSError):
+    """A background server cannot start (port busy, TLS setup, timeout) or is not running."""
