@@ -11,12 +11,18 @@ Python API::
 
 In IPython/Jupyter: ``%load_ext nbconnect`` then ``%connect help``.
 
+``nbconnect.__all__`` is the documented surface: the names below, with real types. Every
+other module (``nbconnect.spec``, ``nbconnect.testing``, ...) is internal and may change
+between releases; ``ARCHITECTURE.md`` says what each holds.
+
 This module stays light (``%load_ext`` pays for it): the validator, YAML, httpx2 and the
 notebook layer are imported only when first used.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import errors, limits
@@ -36,7 +42,10 @@ from .model import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     from .spec.importer import ImportResult
+    from .testing.runner import TestReport, TestResult
 
 __version__ = "0.1.0.dev0"
 
@@ -54,6 +63,8 @@ __all__ = [
     "OAuth2Password",
     "Param",
     "Secret",
+    "TestReport",
+    "TestResult",
     "__version__",
     "demo_spec_path",
     "errors",
@@ -65,44 +76,70 @@ __all__ = [
     "unload_ipython_extension",
 ]
 
+#: Public names defined in modules that ``import nbconnect`` does not load (they are
+#: imported on first access, so ``%load_ext nbconnect`` stays light).
+_LAZY = {
+    "ImportResult": "nbconnect.spec.importer",
+    "TestReport": "nbconnect.testing.runner",
+    "TestResult": "nbconnect.testing.runner",
+}
 
-def import_spec(source: Any, **options: Any) -> ImportResult:
-    """Read an OpenAPI 3.0/3.1 spec (path, https URL or text) into an ImportResult.
 
-    See :func:`nbconnect.spec.importer.import_spec` for the options (tags, include, exclude,
-    lenient, max_bytes, timeout, verify).
+def import_spec(source: str | os.PathLike[str] | bytes, *,
+                tags: str | list[str] | tuple[str, ...] = (),
+                include: str | None = None, exclude: str | None = None,
+                lenient: bool = False, max_bytes: int | None = None,
+                timeout: float | None = None,
+                verify: bool | str | ssl.SSLContext = True) -> ImportResult:
+    """Read an OpenAPI 3.0/3.1 spec (a path, an https URL, or the text/bytes of one).
+
+    ``tags``, ``include`` and ``exclude`` (regular expressions searched in each operation's
+    path and operationId) pick operations before the 150-endpoint limit applies; strict
+    validation unless ``lenient``; ``max_bytes`` caps the size read, ``timeout`` (seconds)
+    and ``verify`` (a bool, a CA bundle path or an ``ssl.SSLContext``) apply to URLs.
+    Returns an :class:`ImportResult` (``endpoints``, ``base_url``, ``auth``, ``warnings``).
+    Raises a :class:`~nbconnect.errors.SpecError` leaf (source, size, parse, version,
+    validation, ``$ref``, content, selection) or :class:`~nbconnect.errors.LimitError`.
     """
     from .spec.importer import import_spec as _import_spec
 
-    return _import_spec(source, **options)
+    return _import_spec(source, tags=tags, include=include, exclude=exclude,
+                        lenient=lenient, max_bytes=max_bytes, timeout=timeout, verify=verify)
 
 
-def load(path: Any) -> Connector:
-    """Read a connector package (directory or ``.zip``) written by :func:`export`."""
+def load(path: str | os.PathLike[str]) -> Connector:
+    """Read a connector package (a directory or a ``.zip``) written by :func:`export`.
+
+    Raises :class:`~nbconnect.errors.PackageError` when it is missing or invalid.
+    """
     from .package.format import load as _load
 
     return _load(path)
 
 
-def export(connector: Connector, path: Any, *, zip: bool = False) -> Any:
-    """Write ``connector`` as a package at ``path``; returns the path written."""
+def export(connector: Connector, path: str | os.PathLike[str], *, zip: bool = False) -> Path:
+    """Write ``connector`` as a package at ``path``; returns the path written.
+
+    A directory, or a zip file when ``zip`` is true or ``path`` ends in ``.zip``. The bytes
+    are deterministic (same connector, same bytes) and hold no secret value. Raises
+    :class:`~nbconnect.errors.PackageError` (for example for an in-memory secret value).
+    """
     from .package.format import export as _export
 
     return _export(connector, path, zip=zip)
 
 
-def demo_spec_path() -> Any:
-    """Path of the bundled demo API spec (a small task-tracker API)."""
-    from pathlib import Path
-
+def demo_spec_path() -> Path:
+    """Path of the bundled demo API spec (the Tasks Demo API, a small task tracker)."""
     return Path(__file__).parent / "demo" / "demo-api.yaml"
 
 
 def __getattr__(name: str) -> Any:
-    if name == "ImportResult":
-        from .spec.importer import ImportResult
+    module = _LAZY.get(name)
+    if module is not None:
+        import importlib
 
-        return ImportResult
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'nbconnect' has no attribute {name!r}")
 
 
@@ -114,6 +151,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
 
 def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext nbconnect``: remove what :func:`load_ipython_extension` registered."""
     from .notebook.magics import unload_ipython_extension as _unload_ext
 
     _unload_ext(ipython)
