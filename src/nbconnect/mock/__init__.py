@@ -1,4 +1,13 @@
 """The mock API: an ASGI app built from a spec, a connector or a package, served on loopback.
 
 This package's ``__init__`` imports nothing, so importing one module does not load the others.
+
+The modules, each with one job: :mod:`.source` (what is mocked, read as one OpenAPI
+document), :mod:`.document` (JSON pointers, local ``$ref``s, media types, the server URL),
+:mod:`.validation` (schema validators by pointer), :mod:`.patterns` and :mod:`.values`
+(deterministic values from schemas), :mod:`.routes` (operations as routes),
+:mod:`.security` and :mod:`.tokens` (credential checks, the OAuth2 token endpoint),
+:mod:`.params` (parameter checks), :mod:`.api` (the spec turned into routes, checks and canned
+responses), :mod:`.app` (the starlette app, ``mock_app``) and :mod:`.server` (``MockServer``
+and ``serve`` on :mod:`nbconnect.serving`).
 """

@@ -1,0 +1,126 @@
+"""The mock API's state: one spec turned into routes, checks and canned responses.
+
+:class:`MockAPI` reads the source, builds the routes (:mod:`.routes`), the security checks
+(:mod:`.security`) and the value generator (:mod:`.values`), and renders each operation's
+success body once: the success media's ``example`` or first of ``examples`` that is valid
+under the media's schema, else values generated from the schema. Responses do not depend on
+the request, so the same request always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from .document import MISSING, Document, escape, media_is_json, server_url
+from .params import check_params
+from .routes import Operation, build_operations, find_operation
+from .security import Scheme, Security
+from .source import check_document, load_source
+from .tokens import token_response
+from .validation import Validators
+from .values import ValueGenerator
+
+__all__ = ["MockAPI"]
+
+
+class MockAPI:
+    """The spec turned into routes, checks and canned responses (one per operation)."""
+
+    def __init__(self, source: Any, *, credentials: Mapping[str, Any] | None, seed: int
+                 ) -> None:
+        doc, origin = load_source(source)
+        check_document(doc, origin)
+        self.origin = origin
+        self.seed = int(seed)
+        self.oas30 = str(doc.get("openapi", "")).strip().startswith("3.0")
+        self.doc = Document(doc)
+        self.validators = Validators(doc, self.oas30)
+        self.generator = ValueGenerator(self.doc, self.validators, self.seed, self.oas30)
+        info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+        self.title = str(info.get("title") or "API").strip() or "API"
+        self.server_url = server_url(doc)
+        self.base_path = urlsplit(self.server_url).path.rstrip("/")
+        self.security = Security(self.doc, self.server_url, credentials)
+        self.schemes = self.security.schemes
+        global_security = doc.get("security") if isinstance(doc.get("security"), list) \
+            else None
+        self.operations = build_operations(self.doc, self.generator, global_security)
+        self.token_paths: dict[str, list[Scheme]] = self.security.token_paths
+        self._lock = threading.Lock()
+
+    # -- requests --------------------------------------------------------------------
+
+    def route(self, raw_path: str, method: str, query: list[tuple[str, str]]
+              ) -> tuple[Operation | None, dict[str, str], list[str]]:
+        """(operation, path values, allowed methods when the path exists but not the method)."""
+        return find_operation(self.operations, self.base_path, raw_path, method, query)
+
+    def check_security(self, op: Operation, headers: Mapping[str, str],
+                       query: list[tuple[str, str]], cookies: Mapping[str, str]
+                       ) -> tuple[str, list[str]] | None:
+        """None when allowed, else (message, WWW-Authenticate challenges)."""
+        return self.security.check(op.security, headers, query, cookies)
+
+    def check_params(self, op: Operation, values: Mapping[str, str],
+                     query: list[tuple[str, str]], headers: Mapping[str, str],
+                     cookies: Mapping[str, str]) -> str | None:
+        """None when the parameters are fine, else a one-sentence problem."""
+        return check_params(self.validators, op, values, query, headers, cookies)
+
+    def token_response(self, schemes: list[Scheme], headers: Mapping[str, str],
+                       form: Mapping[str, str]) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """(status, JSON body, extra headers) for a request to a token endpoint."""
+        return token_response(self.security, schemes, headers, form, self.seed)
+
+    # -- responses -----------------------------------------------------------------
+
+    def body_for(self, op: Operation) -> bytes:
+        """The success body of ``op``, rendered once and kept."""
+        if op.cached is not None:
+            return op.cached
+        with self._lock:
+            if op.cached is None:
+                op.cached = self._render(op)
+        return op.cached
+
+    def _render(self, op: Operation) -> bytes:
+        if op.media_pointer is None or op.media_type is None:
+            return b""
+        media = self.doc.at(op.media_pointer)
+        media = media if isinstance(media, dict) else {}
+        schema = media.get("schema")
+        schema_pointer = f"{op.media_pointer}/schema"
+        candidates: list[Any] = []
+        if "example" in media:
+            candidates.append(media["example"])
+        if isinstance(media.get("examples"), dict):
+            for key, entry in media["examples"].items():
+                ex, _, _ = self.doc.deref(entry,
+                                          f"{op.media_pointer}/examples/{escape(str(key))}")
+                if isinstance(ex, dict) and "value" in ex:
+                    candidates.append(ex["value"])
+        value: Any = MISSING
+        for candidate in candidates:
+            # the spec's example, unless it breaks the spec's own schema
+            if not isinstance(schema, dict) or not media_is_json(op.media_type) or \
+                    self.validators.is_valid(schema_pointer, candidate):
+                value = candidate
+                break
+        if value is MISSING and isinstance(schema, dict):
+            value = self.generator.generate(schema, schema_pointer, f"{op.label}$")
+        if media_is_json(op.media_type):
+            if value is MISSING:
+                value = {}
+            return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+        if isinstance(value, bytes):
+            return value
+        if isinstance(value, str):
+            return value.encode()
+        if value is MISSING:
+            return b"mock data"
+        return json.dumps(value, ensure_ascii=False).encode()
+
