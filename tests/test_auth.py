@@ -216,8 +216,8 @@ def test_api_key_cookie_value_must_be_a_cookie_value():
     ({"key": "X-Key\r\nEvil: 1"}, "line break"),
     ({"key": "X-Key\nEvil"}, "line break"),
     ({"key": "api\r\nkey", "add_to": "query"}, "line break"),
-    ({"key": ""}, "name (key, --key)"),
-    ({"key": None}, "name (key, --key)"),
+    ({"key": ""}, "name (key); set it"),
+    ({"key": None}, "name (key); set it"),
     ({"key": "X Key"}, "not a valid HTTP header"),
     ({"key": "a{b}", "add_to": "query"}, "braces"),
     ({"add_to": "body"}, "add-to 'body'"),
@@ -269,10 +269,11 @@ def test_basic_username_with_colon_is_refused():
 def test_basic_needs_a_username_and_a_password():
     with pytest.raises(AuthConfigError, match="username") as err:
         build_auth(BasicAuth(), {"password": Secret(SENTINEL)}, {})
-    assert "--set username=NAME" in str(err.value)
+    assert "setting username=NAME" in str(err.value) and err.value.option == "set"
     with pytest.raises(AuthConfigError, match="secret 'password'") as err:
         build_auth(BasicAuth(), {}, {"username": "ada"})
-    assert "--secret password=env:NAME" in str(err.value)
+    assert "password=env:NAME" in str(err.value) and err.value.option == "secret"
+    assert "--" not in str(err.value)
 
 
 def test_basic_password_with_control_characters_is_refused_without_echo():
@@ -542,7 +543,7 @@ def test_jwt_payload_as_json_text_equals_dict():
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
-    ({"add_to": "query"}, "(query_name, --query-name)"),
+    ({"add_to": "query"}, "(query_name); set it"),
     ({"add_to": "cookie"}, "add-to 'cookie'"),
     ({"header_name": "X-JWT\r\nEvil: 1"}, "line break"),
     ({"header_name": "X JWT"}, "not a valid HTTP header"),
@@ -560,16 +561,19 @@ def test_jwt_add_to_errors(kwargs, words):
 
 @pytest.mark.parametrize("cls", [OAuth2ClientCredentials, OAuth2Password, OAuth2Code])
 def test_oauth2_token_url_is_required(cls):
-    with pytest.raises(AuthConfigError, match=r"token URL \(token_url, --token-url\)"):
+    with pytest.raises(AuthConfigError, match=r"token URL \(token_url\); set it") as err:
         cls(authorization_url="https://a.example.com/a") if cls is OAuth2Code else cls()
+    assert err.value.option == "token_url" and "--" not in str(err.value)
 
 
 def test_oauth2_code_needs_authorization_url_and_identity_pairs():
-    with pytest.raises(AuthConfigError, match=r"authorization_url, --authorization-url"):
+    with pytest.raises(AuthConfigError, match=r"authorization URL \(authorization_url\)") as err:
         OAuth2Code(token_url="https://a.example.com/t")
-    with pytest.raises(AuthConfigError, match="identity_param"):
+    assert err.value.option == "authorization_url"
+    with pytest.raises(AuthConfigError, match="identity_param") as err:
         OAuth2Code(token_url="https://a.example.com/t", authorization_url="https://a.example.com/a",
                    identity_endpoint="/me")
+    assert err.value.option == "identity_param" and "--" not in str(err.value)
     with pytest.raises(AuthConfigError, match="identity_endpoint"):
         OAuth2Code(token_url="https://a.example.com/t", authorization_url="https://a.example.com/a",
                    identity_param="email")
@@ -640,10 +644,12 @@ def test_unknown_auth_type(data):
 def test_secret_fields_are_not_config_fields():
     with pytest.raises(AuthConfigError, match="it is a secret") as err:
         auth_from_dict({"type": "basic", "password": SENTINEL})
-    assert "--secret password=env:NAME" in str(err.value)
+    assert "reference such as password=env:NAME" in str(err.value)
+    assert err.value.option == "secret" and "--" not in str(err.value)
     assert_no_sentinel(err.value)
-    with pytest.raises(AuthConfigError, match="set per test connection"):
+    with pytest.raises(AuthConfigError, match="a setting of each test connection") as err:
         auth_from_dict({"type": "basic", "username": "ada"})
+    assert err.value.option == "set" and "--" not in str(err.value)
     with pytest.raises(AuthConfigError, match="no field"):
         auth_from_dict({"type": "bearer", "colour": "red"})
 
@@ -669,7 +675,8 @@ def test_bad_auth_leaves_the_connector_unchanged():
 def test_missing_secret_names_the_field(config, field):
     with pytest.raises(AuthConfigError, match=f"secret '{field}'") as err:
         build_auth(config, {}, {})
-    assert f"--secret {field}=env:NAME" in str(err.value)
+    assert f"reference such as {field}=env:NAME" in str(err.value)
+    assert err.value.option == "secret" and "--" not in str(err.value)
 
 
 def test_build_auth_none_and_type_errors():
@@ -698,15 +705,18 @@ def test_oauth2_types_go_to_the_oauth_module():
 
 def test_find_connection():
     c = Connector("x", base_url="https://api.example.com")
-    with pytest.raises(ConnectionNotFoundError, match="has no test connection"):
+    with pytest.raises(ConnectionNotFoundError, match="has no test connection") as err:
         find_connection(c)
+    assert "%connect" not in str(err.value) and "--" not in str(err.value)
     a = Connection("alpha", "https://a.example.com")
     b = Connection("beta", "https://b.example.com")
     c.connections = (a,)
     assert find_connection(c) is a  # the only one
     c.connections = (a, b)
-    with pytest.raises(ConnectionNotFoundError, match=r"none is the default.*--default"):
+    with pytest.raises(ConnectionNotFoundError,
+                       match=r"none is the default; name one or mark one as the default") as err:
         find_connection(c)
+    assert err.value.option == "connection"
     c.connections = (a, Connection("beta", "https://b.example.com", default=True))
     assert find_connection(c).name == "beta"
     assert find_connection(c, "alpha") is a
@@ -722,7 +732,7 @@ def test_client_for_uses_the_connection_base_url(server):
         assert str(client.base_url) == "https://api.example.com"
         assert client.auth is None
     c.auth = BearerAuth()
-    with pytest.raises(ConnectionNotFoundError, match="connection add"):
+    with pytest.raises(ConnectionNotFoundError, match="has no test connection; add one"):
         client_for(c)
     c = connector(server, BearerAuth(), {"token": Secret(SENTINEL)})
     conn = Connection("other", "https://other.example.com/v1", secrets={"token": Secret(SENTINEL)})

@@ -344,8 +344,12 @@ def test_endpoint_not_found_suggests_close_ids():
     with pytest.raises(EndpointNotFoundError, match="did you mean get_task") as info:
         c.endpoint("get_tsk")
     assert isinstance(info.value, LookupError)
-    with pytest.raises(EndpointNotFoundError, match="list them with"):
+    with pytest.raises(EndpointNotFoundError,
+                       match="its endpoints are get_task, list_tasks, create_task") as info:
         c.endpoint("zzzzzz")
+    assert "%connect" not in str(info.value) and "nbconnect " not in str(info.value)
+    with pytest.raises(EndpointNotFoundError, match="it has none yet"):
+        Connector("empty").endpoint("x")
     before = snapshot(c)
     with pytest.raises(EndpointNotFoundError):
         c.remove_endpoint("nope")
@@ -508,9 +512,10 @@ def test_apply_import_into_an_empty_connector():
 def test_import_overwrite_refusal_leaves_connector_unchanged():
     c = sample()
     before = snapshot(c)
-    with pytest.raises(OverwriteError, match="overwrite=True") as info:
+    with pytest.raises(OverwriteError, match="allow overwriting") as info:
         c.apply_import(fake_import())
     assert "3 endpoints" in str(info.value)
+    assert info.value.option == "overwrite" and "--" not in str(info.value)
     assert snapshot(c) == before
     with pytest.raises(OverwriteError):
         c.import_spec("this text is never read")  # refused before any parsing
@@ -536,3 +541,30 @@ def test_from_dict_with_missing_fields_raises_typed_errors():
         Connection.from_dict({"base_url": "https://api.example.com"})
     with pytest.raises(BaseUrlError, match="connection base URL is empty"):
         Connection.from_dict({"name": "prod"})
+
+
+# --------------------------------------------------------------------------- layering
+
+
+def test_the_model_is_plain_data_that_imports_no_operation():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import json, sys, nbconnect.model\n"
+            "print(json.dumps(sorted(m for m in sys.modules if m.startswith('nbconnect.'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    loaded = json.loads(out.stdout.splitlines()[-1])
+    for folder in ("spec", "testing", "package", "mock", "exports", "notebook", "verbs"):
+        assert not [m for m in loaded if m.startswith(f"nbconnect.{folder}")], folder
+    assert "nbconnect.model.connector" in loaded
+
+
+def test_model_names_keep_their_home_and_their_public_path():
+    import nbconnect.model as model
+
+    assert model.Connector.__module__ == "nbconnect.model.connector"
+    assert model.Endpoint.__module__ == "nbconnect.model.endpoint"
+    for name in model.__all__:
+        assert getattr(model, name) is not None

@@ -278,9 +278,10 @@ def test_resolve_connection(monkeypatch):
     with pytest.raises(SecretError) as info:
         resolve_connection(conn, ["token", "password"])
     assert str(info.value) == (
-        "Connection 'prod' has no secret 'password'; add it with --secret "
+        "Connection 'prod' has no secret 'password'; give it a reference such as "
         "password=env:PROD_PASSWORD (or keyring:NAME, prompt), or set "
         "NBCONNECT_SECRET_PROD_PASSWORD.")
+    assert info.value.option == "secret"
     assert resolve_connection(conn, ["token", "password"], optional=["password"]).keys() == \
         {"token"}
     monkeypatch.setenv("NBCONNECT_SECRET_PROD_PASSWORD", "from-ci")

@@ -142,8 +142,8 @@ def basic_credentials(username: str, password: str) -> str:
     import base64
 
     if not isinstance(username, str) or not username:
-        raise AuthConfigError("Basic auth needs a username; set it on the connection with "
-                              "--set username=NAME.")
+        raise AuthConfigError("Basic auth needs a username; set it on the connection as the "
+                              "setting username=NAME.", option="set")
     if ":" in username:
         raise AuthConfigError("Basic auth username contains ':', which RFC 7617 does not "
                               "allow (the first ':' ends the username); use a username "
@@ -384,10 +384,9 @@ def build_auth(config: AuthConfig | Mapping[str, Any] | None,
     def need(field: str) -> Secret:
         value = given.get(field)
         if value is None:
-            kebab = field.replace("_", "-")
             raise AuthConfigError(f"{config.label} auth needs the secret {field!r}; give it on "
-                                  f"the connection as --secret {kebab}=env:NAME (or "
-                                  "keyring:NAME, prompt).")
+                                  f"the connection as a reference such as {field}=env:NAME "
+                                  "(or keyring:NAME, prompt).", option="secret")
         return _as_secret(value, field)
 
     if isinstance(config, ApiKeyAuth):
@@ -395,8 +394,8 @@ def build_auth(config: AuthConfig | Mapping[str, Any] | None,
     if isinstance(config, BasicAuth):
         username = conf.get("username")
         if not username:
-            raise AuthConfigError("Basic auth needs a username; set it on the connection with "
-                                  "--set username=NAME.")
+            raise AuthConfigError("Basic auth needs a username; set it on the connection as "
+                                  "the setting username=NAME.", option="set")
         return BasicFlow(username, need("password"))
     if isinstance(config, BearerAuth):
         return BearerFlow(need("token"))
@@ -420,13 +419,13 @@ def find_connection(connector: Connector, name: str | None = None) -> Connection
         close = difflib.get_close_matches(str(name), names, n=3)
         hint = (f"did you mean {', '.join(close)}?" if close else
                 f"its connections are {', '.join(names)}." if names else
-                "add one with `%connect connection add NAME --base-url URL`.")
+                "add a test connection with that name first.")
         raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connection "
-                                      f"{name!r}; {hint}")
+                                      f"{name!r}; {hint}", option="connection")
     if not conns:
         raise ConnectionNotFoundError(
-            f"Connector {connector.name!r} has no test connection; add one with `%connect "
-            "connection add NAME --base-url URL --secret FIELD=REF`.")
+            f"Connector {connector.name!r} has no test connection; add one with a name, a "
+            "base URL and references to its secrets.")
     for conn in conns:
         if conn.default:
             return conn
@@ -435,7 +434,7 @@ def find_connection(connector: Connector, name: str | None = None) -> Connection
     raise ConnectionNotFoundError(
         f"Connector {connector.name!r} has {len(conns)} connections "
         f"({', '.join(c.name for c in conns)}) and none is the default; name one "
-        "(--connection NAME) or mark one --default.")
+        "or mark one as the default.", option="connection")
 
 
 def client_for(connector: Connector, connection: str | Connection | None = None, *,
@@ -467,8 +466,7 @@ def client_for(connector: Connector, connection: str | Connection | None = None,
         if not connector.base_url:
             raise ConnectionNotFoundError(
                 f"Connector {connector.name!r} has no base URL and no test connection; set "
-                "the base URL or add a connection with `%connect connection add NAME "
-                "--base-url URL`.")
+                "the base URL or add a test connection with a base URL.")
         return httpx2.Client(base_url=connector.base_url, verify=verify, timeout=timeout,
                              **extra)
     conn = connection if isinstance(connection, Connection) else \

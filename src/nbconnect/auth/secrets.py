@@ -370,11 +370,10 @@ def resolve_connection(connection: Connection, fields: Iterable[str], *,
                 continue
             if field in skip:
                 continue
-            kebab = field.replace("_", "-")
             raise SecretError(
-                f"Connection {connection.name!r} has no secret {field!r}; add it with "
-                f"--secret {kebab}=env:{_example_env(connection.name, field)} (or keyring:NAME, "
-                f"prompt), or set {override}.")
+                f"Connection {connection.name!r} has no secret {field!r}; give it a reference "
+                f"such as {field}=env:{_example_env(connection.name, field)} (or keyring:NAME, "
+                f"prompt), or set {override}.", option="secret")
         out[field] = resolve(ref, connection=connection.name, field=field, prompt=prompt)
     return out
 

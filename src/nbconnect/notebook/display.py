@@ -456,9 +456,9 @@ def _pretty(render: Any) -> Any:
 
 # (mime type, module, class name, renderer)
 _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
-    ("text/html", "nbconnect.model", "Connector", connector_html),
-    ("text/plain", "nbconnect.model", "Connector", _pretty(connector_text)),
-    ("text/html", "nbconnect.model", "Endpoint", endpoint_html),
+    ("text/html", "nbconnect.model.connector", "Connector", connector_html),
+    ("text/plain", "nbconnect.model.connector", "Connector", _pretty(connector_text)),
+    ("text/html", "nbconnect.model.endpoint", "Endpoint", endpoint_html),
     ("text/html", "nbconnect.spec.importer", "ImportResult", import_result_html),
     ("text/plain", "nbconnect.spec.importer", "ImportResult", _pretty(import_result_text)),
     ("text/html", "nbconnect.testing.runner", "TestReport", report_html),
