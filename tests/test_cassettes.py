@@ -380,8 +380,17 @@ def test_package_store_keeps_cassettes_across_exports(tmp_path):
     with httpx2.Client(transport=ReplayTransport(zstore)) as client:
         assert client.get("http://x.test/v1/items/1",
                           extensions=_ep("getItem")).json()["id"] == "1"
-    with pytest.raises(PackageError, match="no directory"):
-        zstore.save()
+    # a zip store does not write as it records, but an explicit save() rewrites the zip
+    assert zstore.directory is None and not zstore.autosave
+    assert zstore.save() == []  # nothing changed: the zip is not rewritten
+    zstore.clear("getItem")
+    assert zstore.save() == [Path(f"{zipped}!cassettes/getItem.json")]
+    with zipfile.ZipFile(zipped) as zf:
+        assert zf.namelist() == ["connector.yaml", "openapi.json"]
+    assert memory.save(zipped) == [Path(f"{zipped}!cassettes/getItem.json")]
+    assert CassetteStore.for_package(zipped).endpoint_ids() == ["getItem"]
+    with pytest.raises(PackageError, match="memory only"):
+        CassetteStore(None).save()
 
     # save() into another package directory
     other = tmp_path / "other"
@@ -394,7 +403,7 @@ def test_package_store_keeps_cassettes_across_exports(tmp_path):
 def test_bad_inputs_are_typed_errors(tmp_path):
     with pytest.raises(PackageError, match="not a connector package"):
         CassetteStore.for_package(tmp_path)
-    with pytest.raises(PackageError, match="not a connector package directory"):
+    with pytest.raises(PackageError, match="not a connector package"):
         CassetteStore(None).save(tmp_path)
     folder = tmp_path / "c"
     folder.mkdir()

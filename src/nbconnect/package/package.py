@@ -225,7 +225,8 @@ class Package:
             elif entries.pop(name, None) is None:
                 continue
             done.append(self.member_path(member))
-        write_atomic(self.path, zip_bytes(entries))
+        if done:  # removing members that are not there changes nothing
+            write_atomic(self.path, zip_bytes(entries))
         return done
 
     def write_bytes(self, member: str, data: bytes) -> Path:
