@@ -195,10 +195,11 @@ def test_missing_required_parameter():
     c = connector("https://api.example.com", ep("getPet", "/pets/{petId}"))
     r = one(c, "getPet")
     assert not r.ok and r.status is None
-    assert r.reason == ("missing required parameter petId (give a default or pass "
-                        "--param petId=...)")
-    with pytest.raises(MissingParameterError):
+    assert r.reason == ("missing required parameter petId (give it a default in the "
+                        "endpoint, or a test value for petId)")
+    with pytest.raises(MissingParameterError) as info:
         build_request(c, "getPet")
+    assert info.value.option == "param"
 
 
 def test_unknown_param_name_is_a_typed_error():
@@ -338,8 +339,8 @@ def test_body_required_field_missing_fails():
         Param("id", type="integer", location="body", required=True),)),)
     c = connector("https://api.example.com", ep("mk", "/x", "POST", body=body))
     r = one(c, "mk")
-    assert r.reason == ("missing required parameter owner.id (give a default or pass "
-                        "--param owner.id=...)")
+    assert r.reason == ("missing required parameter owner.id (give it a default in the "
+                        "endpoint, or a test value for owner.id)")
 
 
 def test_request_schema_example_is_the_body_base(server):

@@ -4,10 +4,11 @@
 
 * One request per endpoint, in folders named after each endpoint's first tag (endpoints
   without tags stay at the top level), in connector order.
-* URLs are ``{{baseUrl}}`` plus the path, with ``:name`` path variables; values for
-  path, query and header parameters and the JSON body come from the connector's saved
-  test values, then each parameter's default, then its example (as the runner picks
-  them). Optional parameters without a value are listed disabled.
+* URLs are ``{{baseUrl}}`` plus the path, with ``:name`` path variables. Every value
+  (path, query, header and cookie parameters, the body) is the one ``nbconnect test``
+  sends: chosen and written by :mod:`nbconnect.testing.values` (saved test value, link,
+  default, example, first enum value; one text form), so newman sends what the runner
+  sends. Parameters the runner leaves out are listed disabled.
 * The auth config becomes Postman's auth: ``apikey`` (``key``/``value``/``in``),
   ``basic``, ``bearer``, ``oauth2`` (grant type, token URL, client id, scope, an
   ``{{accessToken}}`` to paste or set) and JWT as ``bearer`` with ``{{jwtToken}}``. An API
@@ -28,12 +29,10 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-from ..errors import ExportError
+from ..errors import EndpointDefinitionError, ExportError
 from ..model import (
     ApiKeyAuth,
     AuthConfig,
@@ -47,6 +46,16 @@ from ..model import (
     OAuth2Code,
     OAuth2Password,
     Param,
+)
+from ..testing.values import (
+    NO_VALUE,
+    BodyValue,
+    EndpointValues,
+    cookie_pair,
+    header_text,
+    path_segment,
+    query_texts,
+    value_text,
 )
 
 __all__ = ["SCHEMA_URL", "SECRET_VARIABLES", "to_postman", "write_postman"]
@@ -71,48 +80,6 @@ _TEST_SCRIPT = [
     "    pm.expect(pm.response.code).to.be.within(200, 299);",
     "});",
 ]
-_MISSING = object()
-
-
-# --------------------------------------------------------------------------- values
-
-
-def _value(param: Param, saved: Mapping[str, Any]) -> Any:
-    """The value the runner would test ``param`` with: saved, default, example."""
-    if param.name in saved:
-        return saved[param.name]
-    if param.default is not None:
-        return param.default
-    if param.example is not None:
-        return param.example
-    return _MISSING
-
-
-def _text(value: Any) -> str:
-    """A parameter value as it is written in a URL or header (JSON spelling for
-    booleans, null and structures)."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, int | float):
-        return json.dumps(value)
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _body_value(params: tuple[Param, ...], saved: Mapping[str, Any]) -> dict[str, Any]:
-    """A JSON object built from body parameters the way the runner does: saved value,
-    default, example; required objects are built from their fields."""
-    out: dict[str, Any] = {}
-    for param in params:
-        value = _value(param, saved)
-        if value is _MISSING and param.type == "object" and param.children:
-            nested = _body_value(param.children, {})
-            if nested or param.required:
-                value = nested
-        if value is not _MISSING:
-            out[param.name] = value
-    return out
 
 
 # --------------------------------------------------------------------------- auth
@@ -209,48 +176,81 @@ def _variables(connector: Connector) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- requests
 
 
+def _header_text(name: str, value: Any) -> str | None:
+    """The header's text as the runner writes it, or None when there is none or the
+    runner refuses it (a line break: that test fails)."""
+    if value is NO_VALUE:
+        return None
+    try:
+        return header_text(name, value)
+    except EndpointDefinitionError:
+        return None
+
+
+def _wanted(param: Param) -> bool:
+    """A required parameter the runner cannot leave out: listed enabled even when empty,
+    so it is the first thing to fill in."""
+    return param.required and not param.nullable
+
+
+def _body(body: BodyValue) -> dict[str, Any]:
+    """Postman's ``body`` for the runner's body (Postman sets the multipart boundary)."""
+    if body.kind == "form":
+        return {"mode": "urlencoded", "urlencoded": [
+            {"key": k, "value": value_text(v)} for k, v in body.value.items()]}
+    if body.kind == "multipart":
+        return {"mode": "formdata", "formdata": [
+            {"key": k, "value": v.decode("utf-8", "replace") if isinstance(v, bytes)
+             else value_text(v), "type": "text"} for k, v in body.value.items()]}
+    if body.kind == "raw":
+        text = body.value.decode("utf-8", "replace") if isinstance(body.value, bytes) \
+            else body.value
+        return {"mode": "raw", "raw": text, "options": {"raw": {"language": "text"}}}
+    return {"mode": "raw", "raw": json.dumps(body.value, indent=2, ensure_ascii=False),
+            "options": {"raw": {"language": "json"}}}
+
+
 def _request_item(connector: Connector, ep: Endpoint,
                   extra_headers: list[dict[str, str]]) -> dict[str, Any]:
-    saved = connector.test_values.get(ep.id, {})
+    values = EndpointValues(connector, ep)
+    sent = {p.name: values.sent(p, strict=False) for p in ep.params}
+    shown = {p.name: "" if sent[p.name] is NO_VALUE else path_segment(sent[p.name])
+             for p in ep.path_params}
     segments: list[str] = []
     path_vars: list[dict[str, Any]] = []
-    values = {p.name: _value(p, saved) for p in ep.path_params}
     for seg in ep.request_path.strip("/").split("/") if ep.request_path != "/" else []:
-        if seg.startswith("{") and seg.endswith("}") and seg[1:-1] in values:
+        if seg.startswith("{") and seg.endswith("}") and seg[1:-1] in shown:
             name = seg[1:-1]
             segments.append(f":{name}")
-            value = values[name]
-            path_vars.append({"key": name, "value": "" if value is _MISSING else
-                              quote(_text(value), safe="")})
-        else:  # a parameter inside a segment ("/files/{name}.json") stays a variable
-            for name, value in values.items():
-                shown = "" if value is _MISSING else quote(_text(value), safe="")
-                seg = seg.replace("{" + name + "}", shown)
+            path_vars.append({"key": name, "value": shown[name]})
+        else:  # a parameter inside a segment ("/files/{name}.json") is written in place
+            for name, text in shown.items():
+                seg = seg.replace("{" + name + "}", text)
             segments.append(seg)
     query: list[dict[str, Any]] = []
-    for param in ep.query_params:
-        value = _value(param, saved)
-        items = value if isinstance(value, list | tuple) else [value]
-        for item in items:
-            entry: dict[str, Any] = {"key": param.name,
-                                     "value": "" if item is _MISSING else _text(item)}
-            if item is _MISSING and not param.required:
-                entry["disabled"] = True
-            if param.description:
-                entry["description"] = param.description
-            query.append(entry)
     headers: list[dict[str, Any]] = []
     cookies: list[str] = []
-    for param in ep.header_params:
-        value = _value(param, saved)
-        if param.location == "cookie":
-            if value is not _MISSING:
-                cookies.append(f"{param.name}={_text(value)}")
-            continue
-        entry = {"key": param.name, "value": "" if value is _MISSING else _text(value)}
-        if value is _MISSING and not param.required:
-            entry["disabled"] = True
-        headers.append(entry)
+    for param in ep.params:
+        value = sent[param.name]
+        if param.location == "query":
+            texts = [""] if value is NO_VALUE else query_texts(value)
+            for text in texts:
+                entry: dict[str, Any] = {"key": param.name, "value": text}
+                if value is NO_VALUE and not _wanted(param):
+                    entry["disabled"] = True
+                if param.description:
+                    entry["description"] = param.description
+                query.append(entry)
+        elif param.location in ("header", "cookie"):
+            text = _header_text(param.name, value)
+            if param.location == "cookie":
+                if text is not None:
+                    cookies.append(cookie_pair(param.name, value))
+                continue
+            entry = {"key": param.name, "value": text or ""}
+            if text is None and not _wanted(param):
+                entry["disabled"] = True
+            headers.append(entry)
     extra = [dict(h) for h in extra_headers]
     if cookies:
         cookie = next((h for h in extra if h["key"] == "Cookie"), None)
@@ -260,23 +260,11 @@ def _request_item(connector: Connector, ep: Endpoint,
             extra.append({"key": "Cookie", "value": "; ".join(cookies)})
     headers += extra
     body: dict[str, Any] | None = None
-    if ep.body or ep.body_content_type:
-        media = (ep.body_content_type or "application/json").split(";")[0].strip().lower()
-        data = saved.get("body") if isinstance(saved.get("body"), Mapping) else \
-            _body_value(ep.body, saved)
-        if media == "application/x-www-form-urlencoded":
-            body = {"mode": "urlencoded",
-                    "urlencoded": [{"key": k, "value": _text(v)} for k, v in data.items()]}
-        elif media.startswith("multipart/"):
-            body = {"mode": "formdata", "formdata": [{"key": k, "value": _text(v),
-                                                      "type": "text"}
-                                                     for k, v in data.items()]}
-        else:
-            body = {"mode": "raw",
-                    "raw": json.dumps(data, indent=2, ensure_ascii=False),
-                    "options": {"raw": {"language": "json"}}}
-        if body["mode"] != "formdata":  # Postman sets the multipart boundary itself
-            headers.append({"key": "Content-Type", "value": media})
+    chosen = values.body(strict=False)
+    if chosen is not None:
+        body = _body(chosen)
+        if chosen.kind != "multipart":  # Postman sets the multipart boundary itself
+            headers.append({"key": "Content-Type", "value": chosen.content_type})
     route = "/".join(segments)
     raw = "{{baseUrl}}/" + route
     enabled = [q for q in query if not q.get("disabled")]

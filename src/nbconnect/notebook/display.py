@@ -461,9 +461,9 @@ _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
     ("text/html", "nbconnect.model.endpoint", "Endpoint", endpoint_html),
     ("text/html", "nbconnect.spec.importer", "ImportResult", import_result_html),
     ("text/plain", "nbconnect.spec.importer", "ImportResult", _pretty(import_result_text)),
-    ("text/html", "nbconnect.testing.runner", "TestReport", report_html),
-    ("text/plain", "nbconnect.testing.runner", "TestReport", _pretty(report_text)),
-    (REPORT_MIME, "nbconnect.testing.runner", "TestReport", report_json),
+    ("text/html", "nbconnect.testing.report", "TestReport", report_html),
+    ("text/plain", "nbconnect.testing.report", "TestReport", _pretty(report_text)),
+    (REPORT_MIME, "nbconnect.testing.report", "TestReport", report_json),
 )
 
 
