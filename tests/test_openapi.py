@@ -22,6 +22,7 @@ from nbconnect.errors import (
     SpecError,
     SpecParseError,
     SpecRefError,
+    SpecSelectionError,
     SpecValidationError,
     SpecVersionError,
 )
@@ -212,6 +213,32 @@ def test_bad_regex_is_refused(specs_dir):
         openapi.import_spec(specs_dir / "petstore-3.0.yaml", include="([a-z")
     assert_one_sentence(err.value, "The include pattern", "regular expression")
     assert err.value.option == "include" and "--" not in str(err.value)
+
+
+def test_tags_as_comma_separated_text_or_list_items(specs_dir):
+    path = specs_dir / "petstore-3.0.yaml"
+    expected = openapi.import_spec(path, tags=["photos", "store"])
+    for tags in ("photos,store", " photos , store ", ["photos,store"], ("photos", "store, ")):
+        r = openapi.import_spec(path, tags=tags)
+        assert [ep.id for ep in r.endpoints] == [ep.id for ep in expected.endpoints], tags
+
+
+def test_a_tag_with_a_comma_in_its_name_is_kept_whole():
+    doc = make_spec({"/a": {"get": op("getA", tags=["Pets, cats"])},
+                     "/b": {"get": op("getB", tags=["dogs"])}})
+    r = openapi.import_spec(text(doc), tags="Pets, cats")
+    assert [ep.id for ep in r.endpoints] == ["getA"]
+
+
+@pytest.mark.parametrize("option", ["include", "exclude"])
+def test_bad_regex_is_refused_before_reading_the_source(tmp_path, option):
+    with pytest.raises(SpecSelectionError) as err:
+        openapi.import_spec(tmp_path / "missing.yaml", **{option: "(oops"})
+    assert_one_sentence(err.value, f"The {option} pattern", "'(oops'")
+    assert err.value.option == option
+    with pytest.raises(SpecSelectionError) as err:
+        openapi.import_document({"openapi": "3.0.3"}, **{option: 42})
+    assert err.value.option == option
 
 
 def test_selection_matching_nothing(specs_dir):
