@@ -13,9 +13,17 @@ import json
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from .document import MISSING, Document, escape, media_is_json, server_url
+from ..spec.oas import (
+    MISSING,
+    Resolver,
+    escape_token,
+    fill_server_url,
+    first_server,
+    is_oas30,
+    may_be_json,
+)
 from .params import check_params
 from .routes import Operation, build_operations, find_operation
 from .security import Scheme, Security
@@ -36,13 +44,13 @@ class MockAPI:
         check_document(doc, origin)
         self.origin = origin
         self.seed = int(seed)
-        self.oas30 = str(doc.get("openapi", "")).strip().startswith("3.0")
-        self.doc = Document(doc)
+        self.oas30 = is_oas30(doc.get("openapi", ""))
+        self.doc = Resolver(doc)
         self.validators = Validators(doc, self.oas30)
         self.generator = ValueGenerator(self.doc, self.validators, self.seed, self.oas30)
         info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
         self.title = str(info.get("title") or "API").strip() or "API"
-        self.server_url = server_url(doc)
+        self.server_url = _server_url(doc)
         self.base_path = urlsplit(self.server_url).path.rstrip("/")
         self.security = Security(self.doc, self.server_url, credentials)
         self.schemes = self.security.schemes
@@ -99,20 +107,20 @@ class MockAPI:
             candidates.append(media["example"])
         if isinstance(media.get("examples"), dict):
             for key, entry in media["examples"].items():
-                ex, _, _ = self.doc.deref(entry,
-                                          f"{op.media_pointer}/examples/{escape(str(key))}")
+                ex = self.doc.deref(
+                    entry, f"{op.media_pointer}/examples/{escape_token(str(key))}").value
                 if isinstance(ex, dict) and "value" in ex:
                     candidates.append(ex["value"])
         value: Any = MISSING
         for candidate in candidates:
             # the spec's example, unless it breaks the spec's own schema
-            if not isinstance(schema, dict) or not media_is_json(op.media_type) or \
+            if not isinstance(schema, dict) or not may_be_json(op.media_type) or \
                     self.validators.is_valid(schema_pointer, candidate):
                 value = candidate
                 break
         if value is MISSING and isinstance(schema, dict):
             value = self.generator.generate(schema, schema_pointer, f"{op.label}$")
-        if media_is_json(op.media_type):
+        if may_be_json(op.media_type):
             if value is MISSING:
                 value = {}
             return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
@@ -124,3 +132,15 @@ class MockAPI:
             return b"mock data"
         return json.dumps(value, ensure_ascii=False).encode()
 
+
+def _server_url(doc: dict[str, Any]) -> str:
+    """The first server's URL, variables filled from their defaults (a variable without one
+    stays as its bare name); no server gives ``/``; a relative URL is made absolute."""
+    server = first_server(doc)
+    if server is None:
+        return "/"
+    url = server.get("url") if isinstance(server.get("url"), str) else "/"
+    url, _ = fill_server_url(url, server.get("variables"), placeholder=lambda name: name)
+    if "://" not in url:
+        url = urljoin("http://mock.invalid/", url)
+    return url

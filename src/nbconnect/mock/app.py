@@ -66,8 +66,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from ..errors import MockError, clip
+from ..spec.oas import PATH_ITEM_METHODS, may_be_json
 from .api import MockAPI
-from .document import METHODS, media_is_json
 
 __all__ = ["MockInfo", "mock_app"]
 
@@ -155,7 +155,7 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
             if op.body_required:
                 return error(400, "bad_request", f"{op.label} needs a request body; send "
                              "one.")
-        elif media_is_json(headers["content-type"]) if "content-type" in headers \
+        elif may_be_json(headers["content-type"]) if "content-type" in headers \
                 else op.body_json:
             try:
                 json.loads(body)
@@ -180,7 +180,7 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
         return Response(content, status_code=op.status, headers=resp_headers)
 
     app = Starlette(routes=[Route("/{path:path}", handle,
-                                  methods=[m.upper() for m in METHODS])])
+                                  methods=[m.upper() for m in PATH_ITEM_METHODS])])
     app.state.mock = MockInfo(api)
     return app
 

@@ -15,10 +15,28 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from .document import IGNORED_HEADERS, METHODS, Document, escape, media_is_json, pick_media
+from ..spec.oas import (
+    PARAMETER_LOCATIONS,
+    PATH_ITEM_METHODS,
+    Resolver,
+    effective_security,
+    escape_token,
+    is_ignored_header,
+    may_be_json,
+    parameter_key,
+    parameter_schema,
+    parameter_style,
+    path_item,
+    pick_media,
+    success_codes,
+)
 from .values import ValueGenerator
 
 __all__ = ["Operation", "Param", "build_operations", "find_operation"]
+
+#: the mock's media preference: ``application/json``, then anything that may be JSON
+#: (a ``+json`` type or a wildcard), then the first entry
+_JSON_FIRST = ("application/json", may_be_json)
 
 
 @dataclass
@@ -55,7 +73,7 @@ class Operation:
         return f"{self.method.upper()} {self.key}"
 
 
-def build_operations(doc: Document, generator: ValueGenerator,
+def build_operations(doc: Resolver, generator: ValueGenerator,
                      global_security: list[Any] | None) -> list[Operation]:
     """Every operation of the document's ``paths``, most specific route first."""
     return _Builder(doc, generator, global_security).operations(doc.doc)
@@ -64,7 +82,7 @@ def build_operations(doc: Document, generator: ValueGenerator,
 class _Builder:
     """Builds the operations of one document (the route, parameters and success of each)."""
 
-    def __init__(self, doc: Document, generator: ValueGenerator,
+    def __init__(self, doc: Resolver, generator: ValueGenerator,
                  global_security: list[Any] | None) -> None:
         self.doc = doc
         self.generator = generator
@@ -74,22 +92,22 @@ class _Builder:
         paths = doc.get("paths") if isinstance(doc.get("paths"), dict) else {}
         ops: list[Operation] = []
         for key, raw_item in paths.items():
-            item, item_pointer, _ = self.doc.deref(raw_item, f"/paths/{escape(str(key))}")
+            own_pointer = f"/paths/{escape_token(str(key))}"
+            item, item_pointer = path_item(self.doc, raw_item, own_pointer)
             if not isinstance(item, dict):
                 continue
-            if isinstance(raw_item, dict) and raw_item is not item:
-                item = {**item, **{k: v for k, v in raw_item.items() if k != "$ref"}}
+            referenced = isinstance(raw_item, dict) and isinstance(raw_item.get("$ref"), str)
             route, query_match = self._route(str(key))
             if route is None:
                 continue
             regex, names, specificity = route
-            for method in METHODS:
+            for method in PATH_ITEM_METHODS:  # in this order: it orders the Allow header
                 op = item.get(method)
                 if not isinstance(op, dict):
                     continue
                 pointer = f"{item_pointer}/{method}"
-                if isinstance(raw_item, dict) and method in raw_item and raw_item is not item:
-                    pointer = f"/paths/{escape(str(key))}/{method}"
+                if referenced and method in raw_item:  # a sibling of the Path Item's $ref
+                    pointer = f"{own_pointer}/{method}"
                 ops.append(self._operation(method, str(key), pointer, op, item, item_pointer,
                                            regex, names, query_match, specificity))
         ops.sort(key=lambda o: o.specificity)
@@ -131,25 +149,17 @@ class _Builder:
             if not isinstance(source, list):
                 continue
             for i, raw in enumerate(source):
-                p, p_pointer, _ = self.doc.deref(raw, f"{src_pointer}/{i}")
+                found = self.doc.deref(raw, f"{src_pointer}/{i}")
+                p, p_pointer = found.value, found.pointer
                 if not isinstance(p, dict):
                     continue
                 name, loc = p.get("name"), p.get("in")
-                if not isinstance(name, str) or loc not in ("path", "query", "header",
-                                                            "cookie"):
+                if not isinstance(name, str) or loc not in PARAMETER_LOCATIONS or \
+                        is_ignored_header(name, loc):
                     continue
-                schema_pointer: str | None = None
-                schema = p.get("schema")
-                if isinstance(schema, dict):
-                    schema_pointer = f"{p_pointer}/schema"
-                elif isinstance(p.get("content"), dict) and p["content"]:
-                    mkey = next(iter(p["content"]))
-                    media = p["content"][mkey]
-                    if isinstance(media, dict) and isinstance(media.get("schema"), dict):
-                        schema = media["schema"]
-                        schema_pointer = f"{p_pointer}/content/{escape(str(mkey))}/schema"
-                if loc == "header" and name.lower() in IGNORED_HEADERS:
-                    continue
+                schema, relative = parameter_schema(p)
+                schema_pointer = f"{p_pointer}{relative}" if isinstance(schema, dict) and \
+                    relative is not None else None
                 kind = item_kind = None
                 if schema_pointer is not None:
                     flat, _ = self.generator.flatten(schema, schema_pointer, [])
@@ -158,50 +168,40 @@ class _Builder:
                         items, _ = self.generator.flatten(flat["items"],
                                                           flat.get("__ptr_items", ""), [])
                         item_kind = self.generator.kind(items)
-                style = p.get("style") or ("form" if loc in ("query", "cookie") else "simple")
-                explode = p.get("explode", style == "form")
-                keyname = name.lower() if loc == "header" else name
-                merged[(loc, keyname)] = Param(name, loc, bool(p.get("required")) or
-                                                loc == "path", schema_pointer, kind,
-                                                bool(explode), item_kind)
-        security = op.get("security", self.global_security)
-        body, _, _ = self.doc.deref(op.get("requestBody"), f"{pointer}/requestBody")
+                _, explode = parameter_style(p)
+                merged[parameter_key(name, loc)] = Param(
+                    name, loc, bool(p.get("required")) or loc == "path", schema_pointer, kind,
+                    explode, item_kind)
+        body = self.doc.deref(op.get("requestBody"), f"{pointer}/requestBody").value
         body_required = isinstance(body, dict) and body.get("required") is True
         body_json = False
         if isinstance(body, dict):
-            mtype, _ = pick_media(body.get("content"))
-            body_json = mtype is not None and media_is_json(mtype)
+            mtype, _ = pick_media(body.get("content"), _JSON_FIRST)
+            body_json = mtype is not None and may_be_json(mtype)
         status, media_type, media_pointer = self._success(method, pointer, op)
         return Operation(method, key, pointer, regex, names, query_match,
-                          list(merged.values()),
-                          security if isinstance(security, list) else None,
-                          body_required, body_json, status, media_type, media_pointer,
-                          specificity)
+                         list(merged.values()), effective_security(op, self.global_security),
+                         body_required, body_json, status, media_type, media_pointer,
+                         specificity)
 
     def _success(self, method: str, pointer: str, op: dict[str, Any]
                  ) -> tuple[int, str | None, str | None]:
-        responses = op.get("responses") if isinstance(op.get("responses"), dict) else {}
-        codes = {str(k): str(k) for k in responses}
-        twos = sorted(c for c in codes if re.fullmatch(r"2\d\d", c))
-        if method == "post" and "201" in twos:
-            chosen = "201"
-        elif twos:
-            chosen = twos[0]
-        else:
-            chosen = next((c for c in codes if c.upper() == "2XX"), None) or \
-                next((c for c in codes if c == "default"), None)
-        if chosen is None:
+        responses = op.get("responses")
+        # for POST 201 when declared, else the lowest 2xx, then 2XX, then default
+        codes = success_codes(responses, ("201",) if method == "post" else ())
+        if not codes:
             return 200, None, None
+        chosen, original = codes[0]
         status = int(chosen) if chosen.isdigit() else 200
-        original = next(k for k in responses if str(k) == chosen)
-        resp, resp_pointer, _ = self.doc.deref(responses[original],
-                                               f"{pointer}/responses/{escape(chosen)}")
+        found = self.doc.deref(responses[original],  # type: ignore[index]
+                               f"{pointer}/responses/{escape_token(chosen)}")
+        resp, resp_pointer = found.value, found.pointer
         if status in (204, 304) or not isinstance(resp, dict):
             return status, None, None
-        mtype, _ = pick_media(resp.get("content"))
+        mtype, _ = pick_media(resp.get("content"), _JSON_FIRST)
         if mtype is None:
             return status, None, None
-        return status, mtype, f"{resp_pointer}/content/{escape(mtype)}"
+        return status, mtype, f"{resp_pointer}/content/{escape_token(mtype)}"
 
     # -- responses -----------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from ..errors import AuthConfigError
-from .document import Document, escape
+from ..spec.oas import Resolver, security_schemes
 
 __all__ = ["Scheme", "Security", "same_secret"]
 
@@ -76,11 +76,11 @@ def _secret_text(value: Any, what: str) -> str:
 class Security:
     """The schemes of one document and the checks of a request's credentials."""
 
-    def __init__(self, doc: Document, server_url: str,
+    def __init__(self, doc: Resolver, server_url: str,
                  credentials: Mapping[str, Any] | None) -> None:
         self.doc = doc
         self.server_url = server_url
-        self.schemes = self._schemes(doc.doc)
+        self.schemes = self._schemes()
         self._apply_credentials(credentials or {})
         #: token endpoint path -> the oauth2 schemes it serves
         self.token_paths: dict[str, list[Scheme]] = {}
@@ -89,32 +89,24 @@ class Security:
                 self.token_paths.setdefault(path, []).append(scheme)
         self.lock = threading.Lock()
 
-    def _schemes(self, doc: dict[str, Any]) -> dict[str, Scheme]:
-        components = doc.get("components") if isinstance(doc.get("components"), dict) else {}
-        raw = components.get("securitySchemes")
+    def _schemes(self) -> dict[str, Scheme]:
+        """The spec's security schemes (read by the OpenAPI toolkit) as the mock checks them."""
         out: dict[str, Scheme] = {}
-        if not isinstance(raw, dict):
-            return out
-        for name, entry in raw.items():
-            scheme, _, _ = self.doc.deref(entry, f"/components/securitySchemes/{escape(name)}")
-            if not isinstance(scheme, dict):
-                continue
-            kind = scheme.get("type")
+        for name, scheme in security_schemes(self.doc).items():
+            kind = scheme.type
             if kind == "apiKey":
-                out[name] = Scheme(name, "apiKey", str(scheme.get("in") or "header"),
-                                   str(scheme.get("name") or ""))
+                out[name] = Scheme(name, "apiKey", scheme.location or "header",
+                                   scheme.param_name or "")
             elif kind == "http":
-                http = str(scheme.get("scheme") or "").strip().lower()
-                if http in ("basic", "bearer"):
-                    out[name] = Scheme(name, http)
+                if scheme.scheme in ("basic", "bearer"):
+                    out[name] = Scheme(name, scheme.scheme)
                 else:
-                    out[name] = Scheme(name, "http", key=http or "unknown")
+                    out[name] = Scheme(name, "http", key=scheme.scheme or "unknown")
             elif kind in ("oauth2", "openIdConnect"):
                 paths: list[str] = []
-                flows = scheme.get("flows") if isinstance(scheme.get("flows"), dict) else {}
-                for flow in flows.values():
-                    token_url = flow.get("tokenUrl") if isinstance(flow, dict) else None
-                    if isinstance(token_url, str) and token_url.strip():
+                for flow in scheme.flows:
+                    token_url = flow.token_url
+                    if token_url is not None and token_url.strip():
                         base = self.server_url.rstrip("/") + "/"
                         path = urlsplit(urljoin(base, token_url.strip())).path or "/"
                         if path not in paths:

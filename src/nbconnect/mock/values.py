@@ -16,7 +16,7 @@ import random
 import re
 from typing import Any
 
-from .document import Document, escape
+from ..spec.oas import Resolver, escape_token
 from .patterns import FORMATS, from_pattern
 from .validation import Validators
 
@@ -35,7 +35,7 @@ _BUDGET = 2000
 class ValueGenerator:
     """Deterministic example values from schemas (see the module docstring)."""
 
-    def __init__(self, doc: Document, validators: Validators, seed: int, oas30: bool) -> None:
+    def __init__(self, doc: Resolver, validators: Validators, seed: int, oas30: bool) -> None:
         self.doc = doc
         self.validators = validators
         self.seed = seed
@@ -64,8 +64,9 @@ class ValueGenerator:
         Returns (merged, example candidates as (value, pointer of their schema)).
         ``refs`` collects the pointers of every ``$ref`` followed.
         """
-        schema, pointer, followed = self.doc.deref(schema, pointer)
-        refs.extend(followed)
+        found = self.doc.deref(schema, pointer)
+        schema, pointer = found.value, found.pointer
+        refs.extend(found.pointers)
         if not isinstance(schema, dict) or level > 16:
             return {}, []
         merged: dict[str, Any] = {}
@@ -80,7 +81,7 @@ class ValueGenerator:
                 continue
             if key == "properties" and isinstance(value, dict):
                 for name, ps in value.items():
-                    props[str(name)] = (ps, f"{pointer}/properties/{escape(str(name))}")
+                    props[str(name)] = (ps, f"{pointer}/properties/{escape_token(str(name))}")
                 continue
             merged[key] = value
             if isinstance(value, dict):
@@ -104,7 +105,7 @@ class ValueGenerator:
 
     def _first_option(self, options: list[Any], pointer: str) -> tuple[Any, str]:
         for i, option in enumerate(options):
-            target, _, _ = self.doc.deref(option, f"{pointer}/{i}")
+            target = self.doc.deref(option, f"{pointer}/{i}").value
             if not (isinstance(target, dict) and target.get("type") == "null"):
                 return option, f"{pointer}/{i}"
         return options[0], f"{pointer}/0"
@@ -153,7 +154,8 @@ class ValueGenerator:
     def value(self, schema: Any, pointer: str, where: str, name: str = "",
               depth: int = 0, stack: tuple[str, ...] = ()) -> Any:
         result = self._value(schema, pointer, where, name, depth, stack, None)
-        target, target_pointer, _ = self.doc.deref(schema, pointer)
+        found = self.doc.deref(schema, pointer)
+        target, target_pointer = found.value, found.pointer
         options = target.get("oneOf") if isinstance(target, dict) else None
         if isinstance(options, list) and len(options) > 1 and \
                 not self.validators.is_valid(target_pointer, result):
@@ -214,7 +216,7 @@ class ValueGenerator:
         required = set(s.get("required") or ())
         for name, entry in s.get("properties", {}).items():
             ps, pp = entry[0], entry[1]
-            target, _, _ = self.doc.deref(ps, pp)
+            target = self.doc.deref(ps, pp).value
             is_required = name in required
             if isinstance(target, dict) and target.get("writeOnly") is True \
                     and not is_required:
