@@ -62,7 +62,8 @@ def test_size_is_checked_before_reading(tmp_path):
         fh.truncate(200 * 1024 * 1024)
     with pytest.raises(SpecTooLargeError) as err:
         specio.read_source(big)
-    assert_one_sentence(err.value, "200 MB", "100 MB", "max-bytes")
+    assert_one_sentence(err.value, "200 MB", "100 MB", "raise the cap")
+    assert err.value.option == "max_bytes"
 
 
 def test_size_cap_is_settable(tmp_path):
@@ -339,6 +340,7 @@ def test_url_over_size_while_streaming(https_server):
     with pytest.raises(SpecTooLargeError) as err:
         specio.load_document(https_server.url + "/big", max_bytes=10_000, verify=ctx)
     assert_one_sentence(err.value, "size cap")
+    assert err.value.option == "max_bytes" and "--" not in str(err.value)
     with pytest.raises(SpecTooLargeError):
         specio.load_document(https_server.url + "/big-declared", max_bytes=1000, verify=ctx)
 
