@@ -547,6 +547,29 @@ def test_repr_url_and_stop_frees_the_port() -> None:
             MockServer(DEMO, port=port).start()
 
 
+def test_the_server_runs_on_the_shared_helper_and_leaves_nothing_behind() -> None:
+    import threading
+
+    from nbconnect import mock
+    from nbconnect.errors import MockError
+    from nbconnect.mock import server
+    from nbconnect.serving import BackgroundServer
+
+    assert {"MockServer", "mock_app", "serve"} <= set(server.__all__)
+    assert mock.__doc__ and "imports nothing" in mock.__doc__
+    with MockServer(DEMO) as first:
+        assert isinstance(first.server, BackgroundServer)
+        assert f"nbconnect-mock-{first.port}" in {t.name for t in threading.enumerate()}
+        busy = MockServer(DEMO, port=first.port)
+        with pytest.raises(MockError, match=f"cannot listen on port {first.port}") as info:
+            busy.start()
+        assert info.value.option == "port" and not busy.running
+    assert not [t for t in threading.enumerate() if t.name.startswith("nbconnect-mock-")]
+    with pytest.raises(MockError, match="from 0 to 65535") as bad:
+        MockServer(DEMO, port=70000)
+    assert bad.value.option == "port"
+
+
 def test_tls_trust_via_verify_and_the_ca_file() -> None:
     with MockServer(DEMO, tls=True) as mock:
         assert mock.url.startswith("https://127.0.0.1:") and mock.url.endswith("/v1")
