@@ -478,3 +478,65 @@ def test_runner_test_all_records_then_replays_offline(tmp_path, monkeypatch):
     assert not result.ok
     assert result.reason == ("no recorded exchange for GET /v1/projects/p_launch/tasks/7 "
                              "(record it with --record)")
+
+
+def _zip_folder(folder: Path, target: Path, top: str) -> Path:
+    """Zip ``folder`` the way a file manager does: every file under one top folder."""
+    import zipfile
+
+    with zipfile.ZipFile(target, "w") as zf:
+        zf.writestr(f"{top}/", b"")
+        for file in sorted(folder.rglob("*")):
+            if file.is_file():
+                zf.write(file, f"{top}/{file.relative_to(folder).as_posix()}")
+    return target
+
+
+def test_replay_from_a_zip_that_holds_the_package_folder(tmp_path, monkeypatch):
+    """Record into a package directory, zip it with one top folder, stop the API: every
+    endpoint is answered from the zipped cassettes (the cassette store and load() read the
+    package the same way), through the Python API and through the CLI."""
+    import subprocess
+    import sys
+    import zipfile
+
+    from nbconnect.mock.server import MockServer
+    from nbconnect.testing.runner import test_endpoints
+
+    monkeypatch.setenv("NBC_CASSETTE_KEY", SENTINEL)
+    connector = nbconnect.Connector("demo")
+    connector.import_spec(nbconnect.demo_spec_path())
+    pkg = tmp_path / "demo"
+    with MockServer(nbconnect.demo_spec_path(), credentials={"apiKey": SENTINEL}) as mock:
+        connector.connections = (nbconnect.Connection(
+            "mock", mock.url, secrets={"value": "env:NBC_CASSETTE_KEY"}),)
+        connector.export(pkg)
+        live = test_endpoints(connector, transport=RecordingTransport(
+            None, CassetteStore.for_package(pkg)), progress=lambda *a: None)
+        url = mock.url
+    assert live.ok, live.failures()
+    with pytest.raises(httpx2.ConnectError), httpx2.Client() as probe:
+        probe.get(url)  # the API is gone
+
+    zipped = _zip_folder(pkg, tmp_path / "demo.zip", "demo")
+    with zipfile.ZipFile(zipped) as zf:
+        assert "demo/connector.yaml" in zf.namelist() and "connector.yaml" not in zf.namelist()
+    store = CassetteStore.for_package(zipped)
+    assert store.endpoint_ids() == sorted(e.id for e in connector.endpoints)
+    assert repr(store) == f"CassetteStore('{zipped}!demo/cassettes', endpoints=12)"
+    loaded = nbconnect.load(zipped)
+    replayed = test_endpoints(loaded, transport=ReplayTransport(store),
+                              progress=lambda *a: None)
+    assert replayed.ok, replayed.failures()
+    assert [(r.endpoint_id, r.status, r.ok) for r in replayed.results] == \
+        [(r.endpoint_id, r.status, r.ok) for r in live.results]
+
+    # the same through the CLI, without the secret in the environment
+    env = {k: v for k, v in __import__("os").environ.items() if k != "NBC_CASSETTE_KEY"}
+    proc = subprocess.run([sys.executable, "-m", "nbconnect", "test", str(zipped),
+                           "--replay"], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "12 passed, 0 failed" in proc.stdout
+    with zipfile.ZipFile(zipped) as zf:  # the report went into the package folder
+        assert json.loads(zf.read("demo/tests/last-report.json"))["failed"] == 0
+        assert not [n for n in zf.namelist() if not n.startswith("demo/")]

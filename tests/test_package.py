@@ -1,4 +1,5 @@
-"""Tests of the connector package (package.py) and the OpenAPI writer (oaswriter.py)."""
+"""Tests of the connector package (nbconnect.package: the Package object, load/export/validate)
+and the OpenAPI writer (spec/writer.py)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ from nbconnect.model import (
     Param,
 )
 from nbconnect.package import format as package
+from nbconnect.package import members as pkg_members
+from nbconnect.package.package import Package
 from nbconnect.spec.writer import param_schema, security_scheme, to_openapi
 
 SECRET_VALUE = "sk_live_9f8e7d6c5b4a-do-not-leak"
@@ -832,3 +835,193 @@ def test_values_that_cannot_be_written_are_refused_before_writing(tmp_path):
             c.export(tmp_path / "p")
         assert r'$.schemas.S.default' in str(info.value)
         assert not (tmp_path / "p").exists()
+
+
+# --------------------------------------------------------------------------- the Package object
+
+
+def _three_kinds(tmp_path: Path) -> dict[str, Path]:
+    """The same package as a directory, a zip, and a zip that holds the package folder
+    (what zipping a folder in a file manager gives), each with a cassette and a report."""
+    d = manual_connector().export(tmp_path / "pkg")
+    (d / "cassettes").mkdir()
+    (d / "cassettes" / "getTask.json").write_text('{"format": "x"}\n')
+    (d / "tests").mkdir()
+    (d / "tests" / "last-report.json").write_text('{"failed": 0}\n')
+    z = tmp_path / "flat.zip"
+    folder = tmp_path / "folder.zip"
+    with zipfile.ZipFile(z, "w") as flat, zipfile.ZipFile(folder, "w") as nested:
+        nested.writestr("pkg/", b"")
+        for f in sorted(d.rglob("*")):
+            if f.is_file():
+                flat.write(f, f.relative_to(d).as_posix())
+                nested.write(f, f"pkg/{f.relative_to(d).as_posix()}")
+    return {"dir": d, "zip": z, "folder-zip": folder}
+
+
+def test_members_are_named_in_one_place():
+    m = pkg_members
+    assert (m.MANIFEST, m.OPENAPI, m.CASSETTES, m.REPORT) == (
+        "connector.yaml", "openapi.json", "cassettes", "tests/last-report.json")
+    assert {"webhooks", "mcp", "samples", "cassettes", "tests"} <= set(m.RESERVED_DIRS)
+    names = [member.name for member in m.MEMBERS]
+    assert names[:4] == ["connector.yaml", "openapi.json", "cassettes", "tests/last-report.json"]
+    assert {"webhooks", "mcp", "samples"} <= set(names)
+    # the old module keeps the names other folders import
+    assert (package.MANIFEST, package.OPENAPI, package.FORMAT, package.REPORT) == (
+        m.MANIFEST, m.OPENAPI, m.FORMAT, m.REPORT)
+    for bad in ("../x", "a/../../x", "/etc/passwd", "C:/x", "a\\b", "", "a//b", "./a"):
+        with pytest.raises(PackageError, match="points outside the package"):
+            m.check_member(bad)
+    assert m.check_member("cassettes/getTask.json") == "cassettes/getTask.json"
+
+
+@pytest.mark.parametrize("kind", ["dir", "zip", "folder-zip"])
+def test_package_reads_every_kind_the_same(tmp_path, kind):
+    path = _three_kinds(tmp_path)[kind]
+    pkg = Package(path)
+    assert pkg.path == path and pkg.is_zip == (kind != "dir")
+    assert pkg.prefix == ("pkg/" if kind == "folder-zip" else "")
+    assert pkg.connector() == manual_connector() == pkg.validate()
+    assert pkg.has("openapi.json") and not pkg.has("webhooks/x.json")
+    assert pkg.read_text("connector.yaml").startswith("format: nbconnect/1\n")
+    assert pkg.read_json("tests/last-report.json") == {"failed": 0}
+    assert pkg.read_json("openapi.json")["openapi"].startswith("3.1")
+    assert pkg.list_folder("cassettes") == ["cassettes/getTask.json"]
+    assert pkg.list_folder("webhooks") == []
+    assert pkg.read_many(["cassettes/getTask.json"]) == {
+        "cassettes/getTask.json": b'{"format": "x"}\n'}
+    where = pkg.where("openapi.json")
+    assert where == (f"{path}/openapi.json" if kind == "dir"
+                     else f"{path}!{pkg.prefix}openapi.json")
+    with pytest.raises(PackageError, match=r"has no mcp/servers\.json"):
+        pkg.read_bytes("mcp/servers.json")
+    with pytest.raises(PackageError, match="points outside the package"):
+        pkg.read_bytes("../pkg/connector.yaml")
+    with pytest.raises(PackageError, match="points outside the package"):
+        pkg.write({"../evil.json": b"x"})
+    assert not (tmp_path / "evil.json").exists()
+    assert Package(path).max_bytes is None
+    with pytest.raises(PackageError, match="over the 10-byte limit"):
+        Package(path, max_bytes=10).connector()
+    assert "Package(" in repr(pkg) and ("zip" if pkg.is_zip else "directory") in repr(pkg)
+
+
+@pytest.mark.parametrize("kind", ["dir", "zip", "folder-zip"])
+def test_package_writes_keep_the_layout_and_other_members(tmp_path, kind):
+    path = _three_kinds(tmp_path)[kind]
+    pkg = Package(path)
+    written = pkg.write_bytes("samples/getTask/200.json", b"{}\n")
+    assert written == pkg.member_path("samples/getTask/200.json")
+    assert pkg.read_bytes("samples/getTask/200.json") == b"{}\n"
+    assert pkg.remove("cassettes/getTask.json") is True
+    assert pkg.remove("cassettes/getTask.json") is False
+    assert pkg.list_folder("cassettes") == []
+    c = manual_connector()
+    c.description = "changed"
+    pkg.save_connector(c)
+    assert Package(path).connector() == c and Package(path).validate() == c
+    assert pkg.read_json("tests/last-report.json") == {"failed": 0}  # kept
+    if kind == "dir":
+        assert (path / "samples" / "getTask" / "200.json").read_bytes() == b"{}\n"
+        assert not [p for p in path.rglob(".*")]  # no temp files left
+        return
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+    top = "pkg/" if kind == "folder-zip" else ""
+    assert names == sorted(names)  # rewritten deterministically ...
+    assert all(n.startswith(top) for n in names)  # ... in the same top folder
+    assert f"{top}samples/getTask/200.json" in names
+    assert f"{top}cassettes/getTask.json" not in names
+    # export onto a zipped package folder updates it in place, in its folder
+    c.description = "again"
+    assert nbconnect.export(c, path) == path
+    assert nbconnect.load(path) == c
+    with zipfile.ZipFile(path) as zf:
+        assert all(n.startswith(top) for n in zf.namelist())
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("kind", ["dir", "zip", "folder-zip"])
+def test_a_failed_package_write_leaves_the_old_bytes(tmp_path, kind, monkeypatch):
+    path = _three_kinds(tmp_path)[kind]
+    pkg = Package(path)
+    before = snapshot(path)
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if Path(dst).name in ("last-report.json", path.name):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError, match="No space"):
+        # the openapi.json write succeeds first in a directory, then is rolled back
+        pkg.write({"openapi.json": b"{}", "tests/last-report.json": b"new"})
+    monkeypatch.undo()
+    assert snapshot(path) == before
+    assert not [p for p in tmp_path.rglob(".*")]  # no temp files left
+    assert pkg.read_json("tests/last-report.json") == {"failed": 0}
+
+
+def test_zips_that_are_not_one_package_are_refused(tmp_path):
+    d = manual_connector().export(tmp_path / "pkg")
+    two = tmp_path / "two.zip"
+    with zipfile.ZipFile(two, "w") as zf:
+        for top in ("a", "b"):
+            for f in sorted(d.iterdir()):
+                zf.write(f, f"{top}/{f.name}")
+    for op in (Package, nbconnect.load, package.validate,
+               lambda p: manual_connector().export(p),
+               lambda p: package.save_report(p, _Report())):
+        with pytest.raises(PackageError, match=r"2 top folders \('a', 'b'\).*one package "
+                                               r"folder alone") as info:
+            op(two)
+        assert type(info.value) is PackageError
+    deep = tmp_path / "deep.zip"
+    with zipfile.ZipFile(deep, "w") as zf:
+        for f in sorted(d.iterdir()):
+            zf.write(f, f"outer/inner/{f.name}")
+    with pytest.raises(PackageError, match=r"the zip has no connector\.yaml at its root or "
+                                           r"in a single top folder"):
+        Package(deep)
+    slip = tmp_path / "slip.zip"
+    with zipfile.ZipFile(slip, "w") as zf:
+        for f in sorted(d.iterdir()):
+            zf.write(f, f"pkg/{f.name}")
+        zf.writestr("pkg/../../evil.txt", "boom")
+    with pytest.raises(PackageError, match="zip slip"):
+        Package(slip)
+    assert not (tmp_path.parent / "evil.txt").exists()
+
+
+class _Report:
+    def to_json(self, latency=True, indent=None):
+        return json.dumps({"failed": 0}, indent=indent)
+
+
+@pytest.mark.parametrize("kind", ["dir", "zip", "folder-zip"])
+def test_save_report_goes_through_package_for_every_kind(tmp_path, kind):
+    path = _three_kinds(tmp_path)[kind]
+    written = package.save_report(path, _Report())
+    assert written == Package(path).member_path("tests/last-report.json")
+    assert Package(path).read_text("tests/last-report.json") == '{\n  "failed": 0\n}\n'
+    assert nbconnect.load(path) == manual_connector()
+    if kind == "folder-zip":
+        assert str(written).endswith("folder.zip!pkg/tests/last-report.json")
+
+
+def test_package_export_returns_the_package_and_errors_name_no_face(tmp_path):
+    pkg = Package.export(manual_connector(), tmp_path / "p.zip")
+    assert isinstance(pkg, Package) and pkg.is_zip and pkg.connector() == manual_connector()
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    messages = []
+    for op in (lambda: Package(tmp_path / "missing"), lambda: Package(f),
+               lambda: Package(tmp_path), lambda: manual_connector().export(f),
+               lambda: manual_connector().export(tmp_path, zip=True)):
+        with pytest.raises(PackageError) as info:
+            op()
+        messages.append(str(info.value))
+    for text in messages:
+        assert "%connect" not in text and "nbconnect " not in text and "--" not in text
