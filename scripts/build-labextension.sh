@@ -4,6 +4,9 @@
 # Needs node/npm and the `jupyter-builder` command (PyPI package jupyter-builder, installed
 # with jupyterlab>=4.6): taken from .venv/bin when present, else from PATH.
 # After building, (re)install the package (`pip install -e .`) so the files land.
+# A wheel or sdist build (`pip wheel .`, `python -m build`) runs the same npm build itself
+# through the hatch-jupyter-builder hook (pyproject.toml, scripts/labextension_build.py) and
+# skips it when this script has already built the files; this script always rebuilds clean.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [[ -x "$root/.venv/bin/jupyter-builder" ]]; then
