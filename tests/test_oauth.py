@@ -16,7 +16,7 @@ import pytest
 from tests.oauth_server import OAuthTestServer
 from tests.servers import free_port, serve
 
-from nbconnect.auth import oauth
+from nbconnect.auth import oauth, oauth_grants
 from nbconnect.errors import AuthConfigError, OAuthError
 from nbconnect.model import OAuth2ClientCredentials, OAuth2Code, OAuth2Password
 
@@ -112,25 +112,30 @@ def test_token_info_refuses_response_without_access_token() -> None:
 
 def test_missing_fields_are_config_errors() -> None:
     url = "https://127.0.0.1:1/token"
-    with pytest.raises(AuthConfigError, match="client secret"):
+    with pytest.raises(AuthConfigError, match="client secret") as err:
         oauth.build_oauth2_auth(OAuth2ClientCredentials(token_url=url, client_id="a"), {}, {})
-    with pytest.raises(AuthConfigError, match="client id"):
+    assert err.value.option == "secret" and "--" not in str(err.value)
+    with pytest.raises(AuthConfigError, match="client id") as err:
         oauth.build_oauth2_auth(OAuth2ClientCredentials(token_url=url), {"client_secret": "s"})
-    with pytest.raises(AuthConfigError, match="username"):
+    assert err.value.option == "client_id" and "--" not in str(err.value)
+    with pytest.raises(AuthConfigError, match="username") as err:
         oauth.build_oauth2_auth(OAuth2Password(token_url=url, client_id="a"),
                                 {"password": PASSWORD}, {})
-    with pytest.raises(AuthConfigError, match="password"):
+    assert err.value.option == "set" and "--" not in str(err.value)
+    with pytest.raises(AuthConfigError, match="password") as err:
         oauth.build_oauth2_auth(OAuth2Password(token_url=url, client_id="a"), {},
                                 {"username": "ada"})
+    assert err.value.option == "secret" and "--" not in str(err.value)
     with pytest.raises(AuthConfigError, match="identity_base_url"):
         oauth.authorize_code(OAuth2Code(token_url=url, client_id="a",
                                         authorization_url="https://127.0.0.1:1/authorize",
                                         identity_endpoint="/api/me",
                                         identity_param="email"), {})
-    with pytest.raises(AuthConfigError, match="loopback"):
+    with pytest.raises(AuthConfigError, match="loopback") as err:
         oauth.authorize_code(OAuth2Code(token_url=url, client_id="a",
                                         authorization_url="https://127.0.0.1:1/authorize",
                                         redirect_url="https://app.example.com/cb"), {})
+    assert err.value.option == "paste" and "paste=" not in str(err.value)
 
 
 def test_basic_form_encoding_follows_rfc6749_2_3_1() -> None:
@@ -138,7 +143,7 @@ def test_basic_form_encoding_follows_rfc6749_2_3_1() -> None:
         client_id = ODD_ID
         client_secret = ODD_SECRET
 
-    _, headers, _ = oauth._encode_client_secret_basic_form(C(), "POST", "u", {}, "")
+    _, headers, _ = oauth_grants._encode_client_secret_basic_form(C(), "POST", "u", {}, "")
     decoded = base64.b64decode(headers["Authorization"].split()[1]).decode()
     assert decoded == "svc%3Areports+100%25:s3ntinel%3Aodd+%2541+secret%2Bx"
 
