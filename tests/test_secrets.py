@@ -503,3 +503,18 @@ def test_log_filter_redacts_httpx2_request_lines(serve_app, caplog):
     for form in forms:
         assert form not in caplog.text
     assert "request failed" in caplog.text and "HTTPStatusError" in caplog.text
+
+
+def test_redaction_lives_in_its_own_module_and_stays_reachable_from_secrets():
+    from nbconnect.auth import redaction
+
+    assert secrets.redact is redaction.redact and secrets.register is redaction.register
+    register("s3cr3t-moved-value")
+    register_query_name("X-Moved-Key")
+    assert "s3cr3t-moved-value" in redaction.registered_values()
+    assert "x-moved-key" in redaction.masked_query_names()
+    # older callers read the live registry through nbconnect.auth.secrets
+    assert secrets._values is redaction.registered_values()
+    assert secrets._query_names is redaction.masked_query_names()
+    with pytest.raises(AttributeError):
+        secrets._no_such_name  # noqa: B018
