@@ -203,7 +203,10 @@ class EndpointValues:
 
     def value(self, param: Param, name: str | None = None) -> tuple[bool, Any]:
         """(found, value) of ``param`` (body fields by their dotted ``name``) by the chain."""
-        found, value = self._given(param.name if name is None else name, param)
+        key = param.name if name is None else name
+        if key in self.given:
+            return True, coerce(self.given[key], param)
+        found, value = linked_value(self.connector, self.endpoint, key, param)
         return (True, value) if found else spec_value(param)
 
     def sent(self, param: Param, *, strict: bool = True) -> Any:
