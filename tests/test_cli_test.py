@@ -91,7 +91,7 @@ def test_test_failures_exit_1_with_reasons(capsys, pkg) -> None:
     (["--endpoint", "nope"], "No endpoint 'nope'"),
     (["--param", "taskId"], "not NAME=VALUE"),
     (["--endpoint", "getTask", "--param", "taskid=1"], "did you mean taskId"),
-    (["--record", "--replay"], "not allowed with"),
+    (["--record", "--replay"], "--record or --replay, not both"),
     (["--concurrency", "0"], "at least 1"),
     (["--connection", "nope"], "no connection 'nope'"),
 ])

@@ -368,7 +368,8 @@ def test_auth_form_shows_current_values_and_reports_errors(ip):
     form.fields["payload"].value = "not json"
     form.save()
     assert form.outcome == "failed"
-    assert form.status.value.startswith("Not saved: JWT auth: payload (--payload) is not valid")
+    assert form.status.value.startswith("Not saved: JWT auth: payload is not valid JSON")
+    assert form.status.value.endswith("(the payload field).")  # the form's own hint
     assert c.auth == JwtAuth(algorithm="ES256", payload={"sub": "x"})
 
 

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .model import AuthConfig, Connector, Endpoint
+    from .model import AuthConfig, Connection, Connector, Endpoint
 
-__all__ = ["auth_text", "connector_json", "connector_summary", "endpoints_table", "text_table"]
+__all__ = ["auth_text", "connections_table", "connector_json", "connector_summary",
+           "endpoint_json", "endpoint_text", "endpoints_table", "test_values_text",
+           "text_table"]
 
 #: Widest a table cell gets before it is cut with an ellipsis.
 MAX_CELL = 60
@@ -128,3 +130,57 @@ def connector_json(connector: Connector) -> dict[str, Any]:
             for conn in c.connections
         ],
     }
+
+
+def _secret_text(value: Any) -> str:
+    return value if isinstance(value, str) else "(in memory)"
+
+
+def connections_table(connections: Iterable[Connection]) -> str:
+    """A plain-text table of connections: name, default mark, base URL, secrets, settings.
+
+    Secrets show as their references; an in-memory secret shows as ``(in memory)``.
+    """
+    rows = []
+    for c in connections:
+        secrets = ", ".join(f"{k.replace('_', '-')}={_secret_text(v)}" for k, v in c.secrets)
+        settings = ", ".join(f"{k.replace('_', '-')}={v}" for k, v in c.settings)
+        rows.append((c.name, "yes" if c.default else "", c.base_url, secrets, settings))
+    if not rows:
+        return "(no connections)"
+    return text_table(("NAME", "DEFAULT", "BASE URL", "SECRETS", "SETTINGS"), rows)
+
+
+def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
+    """Plain data for one endpoint (``show PKG ENDPOINT --json``): its full definition."""
+    return endpoint.to_dict()
+
+
+def endpoint_text(endpoint: Endpoint) -> str:
+    """One endpoint as text: id, method and path, name, description, then its parameters
+    (where, name, type, required) one per line."""
+    ep = endpoint
+    lines = [f"endpoint: {ep.id}", f"request: {ep.method} {ep.path}", f"name: {_cell(ep.name)}"]
+    if ep.description:
+        lines.append(f"description: {_cell(ep.description, 100)}")
+    rows = []
+    for p in ep.params:
+        rows.append((p.location, p.name, p.type, "yes" if p.required else ""))
+    for top in ep.body:
+        for dotted, param in top.walk():
+            rows.append(("body", dotted, param.type, "yes" if param.required else ""))
+    lines.append("")
+    lines.append(text_table(("IN", "NAME", "TYPE", "REQUIRED"), rows) if rows
+                 else "(no parameters)")
+    return "\n".join(lines)
+
+
+def test_values_text(values: dict[str, dict[str, Any]]) -> str:
+    """Saved test values as ``ENDPOINT  NAME=VALUE`` rows (``(no test values)`` when none)."""
+    import json
+
+    rows = [(ep, name, json.dumps(value, ensure_ascii=False) if not isinstance(value, str)
+             else value) for ep, pairs in values.items() for name, value in pairs.items()]
+    if not rows:
+        return "(no test values)"
+    return text_table(("ENDPOINT", "PARAMETER", "VALUE"), rows)

@@ -108,7 +108,7 @@ class AuthForm(widgets.VBox):
             self.connector.auth = config
         except NbConnectError as exc:
             self.outcome = "failed"
-            self.status.value = f"Not saved: {exc}"
+            self.status.value = f"Not saved: {_field_hint(exc, self.fields)}"
             return
         self.config = config
         self.outcome = "saved"
@@ -242,3 +242,12 @@ class ConnectionForm(widgets.VBox):
     def submit(self) -> None:
         """Do what the **Submit** button does."""
         self.submit_button.click()
+
+
+def _field_hint(exc: NbConnectError, fields: dict[str, Any]) -> str:
+    """The error's sentence, plus the form field its ``option`` names (the form's own hint,
+    where the CLI and the magic add a ``--flag``)."""
+    field = grammar.kebab(exc.option) if exc.option else None
+    if field is None or field not in fields:
+        return str(exc)
+    return f"{str(exc).rstrip().rstrip('.')} (the {field} field)."

@@ -4,7 +4,8 @@
 second load does nothing), the ``NbConnect`` settings object behind ``%config`` and the
 display formatters. The magic hands ``VERB ARGS`` to :class:`~.commands.Session` and
 turns user errors into plain :class:`~IPython.core.error.UsageError` instances, which
-IPython prints as one line without a traceback.
+IPython prints as one line without a traceback: the sentence, the ``--flag`` the error's
+``option`` names, and for a usage error the ``%connect help VERB`` to read.
 """
 
 from __future__ import annotations
@@ -16,15 +17,16 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 from traitlets import TraitError
 
-from ..errors import NbConnectError
+from ..errors import NbConnectError, VerbUsageError
 from ..model import Connector
-from .commands import CommandError, Session
+from .commands import Session
 from .config import NbConnect
 from .display import register_formatters, unregister_formatters
 
 __all__ = [
     "ConnectMagics",
     "current_connector",
+    "error_text",
     "load_ipython_extension",
     "unload_ipython_extension",
     "usage_error",
@@ -62,6 +64,18 @@ def _expand_variables(line: str, namespace: dict[str, Any]) -> str:
     return _VARIABLE_RE.sub(one, line)
 
 
+def error_text(exc: NbConnectError) -> str:
+    """The magic's text for an error: the sentence with the ``--flag`` from ``exc.option``,
+    for a usage error the verb and its help, then the detail lines."""
+    from ..verbs.table import hinted
+
+    message = hinted(exc)
+    if isinstance(exc, VerbUsageError) and getattr(exc, "verb", ""):
+        verb = exc.verb  # type: ignore[attr-defined]
+        message = f"%connect {verb}: {message.rstrip('.')}; see `%connect help {verb}`."
+    return "\n".join([message, *(f"  {d}" for d in exc.details)])
+
+
 def _os_error_text(exc: OSError) -> str:
     what = exc.strerror or str(exc)
     return f"{what}: {exc.filename}" if exc.filename else what
@@ -97,9 +111,7 @@ class ConnectMagics(Magics):
         try:
             return self.session.run(line, cell)
         except NbConnectError as exc:
-            raise usage_error(exc.full_text()) from None
-        except CommandError as exc:
-            raise usage_error(str(exc)) from None
+            raise usage_error(error_text(exc)) from None
         except OSError as exc:
             raise usage_error(_os_error_text(exc)) from None
 

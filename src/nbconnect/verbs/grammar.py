@@ -1,10 +1,11 @@
-"""The one grammar of the ``auth``, ``connection`` and ``test`` verbs, shared by magics and CLI.
+"""The shared words of the verbs: the auth grammar, the connection grammar, option values.
 
-``%connect auth TYPE [--FIELD VALUE]...`` is ``nbconnect auth PKG TYPE [--FIELD VALUE]...``
-and ``%connect connection add NAME ...`` is ``nbconnect connection add PKG NAME ...``:
-both faces hand the words after the verb to :func:`auth_from_args` and
-:func:`connection_from_args`, and change the connector with :func:`add_connection`,
-:func:`remove_connection` and :func:`set_default_connection`.
+``auth TYPE [--FIELD VALUE]...`` and ``connection add NAME ...`` read the words after the
+verb with :func:`auth_from_args` and :func:`connection_from_args` (the same in the CLI and the
+magics, since both are generated from :mod:`nbconnect.verbs.table`); the widget forms use
+:func:`auth_from_fields` and :func:`make_connection`. The argparse ``type=`` functions
+(:func:`size_arg`, :func:`seconds_arg`, :func:`count_arg`, :func:`port_arg`) read a size, a
+timeout, a count and a port the same way for every verb.
 
 TYPE is one of ``api-key``, ``basic``, ``bearer``, ``jwt``, ``oauth2-code``,
 ``oauth2-password``, ``oauth2-client-credentials``; FIELD flags are the auth config's
@@ -16,10 +17,11 @@ in the shell history and the notebook. Messages about a refused secret never rep
 text that was given, and words the grammar does not understand are pointed at by
 position, not echoed, since they may be a pasted secret.
 
-``--param k=v`` test values (``%connect test`` and ``nbconnect test``) are read by
-:func:`parse_param_values`: each value is a YAML scalar (``7`` is an int, ``true`` a
-bool, ``null`` None), with YAML 1.1's surprises undone (``no``, ``on``, ``0777`` and
-dates stay text); ``[...]`` and ``{...}`` are YAML flow collections.
+The connector operations that used to live here moved to the verb modules and are still
+importable from here: ``add_connection``, ``remove_connection``, ``set_default_connection``,
+``get_connection`` and ``login_connection`` (:mod:`nbconnect.verbs.connection`),
+``parse_param_value(s)`` and ``check_param_names`` (:mod:`nbconnect.verbs.test`) and
+``connections_table`` (:mod:`nbconnect.render`).
 """
 
 from __future__ import annotations
@@ -31,14 +33,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..errors import (
-    AuthConfigError,
-    ConnectionNotFoundError,
-    EndpointDefinitionError,
-    NbConnectError,
-    SecretError,
-    VerbUsageError,
-)
+from ..errors import AuthConfigError, NbConnectError, SecretError
 from ..model import (
     API_KEY_ADD_TO,
     AUTH_TYPES,
@@ -47,7 +42,6 @@ from ..model import (
     JWT_ALGORITHMS,
     AuthConfig,
     Connection,
-    Connector,
 )
 
 __all__ = [
@@ -55,28 +49,19 @@ __all__ = [
     "CONNECTION_OPTIONS",
     "SECRET_FIELDS",
     "SETTING_FIELDS",
-    "add_connection",
     "auth_fields",
     "auth_from_args",
     "auth_from_fields",
     "auth_help_lines",
-    "check_param_names",
     "connection_from_args",
     "connection_secret_fields",
     "connection_setting_fields",
-    "connections_table",
     "count_arg",
     "field_choices",
-    "get_connection",
     "kebab",
-    "login_connection",
     "make_connection",
-    "parse_param_value",
-    "parse_param_values",
     "port_arg",
-    "remove_connection",
     "seconds_arg",
-    "set_default_connection",
     "size_arg",
     "snake",
 ]
@@ -467,201 +452,6 @@ def connection_from_args(name: str, args: Sequence[str], *,
                            default=default, auth=auth)
 
 
-# --------------------------------------------------------------------------- connector changes
-
-
-def get_connection(connector: Connector, name: str) -> Connection:
-    """The connection called ``name`` (raises :class:`ConnectionNotFoundError`)."""
-    for conn in connector.connections:
-        if conn.name == name:
-            return conn
-    names = [c.name for c in connector.connections]
-    if not names:
-        raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connections; add "
-                                      "one with connection add NAME --base-url URL.")
-    hint = _suggest(name, names)
-    raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connection {name!r}"
-                                  f"{hint}; its connections are {_one_of(names)}.")
-
-
-def add_connection(connector: Connector, connection: Connection) -> Connection:
-    """Add ``connection`` to ``connector``; returns it as stored.
-
-    The first connection, or one marked default, becomes the default (the others lose
-    the mark). A name that is taken is refused: remove the old connection first.
-    """
-    if any(c.name == connection.name for c in connector.connections):
-        raise VerbUsageError(f"Connector {connector.name!r} already has a connection "
-                             f"{connection.name!r}; remove it first (connection remove "
-                             f"{connection.name}) or pick another name.")
-    if not connector.connections and not connection.default:
-        connection = dataclasses.replace(connection, default=True)
-    others = connector.connections
-    if connection.default:
-        others = tuple(dataclasses.replace(c, default=False) if c.default else c
-                       for c in others)
-    connector.connections = (*others, connection)
-    return connection
-
-
-def remove_connection(connector: Connector, name: str) -> Connection:
-    """Remove and return the connection called ``name``.
-
-    When it was the default, the first remaining connection becomes the default.
-    """
-    conn = get_connection(connector, name)
-    rest = tuple(c for c in connector.connections if c.name != name)
-    if conn.default and rest and not any(c.default for c in rest):
-        rest = (dataclasses.replace(rest[0], default=True), *rest[1:])
-    connector.connections = rest
-    return conn
-
-
-def set_default_connection(connector: Connector, name: str) -> Connection:
-    """Make the connection called ``name`` the default one; returns it."""
-    get_connection(connector, name)
-    conns = tuple(dataclasses.replace(c, default=c.name == name) for c in connector.connections)
-    connector.connections = conns
-    return next(c for c in conns if c.name == name)
-
-
-# --------------------------------------------------------------------------- listing
-
-
-def _secret_text(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    return "(in memory)"
-
-
-def connections_table(connections: Iterable[Connection]) -> str:
-    """A plain-text table of connections: name, default mark, base URL, secrets, settings.
-
-    Secrets show as their references; an in-memory secret shows as ``(in memory)``.
-    """
-    rows = []
-    for c in connections:
-        secrets = ", ".join(f"{kebab(k)}={_secret_text(v)}" for k, v in c.secrets)
-        settings = ", ".join(f"{kebab(k)}={v}" for k, v in c.settings)
-        rows.append((c.name, "yes" if c.default else "", c.base_url, secrets, settings))
-    if not rows:
-        return "(no connections)"
-    from ..render import text_table
-
-    return text_table(("NAME", "DEFAULT", "BASE URL", "SECRETS", "SETTINGS"), rows)
-
-
-# --------------------------------------------------------------------------- test values
-
-_INT_RE = re.compile(r"[+-]?(0|[1-9][0-9_]*)")
-_FLOAT_RE = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?")
-
-
-def parse_param_value(text: str) -> Any:
-    """One ``--param`` value: a YAML scalar (or a ``[...]``/``{...}`` flow collection).
-
-    ``7`` -> 7, ``2.5`` -> 2.5, ``true``/``false`` -> bool, ``null``/``~`` -> None,
-    anything else stays text (so ``no``, ``on``, ``0777``, ``2024-01-01`` and ``a: b``
-    are kept as written, unlike plain YAML 1.1).
-    """
-    stripped = text.strip()
-    low = stripped.lower()
-    if low in ("true", "false"):
-        return low == "true"
-    if low in ("null", "~"):
-        return None
-    if _INT_RE.fullmatch(stripped):
-        return int(stripped.replace("_", ""))
-    if _FLOAT_RE.fullmatch(stripped) and ("." in stripped or "e" in low):
-        return float(stripped)
-    if stripped[:1] in ("[", "{"):
-        import yaml
-
-        try:
-            value = yaml.safe_load(stripped)
-        except yaml.YAMLError:
-            return text
-        if isinstance(value, list | dict):
-            return value
-        return text
-    if len(stripped) >= 2 and stripped[0] == stripped[-1] and stripped[0] in "'\"":
-        return stripped[1:-1]  # quoted: text as written
-    return text
-
-
-def parse_param_values(pairs: Iterable[str] | None) -> dict[str, Any]:
-    """``{name: value}`` from ``--param k=v`` words (see :func:`parse_param_value`).
-
-    A word without ``=`` or with an empty name, and a name given twice, raise
-    :class:`~nbconnect.errors.NbConnectError`; the value is not repeated in the
-    message (it may be a credential).
-    """
-    out: dict[str, Any] = {}
-    for pos, word in enumerate(pairs or (), start=1):
-        name, eq, value = str(word).partition("=")
-        name = name.strip()
-        if not eq or not name:
-            raise VerbUsageError(f"--param number {pos} is not NAME=VALUE; write --param "
-                                 "NAME=VALUE, e.g. --param petId=7.")
-        if name in out:
-            raise VerbUsageError(f"--param {name} is given twice; give it once.")
-        out[name] = parse_param_value(value)
-    return out
-
-
-def check_param_names(endpoints: Iterable[Any], params: Mapping[str, Any]) -> None:
-    """Refuse a ``--param`` name that none of ``endpoints`` has (EndpointError, with the
-    closest names); body fields are named ``parent.child``."""
-
-    eps = list(endpoints)
-    names: list[str] = []
-    for ep in eps:
-        names.extend(p.name for p in ep.params)
-        for top in ep.body:
-            names.extend(dotted for dotted, _ in top.walk())
-    names = list(dict.fromkeys(names))
-    for key in params:
-        if key not in names:
-            which = f"Endpoint {eps[0].id}" if len(eps) == 1 else "No tested endpoint"
-            has = "has" if len(eps) == 1 else "has a"
-            close = difflib.get_close_matches(str(key), names, n=3)
-            hint = f"did you mean {', '.join(close)}?" if close else \
-                f"the parameters are {_one_of(names)}."
-            raise EndpointDefinitionError(f"{which} {has} no parameter {key!r}; {hint}")
-
-
-# --------------------------------------------------------------------------- login
-
-
-def login_connection(connector: Connector, name: str | None, *,
-                     open_url: Any = None, paste: Any = None, timeout: float = 120.0,
-                     verify: Any = True, prompt: Any = None) -> Any:
-    """Log the connection ``name`` (default: the default one) in with the OAuth2
-    authorization code grant; returns the :class:`~nbconnect.auth.oauth.TokenInfo`.
-
-    ``open_url(url)`` shows the authorization link; the redirect comes to a loopback
-    listener, or, with ``paste`` (a callable returning the redirected URL), is pasted.
-    The identity endpoint is joined to the connection's base URL. Only ``oauth2-code``
-    connectors log in; other types raise :class:`~nbconnect.errors.AuthConfigError`.
-    """
-    from ..auth.flows import find_connection
-    from ..auth.oauth import authorize_code
-    from ..auth.secrets import resolve_connection
-
-    config = connector.auth
-    if config is None or config.type != "oauth2-code":
-        kind = config.type if config is not None else "none"
-        raise AuthConfigError(f"connection login is for oauth2-code auth, and connector "
-                              f"{connector.name!r} has auth {kind}; its tokens need no browser "
-                              "login (run a test instead).")
-    conn = find_connection(connector, name)
-    secrets = resolve_connection(conn, config.secret_fields, prompt=prompt,
-                                 optional=config.optional_secret_fields)
-    return authorize_code(config, secrets, dict(conn.settings), open_url=open_url,
-                          paste=paste, timeout=timeout, verify=verify,
-                          identity_base_url=conn.base_url)
-
-
 # --------------------------------------------------------------------------- option values
 # argparse ``type=`` functions shared by the magics and the CLI, so both read a size, a
 # timeout, a count or a port the same way.
@@ -712,3 +502,26 @@ def port_arg(text: str) -> int:
     if not 0 <= value <= 65535:
         raise argparse.ArgumentTypeError("a port is a number from 0 to 65535 (0: a free one)")
     return value
+
+
+#: names that moved out of this module, and the module that holds them now
+_MOVED = {
+    "add_connection": "nbconnect.verbs.connection",
+    "get_connection": "nbconnect.verbs.connection",
+    "login_connection": "nbconnect.verbs.connection",
+    "remove_connection": "nbconnect.verbs.connection",
+    "set_default_connection": "nbconnect.verbs.connection",
+    "check_param_names": "nbconnect.verbs.test",
+    "parse_param_value": "nbconnect.verbs.test",
+    "parse_param_values": "nbconnect.verbs.test",
+    "connections_table": "nbconnect.render",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The moved names, still importable from here (loaded on first use)."""
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

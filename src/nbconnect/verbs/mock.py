@@ -1,5 +1,7 @@
-"""``%connect mock``: start the mock API and point a ``mock`` connection at it.
+"""The ``mock`` verb: serve the mock API of the connector (or of a spec or package).
 
+In the notebook the mock runs in the background and :func:`start_mock` points a ``mock``
+connection at it (``mock stop`` stops it); the CLI serves it in the foreground until Ctrl-C.
 :func:`start_mock` starts a :class:`~nbconnect.mock.MockServer` for a source (the current
 connector by default), with credentials the mock requires, and adds (or replaces) the
 connection named ``mock`` on the current connector: its base URL is the mock's URL and
@@ -12,6 +14,7 @@ check, with a note saying so.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import os
 import secrets as _stdlib_secrets
@@ -21,11 +24,13 @@ from urllib.parse import urlsplit
 
 from ..errors import SecretError
 from ..model import Connector
-from ..verbs import grammar
+from . import grammar
+from .connection import add_connection, remove_connection
+from .table import Arg, Verb, register, usage_error
 
 __all__ = ["MOCK_CONNECTION", "MOCK_ENV", "start_mock"]
 
-#: The connection ``%connect mock`` adds.
+#: The connection the ``mock`` verb adds.
 MOCK_CONNECTION = "mock"
 #: The environment variable holding the generated mock credential.
 MOCK_ENV = "NBCONNECT_MOCK_KEY"
@@ -131,15 +136,15 @@ def start_mock(connector: Connector, source: str | None = None, *, tls: bool = F
         default = next((c for c in connector.connections if c.name == MOCK_CONNECTION), None)
         was_default = default.default if default is not None else False
         if default is not None:
-            grammar.remove_connection(connector, MOCK_CONNECTION)
+            remove_connection(connector, MOCK_CONNECTION)
         conn = dataclasses.replace(conn, default=was_default)
-        conn = grammar.add_connection(connector, conn)
+        conn = add_connection(connector, conn)
     except BaseException:
         mock.stop()
         raise
     if not conn.default and any(c.default for c in connector.connections):
         notes.append("The default connection is still another one; test against the mock "
-                     "with --connection mock (or `%connect connection default mock`).")
+                     "with --connection mock (or make it the default: connection default mock).")
     token_url = getattr(auth, "token_url", None)
     if auth is not None and auth.type.startswith("oauth2-") and token_url:
         root = urlsplit(mock.root_url)
@@ -149,8 +154,65 @@ def start_mock(connector: Connector, source: str | None = None, *, tls: bool = F
             where = f"{mock.root_url}{paths[0]}" if paths else f"{mock.root_url}/..."
             notes.append(f"The connector's OAuth2 token URL is on {given.hostname}, not the "
                          f"mock; a connection to the mock needs the token URL pointing at "
-                         f"the mock's token endpoint {where} (set it with `%connect auth "
-                         f"{auth.type} --token-url {where}` while testing).")
+                         f"the mock's token endpoint {where} (set it with auth "
+                         f"{auth.type} --token-url {where} while testing).")
     if tls:
         notes.append(mock.trust_hint)
     return mock, notes
+
+
+# --------------------------------------------------------------------------- the verb
+
+
+def run_mock(workspace: Any, args: argparse.Namespace) -> Any:
+    """Start the mock (``mock stop`` stops it): in the background with a ``mock``
+    connection (notebook), or in the foreground until Ctrl-C (CLI)."""
+    if args.source == "stop":
+        if args.tls or args.port or args.key or args.host != "127.0.0.1":
+            raise usage_error("mock stop takes no options.", ("mock",))
+        workspace.say("Mock stopped." if workspace.stop_mock() else "No mock is running.")
+        return None
+    if not workspace.background:
+        if args.source is None:
+            raise usage_error("the following arguments are required: SPEC_OR_PKG", ("mock",))
+        from ..mock.server import serve
+
+        if args.key:
+            raise usage_error("--key sets the credential of the background mock and its "
+                              "'mock' connection; the mock served until Ctrl-C accepts any "
+                              "credential of the right shape, so leave --key out.", ("mock",),
+                              option="key")
+        serve(args.source, host=args.host, port=args.port or 0, tls=args.tls)
+        return None
+    connector = workspace.require()
+    workspace.stop_mock()
+    mock, notes = start_mock(connector, args.source, tls=args.tls, port=args.port or 0,
+                             key_ref=args.key)
+    workspace.keep_mock(mock)
+    workspace.say(f"Mock of {mock.title!r} at {mock.url}; connection 'mock' points at it.")
+    for note in notes:
+        workspace.say(note)
+    return mock
+
+
+register(
+    Verb(("mock",), "start the mock API and a 'mock' connection to it (mock stop: stop it)",
+         "Serve every operation of the connector (or of SPEC_OR_PKG) from its examples or "
+         "generated values, with its security checked. The notebook runs it in the "
+         "background and adds a connection 'mock' pointing at it (mock stop stops it); the "
+         "CLI serves it until Ctrl-C.", run_mock, package="none",
+         synopsis="mock [SPEC_OR_PKG] [--tls]",
+         args=(Arg("source", metavar="SPEC_OR_PKG",
+                   help="a spec file or connector package (notebook default: the current "
+                        "connector); 'stop' stops the running mock"),
+               Arg("port", ("--port",), "N", type=grammar.port_arg, default=0,
+                   help="the port (default 0: a free one, printed)"),
+               Arg("host", ("--host",), "HOST", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1)"),
+               Arg("tls", ("--tls",), switch=True,
+                   help="serve https with a certificate from a fresh test CA"),
+               Arg("key", ("--key",), "REF", secret=True,
+                   help="a reference to the credential the mock requires (env:NAME, "
+                        "keyring:NAME; notebook default: a random value in "
+                        "$NBCONNECT_MOCK_KEY)"))),
+)
