@@ -345,7 +345,7 @@ def test_missing_required_values_raise_or_are_left_out_for_an_export():
     assert info.value.option == "param"
     assert "--" not in str(info.value) and "%connect" not in str(info.value)
     assert vals.sent(ep.param("id"), strict=False) is NO_VALUE
-    with pytest.raises(MissingParameterError, match="owner.id"):
+    with pytest.raises(MissingParameterError, match=r"owner\.id"):
         vals.body()
     assert vals.body(strict=False).value == {"owner": {"tag": "t1"}}
 
