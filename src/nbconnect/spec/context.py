@@ -34,6 +34,7 @@ class ImportContext:
         self.view_memo: dict[int, tuple[Any, Any]] = {}
         #: (name, location) pairs already checked to be valid parameter names
         self.good_names: set[tuple[str, str]] = set()
+        self._deref_memo: dict[str, tuple[Any, str | None]] = {}
 
     def warn(self, text: str) -> None:
         """Record a warning once."""
@@ -48,11 +49,22 @@ class ImportContext:
 
     def deref(self, obj: Any) -> tuple[Any, str | None]:
         """Follow ``obj``'s local ``$ref``s: (target or ``{}`` when broken, name of the last
-        component referenced or None)."""
-        if not isinstance(obj, dict) or "$ref" not in obj:
+        component referenced or None). Memoised by reference (see :meth:`forget`)."""
+        if not isinstance(obj, dict):
             return obj, None
-        found = self.refs.deref(obj)
-        return found.value, found.component
+        ref = obj.get("$ref")
+        if not isinstance(ref, str):
+            return obj, None
+        hit = self._deref_memo.get(ref)
+        if hit is None:
+            found = self.refs.deref(obj)
+            hit = self._deref_memo[ref] = (found.value, found.component)
+        return hit
+
+    def forget(self) -> None:
+        """Drop memoised references after the document changed (a ``$ref`` was removed)."""
+        self.refs.forget()
+        self._deref_memo.clear()
 
 
 def short(text: Any, limit: int = 300) -> str:

@@ -126,7 +126,7 @@ def _check_ref_keys(ctx: ImportContext, obj: dict[str, Any], where: str,
                 f"The {key} {ref!r} (in {where}) points outside the document; it was not "
                 "fetched and is treated as an empty schema.")
             del obj[key]
-            ctx.refs.forget()
+            ctx.forget()
             continue
         if key != "$ref":
             continue
@@ -147,7 +147,7 @@ def _check_ref_keys(ctx: ImportContext, obj: dict[str, Any], where: str,
                    "component.")
         ctx.problem(SpecRefError(msg), msg.split(";")[0] + "; treated as an empty schema.")
         del obj["$ref"]
-        ctx.refs.forget()
+        ctx.forget()
     sid = obj.get("$id")
     if isinstance(sid, str) and _ID_SCHEME_RE.match(sid):
         ctx.problem(

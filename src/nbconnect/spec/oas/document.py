@@ -6,7 +6,7 @@ Part of the OpenAPI toolkit :mod:`nbconnect.spec.oas` (import names from there).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ...errors import SpecParseError, SpecVersionError
@@ -85,19 +85,17 @@ def path_item(resolver: Resolver, item: Any, pointer: str = "") -> tuple[Any, st
     return {**found.value, **siblings}, found.pointer
 
 
-def operations(item: Any) -> Iterator[tuple[str, dict[str, Any]]]:
+def operations(item: Any) -> list[tuple[str, dict[str, Any]]]:
     """``(method, Operation Object)`` for each operation of a (merged) Path Item.
 
     Methods are the :data:`PATH_ITEM_METHODS` keys (lower case, as the specification
-    spells them; OAS 3.0.3 §4.7.9), yielded in the **document's key order**; values that
+    spells them; OAS 3.0.3 §4.7.9), listed in the **document's key order**; values that
     are not mappings are skipped. Apply :func:`path_item` first when the item may hold a
     ``$ref``.
     """
     if not isinstance(item, dict):
-        return
-    for key, op in item.items():
-        if key in _METHOD_SET and isinstance(op, dict):
-            yield key, op
+        return []
+    return [(k, op) for k, op in item.items() if k in _METHOD_SET and isinstance(op, dict)]
 
 
 def effective_security(op: Mapping[str, Any], root_security: Any) -> list[Any] | None:
