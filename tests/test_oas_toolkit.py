@@ -277,3 +277,22 @@ def test_parse_security_scheme_tolerates_wrong_types() -> None:
     s = oas.parse_security_scheme("k", {"type": 3, "in": 1, "name": None, "scheme": 5,
                                         "flows": {"password": "x"}})
     assert (s.type, s.location, s.param_name, s.scheme, s.flows) == ("", None, None, "", ())
+
+
+# --------------------------------------------------------------------------- one toolkit
+
+def test_no_module_keeps_its_own_copy_of_the_rules() -> None:
+    """The method list, the ignored headers and JSON-pointer unescaping live in spec/oas only."""
+    import pathlib
+    import re
+
+    import nbconnect
+
+    root = pathlib.Path(nbconnect.__file__).parent
+    copies = [re.compile(r'"options",\s*"head"'),
+              re.compile(r'"accept",\s*"content-type",\s*"authorization"'),
+              re.compile(r'replace\("~1",\s*"/"\)')]
+    found = [f"{path.relative_to(root)}: {rx.pattern}"
+             for path in root.rglob("*.py") if "oas" not in path.relative_to(root).parts
+             for rx in copies if rx.search(path.read_text(encoding="utf-8"))]
+    assert not found
