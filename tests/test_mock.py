@@ -559,12 +559,13 @@ def test_the_server_runs_on_the_shared_helper_and_leaves_nothing_behind() -> Non
     assert mock.__doc__ and "imports nothing" in mock.__doc__
     with MockServer(DEMO) as first:
         assert isinstance(first.server, BackgroundServer)
-        assert f"nbconnect-mock-{first.port}" in {t.name for t in threading.enumerate()}
+        thread = f"nbconnect-mock-{first.port}"
+        assert thread in {t.name for t in threading.enumerate()}
         busy = MockServer(DEMO, port=first.port)
         with pytest.raises(MockError, match=f"cannot listen on port {first.port}") as info:
             busy.start()
         assert info.value.option == "port" and not busy.running
-    assert not [t for t in threading.enumerate() if t.name.startswith("nbconnect-mock-")]
+    assert thread not in {t.name for t in threading.enumerate()}
     with pytest.raises(MockError, match="from 0 to 65535") as bad:
         MockServer(DEMO, port=70000)
     assert bad.value.option == "port"
