@@ -1,5 +1,7 @@
-"""The command-line face of auth and connections: ``nbconnect auth PKG TYPE ...`` and
-``nbconnect connection add|list|remove|default PKG ...`` (the grammar of the magics).
+"""What only the command line shows of auth and connections: zip packages, missing packages,
+the console script's exit codes and output (the scenarios shared with the magics, each auth
+type, the auth and connection errors, are in tests/test_cli_and_magics.py, run through both
+faces).
 
 In-process through ``main([...])`` for the grammar, and as real processes (the console
 script) for exit codes and what a terminal shows. Every refused command leaves the
@@ -18,14 +20,7 @@ import pytest
 import nbconnect
 from nbconnect.cli import main
 from nbconnect.model import (
-    ApiKeyAuth,
-    BasicAuth,
     BearerAuth,
-    Connection,
-    JwtAuth,
-    OAuth2ClientCredentials,
-    OAuth2Code,
-    OAuth2Password,
 )
 
 BIN = Path(sys.executable).parent
@@ -71,67 +66,11 @@ def user_error(code: int, out: str, err: str) -> str:
 # --------------------------------------------------------------------------- auth
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (["api-key", "--key", "api_key", "--add-to", "query"],
-     ApiKeyAuth(key="api_key", add_to="query")),
-    (["basic"], BasicAuth()),
-    (["bearer"], BearerAuth()),
-    (["jwt", "--algorithm", "EdDSA", "--header-name", "X-JWT",
-      "--payload", '{"sub": "ci", "iat": "now", "exp": "+60s", "jti": "random"}'],
-     JwtAuth(algorithm="EdDSA", header_name="X-JWT",
-             payload={"sub": "ci", "iat": "now", "exp": "+60s", "jti": "random"})),
-    (["oauth2-client-credentials", "--token-url", "https://auth.example.com/token",
-      "--scope", "read", "--client-auth", "body"],
-     OAuth2ClientCredentials(token_url="https://auth.example.com/token", scope="read",
-                             client_auth="body")),
-    (["oauth2-password", "--token-url=https://auth.example.com/token", "--client-id=cli"],
-     OAuth2Password(token_url="https://auth.example.com/token", client_id="cli")),
-    (["oauth2-code", "--token-url", "https://a.example.com/token", "--authorization-url",
-      "https://a.example.com/authorize", "--identity-endpoint", "/userinfo",
-      "--identity-param", "email"],
-     OAuth2Code(token_url="https://a.example.com/token",
-                authorization_url="https://a.example.com/authorize",
-                identity_endpoint="/userinfo", identity_param="email")),
-])
-def test_auth_sets_each_type_in_the_package(capsys, pkg, args, expected):
-    before = nbconnect.load(pkg)
-    code, out, err = run(capsys, "auth", pkg, *args)
-    assert (code, err) == (0, "")
-    assert out.startswith(f"auth of tasks: {expected.type}") and out.endswith(f"-> {pkg}\n")
-    after = nbconnect.load(pkg)
-    assert after.auth == expected
-    assert after.endpoints == before.endpoints and after.base_url == before.base_url
-
-
 def test_auth_in_a_zip_package(capsys, zpkg):
     code, _, err = run(capsys, "auth", zpkg, "bearer")
     assert (code, err) == (0, "")
     assert zpkg.is_file()
     assert nbconnect.load(zpkg).auth == BearerAuth()
-
-
-@pytest.mark.parametrize(("args", "pattern"), [
-    (["apikey"], "Unknown auth type 'apikey' (did you mean api-key?)"),
-    ([SENTINEL], "Unknown auth type (the word given, not repeated here)"),
-    (["api-key", "--value", SENTINEL], "--value is a secret"),
-    (["basic", f"--password={SENTINEL}"], "--password is a secret"),
-    (["bearer", "--token", SENTINEL], "--token is a secret"),
-    (["jwt", "--secret", SENTINEL], "--secret is a secret"),
-    (["oauth2-client-credentials", "--client-secret", SENTINEL], "--client-secret is a secret"),
-    (["bearer", SENTINEL], "Argument 1 after auth type bearer is not a --FIELD flag"),
-    (["api-key", "--colour", "red"], "has no field --colour; its fields are --key, --add-to"),
-    (["jwt", "--algorithm", "none"], "'none' makes unsigned tokens"),
-    (["jwt", "--algorithm", "HS256", "--payload", "{"], "is not valid JSON"),
-    (["oauth2-client-credentials"], "--token-url"),
-    (["oauth2-password", "--token-url", "http://auth.example.com/t"], "plain http"),
-    (["basic", "--username", "ada"], "--set username=VALUE"),
-])
-def test_auth_errors_exit_2_and_leave_the_package(capsys, pkg, args, pattern):
-    before = snapshot(pkg)
-    line = user_error(*run(capsys, "auth", pkg, *args))
-    assert pattern in line
-    assert SENTINEL not in line
-    assert snapshot(pkg) == before
 
 
 def test_auth_on_a_missing_package(capsys, tmp_path):
@@ -152,84 +91,8 @@ def test_auth_help_lists_types_and_fields(capsys):
 # --------------------------------------------------------------------------- connections
 
 
-def test_connection_add_list_default_remove(capsys, pkg):
-    assert run(capsys, "auth", pkg, "basic")[0] == 0
-    code, out, err = run(capsys, "connection", "add", pkg, "dev", "--secret",
-                         "password=env:TASKS_PW", "--set", "username=ada")
-    assert (code, err) == (0, "")
-    assert out == f"connection dev (default) added to tasks -> {pkg}\n"
-    code, out, _ = run(capsys, "connection", "add", pkg, "local", "--base-url",
-                       "http://127.0.0.1:8000/v1", "--secret", "password=prompt", "--set",
-                       "username=bob")
-    assert out == f"connection local added to tasks -> {pkg}\n"
-    loaded = nbconnect.load(pkg)
-    assert loaded.connections == (
-        Connection("dev", "https://tasks.example.com/v1", secrets={"password": "env:TASKS_PW"},
-                   settings={"username": "ada"}, default=True),
-        Connection("local", "http://127.0.0.1:8000/v1", secrets={"password": "prompt"},
-                   settings={"username": "bob"}),
-    )
-    code, out, _ = run(capsys, "connection", "list", pkg)
-    assert code == 0
-    lines = out.splitlines()
-    assert lines[0].split() == ["NAME", "DEFAULT", "BASE", "URL", "SECRETS", "SETTINGS"]
-    assert lines[2].split() == ["dev", "yes", "https://tasks.example.com/v1",
-                                "password=env:TASKS_PW", "username=ada"]
-    code, out, _ = run(capsys, "connection", "list", pkg, "--json")
-    assert [c["name"] for c in json.loads(out)] == ["dev", "local"]
-    assert run(capsys, "connection", "default", pkg, "local")[0] == 0
-    assert [c.default for c in nbconnect.load(pkg).connections] == [False, True]
-    code, out, _ = run(capsys, "connection", "remove", pkg, "local")
-    assert out == f"connection local removed from tasks -> {pkg}\n"
-    assert [(c.name, c.default) for c in nbconnect.load(pkg).connections] == [("dev", True)]
-
-
 def test_connection_list_of_an_empty_package(capsys, zpkg):
     assert run(capsys, "connection", "list", zpkg)[1] == "(no connections)\n"
-
-
-@pytest.mark.parametrize(("args", "pattern"), [
-    (["dev", "--secret", f"password={SENTINEL}", "--set", "username=a"],
-     "was given as a value"),
-    (["dev", "--secret", SENTINEL], "is not FIELD=VALUE"),
-    (["--secret", f"password={SENTINEL}"], "needs a name first"),
-    (["dev", f"--password={SENTINEL}"], "--password is not an option"),
-    (["dev", "--set", f"password={SENTINEL}"], "--set cannot carry it"),
-    (["dev", SENTINEL], "is not a --FIELD flag"),
-    (["dev", "--secret", "password=env:X"], "needs --set username=VALUE"),
-    (["dev", "--secret", "token=env:X", "--set", "username=a"], "no secret field 'token'"),
-    (["dev", "--secret", "password=keyring:", "--set", "username=a"], "malformed keyring:"),
-    (["dev", "--base-url", "ftp://x.example.com", "--secret", "password=env:X", "--set",
-      "username=a"], "ftp"),
-    (["taken", "--secret", "password=env:X", "--set", "username=a"],
-     "already has a connection 'taken'"),
-])
-def test_connection_add_errors_exit_2_and_leave_the_package(capsys, pkg, args, pattern):
-    run(capsys, "auth", pkg, "basic")
-    run(capsys, "connection", "add", pkg, "taken", "--secret", "password=env:T", "--set",
-        "username=t")
-    before = snapshot(pkg)
-    line = user_error(*run(capsys, "connection", "add", pkg, *args))
-    assert pattern in line
-    assert SENTINEL not in line
-    assert snapshot(pkg) == before
-
-
-@pytest.mark.parametrize("args", [
-    ["remove", "{pkg}", "nope"],
-    ["default", "{pkg}", "nope"],
-    ["frobnicate", "{pkg}"],
-    ["list", "{pkg}", SENTINEL],
-    [SENTINEL],
-])
-def test_other_connection_errors(capsys, pkg, args):
-    before = snapshot(pkg)
-    line = user_error(*run(capsys, "connection", *[a.format(pkg=pkg) for a in args]))
-    assert SENTINEL not in line
-    assert snapshot(pkg) == before
-
-
-# --------------------------------------------------------------------------- real processes
 
 
 def _proc(*argv: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -216,7 +216,7 @@ def test_bad_base_url_is_one_line_and_changes_nothing(ip):
     ("%connect export build/x", r"no current connector"),
     ("%connect new", r"%connect new: the following arguments are required: name"),
     ("%connect new 'unclosed", r"could not be split .*quotes"),
-    ("%connect new x --colour red", r"unrecognized arguments: --colour red"),
+    ("%connect new x --colour red", r"unrecognized arguments: --colour and 1 word, not repeated"),
     ("%%connect show\nbody", r"takes no cell body"),
     ("%connect import spec.yaml --include '('", r"include.*'\(' is not a valid regular"),
     ("%connect import spec.yaml --max-bytes ten", r"--max-bytes: 'ten' is not a size"),

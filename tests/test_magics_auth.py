@@ -1,6 +1,8 @@
 """The notebook face of auth and connections: ``%connect auth``, ``%%connect auth``,
 ``%connect auth --from-spec``, ``%connect connection ...`` and their widget forms, driven
-through a real IPython shell (forms by setting widget values and clicking)."""
+through a real IPython shell (forms by setting widget values and clicking). The scenarios
+shared with the CLI (each auth type, auth and connection errors, the connection verbs) are in
+tests/test_cli_and_magics.py, run through both faces."""
 
 from __future__ import annotations
 
@@ -21,11 +23,8 @@ from nbconnect.model import (
     Connection,
     JwtAuth,
     OAuth2ClientCredentials,
-    OAuth2Code,
-    OAuth2Password,
 )
 from nbconnect.notebook import magics as magics_mod
-from nbconnect.notebook.display import ConnectionTable
 from nbconnect.notebook.forms import AuthForm, ConnectionForm
 from nbconnect.verbs import grammar
 
@@ -81,40 +80,6 @@ def all_widget_states() -> str:
 # --------------------------------------------------------------------------- %connect auth
 
 
-@pytest.mark.parametrize(("line", "expected"), [
-    ("api-key --key X-Key --add-to query", ApiKeyAuth(key="X-Key", add_to="query")),
-    ("api-key --key=session --add-to=cookie", ApiKeyAuth(key="session", add_to="cookie")),
-    ("basic", BasicAuth()),
-    ("bearer", BearerAuth()),
-    ("jwt --algorithm RS256 --add-to query --query-name jwt "
-     "--payload '{\"sub\": \"ada\", \"exp\": \"+300s\"}'",
-     JwtAuth(algorithm="RS256", add_to="query", query_name="jwt",
-             payload={"sub": "ada", "exp": "+300s"})),
-    ("jwt --header-name X-JWT", JwtAuth(header_name="X-JWT")),
-    ("oauth2-client-credentials --token-url https://auth.example.com/token --client-id app "
-     "--scope 'read write' --client-auth basic-form-encoded",
-     OAuth2ClientCredentials(token_url="https://auth.example.com/token", client_id="app",
-                             scope="read write", client_auth="basic-form-encoded")),
-    ("oauth2-password --token-url http://127.0.0.1:9/token --client-auth body "
-     "--refresh-url https://auth.example.com/refresh",
-     OAuth2Password(token_url="http://127.0.0.1:9/token", client_auth="body",
-                    refresh_url="https://auth.example.com/refresh")),
-    ("oauth2-code --token-url https://a.example.com/token --authorization-url "
-     "https://a.example.com/authorize --redirect-url http://127.0.0.1:8765/callback "
-     "--identity-endpoint /me --identity-param email --client-id web",
-     OAuth2Code(token_url="https://a.example.com/token",
-                authorization_url="https://a.example.com/authorize",
-                redirect_url="http://127.0.0.1:8765/callback", identity_endpoint="/me",
-                identity_param="email", client_id="web")),
-])
-def test_auth_sets_each_type(ip, line, expected):
-    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
-    result, _, err = run(ip, f"%connect auth {line}")
-    assert err == ""
-    assert result.result == expected
-    assert c.auth == expected
-
-
 def test_the_flags_are_the_reference_fields_in_kebab_case():
     assert grammar.auth_fields("api-key") == ("key", "add-to")
     assert set(grammar.auth_fields("jwt")) == {"add-to", "algorithm", "payload", "header-name",
@@ -135,32 +100,6 @@ def test_secret_fields_are_refused_on_auth_without_echo(ip, field):
     assert SENTINEL not in line
     line = one_line_error(ip, f"%connect auth api-key --{field}={SENTINEL}", r"is a secret")
     assert SENTINEL not in line
-    assert c.auth == BearerAuth()
-
-
-@pytest.mark.parametrize(("cell", "pattern"), [
-    ("%connect auth apikey", r"Unknown auth type 'apikey' \(did you mean api-key\?\); the "
-                             r"types are api-key, basic, bearer, jwt, oauth2-code"),
-    ("%connect auth api-key --colour red", r"api-key has no field --colour; its fields are "
-                                           r"--key, --add-to"),
-    ("%connect auth basic --username ada", r"--set username=VALUE"),
-    ("%connect auth api-key --key", r"--key needs a value"),
-    ("%connect auth api-key --key A --key B", r"--key is given twice"),
-    ("%connect auth api-key --add-to body", r"add.to.*'body' is not one of header, query, "
-                                            r"cookie"),
-    ("%connect auth jwt --algorithm none", r"'none' makes unsigned tokens"),
-    ("%connect auth jwt --payload '[1, 2]'", r"must be a JSON object"),
-    ("%connect auth oauth2-code --token-url https://a.example.com/t",
-     r"authorization.URL.*--authorization-url"),
-    ("%connect auth oauth2-client-credentials --token-url http://auth.example.com/t",
-     r"plain http"),
-    ("%connect auth --key X", r"Give the auth TYPE before its fields"),
-    ("%connect auth --from-spec", r"No spec was imported in this session"),
-])
-def test_auth_errors_are_one_line_and_change_nothing(ip, cell, pattern):
-    c = ip.run_line_magic("connect", "new shop")
-    ip.run_line_magic("connect", "auth bearer")
-    one_line_error(ip, cell, pattern)
     assert c.auth == BearerAuth()
 
 
@@ -254,89 +193,12 @@ def test_help_lists_auth_and_connection(ip):
 # --------------------------------------------------------------------------- connections
 
 
-def test_connection_add_list_default_remove(ip):
-    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com/v1")
-    ip.run_line_magic("connect", "auth basic")
-    dev = ip.run_line_magic("connect", "connection add dev --secret password=env:SHOP_PW "
-                                       "--set username=ada")
-    assert dev == Connection("dev", "https://shop.example.com/v1",
-                             secrets={"password": "env:SHOP_PW"},
-                             settings={"username": "ada"}, default=True)
-    prod = ip.run_line_magic("connect", "connection add prod --base-url http://127.0.0.1:8080 "
-                                        "--secret password=keyring:shop-prod "
-                                        "--set username=bob")
-    assert prod.default is False
-    assert [x.name for x in c.connections] == ["dev", "prod"]
-    table = ip.run_line_magic("connect", "connection list")
-    assert isinstance(table, ConnectionTable) and table.names == ["dev", "prod"]
-    text = repr(table)
-    assert "password=env:SHOP_PW" in text and "username=bob" in text
-    assert "<td>keyring:shop-prod</td>" in table._repr_html_().replace(
-        "password=keyring", "keyring")
-    assert ip.run_line_magic("connect", "connection default prod").default is True
-    assert [x.default for x in c.connections] == [False, True]
-    assert ip.run_line_magic("connect", "connection remove prod") == \
-        Connection("prod", "http://127.0.0.1:8080", secrets={"password": "keyring:shop-prod"},
-                   settings={"username": "bob"}, default=True)
-    assert [(x.name, x.default) for x in c.connections] == [("dev", True)]
-    one_line_error(ip, "%connect connection remove prod", r"no connection 'prod'.*dev")
-
-
 def test_connection_add_default_moves_the_mark(ip):
     c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
     ip.run_line_magic("connect", "auth bearer")
     ip.run_line_magic("connect", "connection add a --secret token=env:A")
     ip.run_line_magic("connect", "connection add b --secret token=prompt --default")
     assert [(x.name, x.default) for x in c.connections] == [("a", False), ("b", True)]
-
-
-@pytest.mark.parametrize(("args", "pattern"), [
-    (f"dev --secret password={SENTINEL}", r"'password' of connection 'dev' was given as a "
-                                          r"value.*--secret password=env:DEV_PASSWORD"),
-    (f"dev --secret {SENTINEL}", r"not FIELD=VALUE"),
-    (f"dev --secret password {SENTINEL}", r"Argument 3 after connection dev is not a --FIELD"),
-    (f"--secret password={SENTINEL}", r"needs a name first"),
-    (f"dev --password {SENTINEL}", r"--password is not an option of connection add"),
-    (f"dev --set password={SENTINEL}", r"password is a secret, so --set cannot carry it"),
-    (f"dev {SENTINEL}", r"Argument 1 after connection dev is not a --FIELD flag"),
-    ("dev --secret token=env:X --set username=ada", r"no secret field 'token'.*password"),
-    ("dev --secret password=env:X", r"needs --set username=VALUE for auth type basic"),
-    ("dev --set username=ada", r"needs --secret password=REF"),
-    ("dev --secret password=env:1X --set username=a", r"malformed env: reference"),
-    ("dev --secret password=env:X --set colour=red --set username=a",
-     r"no connection setting 'colour'"),
-    ("dev --base-url http://shop.example.com --secret password=env:X --set username=a",
-     r"plain http"),
-    ("dev --secret password=env:X --set username=a --default yes", r"--default takes no value"),
-    ("taken --secret password=env:X --set username=a", r"already has a connection 'taken'"),
-    ("'bad name' --secret password=env:X --set username=a", r"Connection name 'bad name'"),
-])
-def test_connection_add_errors_change_nothing_and_never_echo(ip, args, pattern):
-    c = ip.run_line_magic("connect", "new shop --base-url https://shop.example.com")
-    ip.run_line_magic("connect", "auth basic")
-    ip.run_line_magic("connect", "connection add taken --secret password=env:T "
-                                 "--set username=t")
-    before = c.connections
-    line = one_line_error(ip, f"%connect connection add {args}", pattern)
-    assert SENTINEL not in line
-    assert c.connections == before
-
-
-def test_connection_usage_errors_do_not_repeat_words(ip):
-    ip.run_line_magic("connect", "new shop")
-    line = one_line_error(ip, f"%connect connection {SENTINEL}", r"invalid choice")
-    assert SENTINEL not in line
-    line = one_line_error(ip, f"%connect connection list {SENTINEL}", r"unrecognized arguments")
-    assert SENTINEL not in line
-
-
-def test_connection_needs_a_base_url(ip):
-    c = ip.run_line_magic("connect", "new shop")
-    one_line_error(ip, "%connect connection add dev", r"needs a base URL; add --base-url URL")
-    assert c.connections == ()
-
-
-# --------------------------------------------------------------------------- forms
 
 
 def test_auth_without_type_opens_a_form_that_saves(ip):

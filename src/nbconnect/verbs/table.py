@@ -300,8 +300,9 @@ def flags_of(verb: Verb) -> list[str]:
     return [f for a in verb.args for f in a.flags]
 
 
-def build_parser(verb: Verb, face: str) -> argparse.ArgumentParser:
-    """The argparse parser of ``verb`` for ``face`` (``"cli"`` or ``"magic"``)."""
+def build_parser(verb: Verb, face: str, *, rest: bool = True) -> argparse.ArgumentParser:
+    """The argparse parser of ``verb`` for ``face`` (``"cli"`` or ``"magic"``); ``rest=False``
+    leaves out the free ``--FIELD VALUE`` words (read apart by :func:`parse`)."""
     prog = ("nbconnect " if face == "cli" else "%connect ") + verb.name
     parser = _Parser(prog=prog, description=verb.description, allow_abbrev=False,
                      epilog=verb.epilog() if verb.epilog else None,
@@ -314,6 +315,8 @@ def build_parser(verb: Verb, face: str) -> argparse.ArgumentParser:
                             help="package directory (or .zip file) to write or update")
     groups: dict[str, Any] = {}
     for arg in verb.args:
+        if arg.rest and not rest:
+            continue
         kwargs: dict[str, Any] = {"help": arg.help or None}
         if arg.metavar and not arg.switch:
             kwargs["metavar"] = arg.metavar
@@ -365,17 +368,14 @@ def parse(verb: Verb, words: Sequence[str], face: str, *,
     words = list(words)
     parser = build_parser(verb, face)
     rest_arg = next((a for a in verb.args if a.rest), None)
-    known = set(flags_of(verb)) | {"-h", "--help"}
     try:
-        lead = 1 if face == "cli" and verb.package in ("load", "create") else 0
-        if rest_arg is not None and len(words) > lead and words[lead].startswith("-") and \
-                words[lead].split("=", 1)[0] not in known:
-            # ``auth --key X`` / ``connection add --secret ...``: the verb explains
-            args = parser.parse_args(words[:lead])
-            setattr(args, rest_arg.name, words[lead:])
-        elif rest_arg is not None and any(w in ("-h", "--help") for w in words):
+        if rest_arg is not None and any(w in ("-h", "--help") for w in words):
             print(parser.format_help().rstrip())
             return None
+        if rest_arg is not None:
+            head, rest = _split_rest(verb, words, face)
+            args = build_parser(verb, face, rest=False).parse_args(head)
+            setattr(args, rest_arg.name, rest)
         else:
             args = parser.parse_args(words)
     except _HelpShown:  # argparse printed the help
@@ -405,6 +405,35 @@ def parse(verb: Verb, words: Sequence[str], face: str, *,
         setattr(args, yaml_arg.name, _read_yaml_arg(getattr(args, yaml_arg.name)))
     args.verb_words = verb.words
     return args
+
+
+def _split_rest(verb: Verb, words: list[str], face: str) -> tuple[list[str], list[str]]:
+    """(words for argparse, the free ``--FIELD VALUE`` words) of a verb with a ``rest``
+    argument: the verb's own flags and its positionals come first; the first other flag (or
+    the word after the last positional) starts the rest, which the verb reads itself."""
+    own = {f: a for a in verb.args for f in a.flags}
+    slots = sum(1 for a in verb.args if a.positional and not a.rest)
+    if face == "cli" and verb.package in ("load", "create"):
+        slots += 1
+    head: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        flag = word.split("=", 1)[0]
+        if word.startswith("-") and len(word) > 1:
+            arg = own.get(flag)
+            if arg is None:
+                break
+            takes = not arg.switch and "=" not in word
+            head += words[i:i + 2] if takes else [word]
+            i += 2 if takes else 1
+            continue
+        if slots == 0:
+            break
+        head.append(word)
+        slots -= 1
+        i += 1
+    return head, words[i:]
 
 
 def _check_groups(verb: Verb, args: argparse.Namespace) -> None:
