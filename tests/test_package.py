@@ -957,9 +957,11 @@ def test_a_failed_package_write_leaves_the_old_bytes(tmp_path, kind, monkeypatch
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(OSError, match="No space"):
         # the openapi.json write succeeds first in a directory, then is rolled back
-        pkg.write({"openapi.json": b"{}", "tests/last-report.json": b"new"})
+        pkg.write({"openapi.json": b"{}", "samples/get/200.json": b"{}",
+                   "tests/last-report.json": b"new"})
     monkeypatch.undo()
     assert snapshot(path) == before
+    assert not (tmp_path / "pkg" / "samples").exists()  # the folder it made is gone too
     assert not [p for p in tmp_path.rglob(".*")]  # no temp files left
     assert pkg.read_json("tests/last-report.json") == {"failed": 0}
 

@@ -63,8 +63,10 @@ def _temp_copy(target: Path, data: bytes) -> str:
     return tmp
 
 
-def _make_folders(folder: Path, names: list[str]) -> None:
-    """Create the sub-folders that ``names`` (relative paths) need inside ``folder``."""
+def _make_folders(folder: Path, names: list[str]) -> list[Path]:
+    """Create the sub-folders that ``names`` (relative paths) need inside ``folder``;
+    return the ones made, outermost first."""
+    made: list[Path] = []
     for name in names:
         parent = folder
         for part in name.split("/")[:-1]:
@@ -74,6 +76,8 @@ def _make_folders(folder: Path, names: list[str]) -> None:
                                    "folder there; move that file away.")
             if not parent.exists():
                 parent.mkdir(mode=DIR_MODE)
+                made.append(parent)
+    return made
 
 
 def replace_files(folder: Path, files: Mapping[str, bytes | None]) -> list[Path]:
@@ -82,7 +86,7 @@ def replace_files(folder: Path, files: Mapping[str, bytes | None]) -> list[Path]
     replaced get their old bytes back. Removals happen after every write succeeded.
     Returns the paths written or removed (a removal of a missing file is not listed)."""
     writes = [name for name, data in files.items() if data is not None]
-    _make_folders(folder, writes)
+    made = _make_folders(folder, writes)
     old: dict[str, bytes | None] = {}
     for name in writes:
         path = folder / name
@@ -104,6 +108,14 @@ def replace_files(folder: Path, files: Mapping[str, bytes | None]) -> list[Path]
                 else:
                     os.replace(_temp_copy(folder / name, previous), folder / name)
             raise
+    except BaseException:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        for path in reversed(made):  # folders this write made, now empty again
+            if path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        raise
     finally:
         for tmp, _ in temps:
             if os.path.exists(tmp):
