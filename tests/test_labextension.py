@@ -28,6 +28,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.version import Version
+
+import nbconnect
 
 REPORT_MIME = "application/vnd.nbconnect.report+json"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,8 +107,11 @@ def _require_prerequisites() -> None:
 
 def test_labextension_is_listed_enabled_ok() -> None:
     listing = _labextension_list()
-    assert re.search(r"^\s*nbconnect v0\.1\.0 enabled\s+OK \(python, nbconnect\)\s*$",
-                     listing, re.M), f"{BUILD_HINT}\n{listing}"
+    m = re.search(r"^\s*nbconnect v(\S+) enabled\s+OK \(python, nbconnect\)\s*$", listing,
+                  re.M)
+    assert m, f"{BUILD_HINT}\n{listing}"
+    # the lab extension's version is the Python package's (npm spells 0.1.0.dev0 0.1.0-dev0)
+    assert Version(m.group(1)) == Version(nbconnect.__version__), listing
     share = Path(sys.prefix) / "share/jupyter/labextensions/nbconnect"
     meta = json.loads((share / "package.json").read_text())
     assert meta["jupyterlab"]["mimeExtension"] is True

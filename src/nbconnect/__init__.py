@@ -47,7 +47,10 @@ if TYPE_CHECKING:
     from .spec.importer import ImportResult
     from .testing.runner import TestReport, TestResult
 
-__version__ = "0.1.0.dev0"
+try:
+    from ._version import __version__  # written by the build from labextension/package.json
+except ImportError:  # a source tree that was never built or installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "ApiKeyAuth",
