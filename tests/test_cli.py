@@ -1,4 +1,7 @@
-"""Tests of the ``nbconnect`` command line (cli.py) and the plain-text views (render.py).
+"""Tests of the ``nbconnect`` command line (cli.py) and the plain-text views (render.py): what
+only the CLI shows (packages on disk, zips, stdin, exit codes, processes). The scenarios shared
+with the magics (import selection, overwrite, bad specs, strict/lenient) are in
+tests/test_cli_and_magics.py, run through both faces.
 
 The CLI runs in-process through ``main([...])`` and, for the parts that only a real
 process shows (exit status, console script, ``python -m``, stdin, Ctrl-C), as a
@@ -91,37 +94,10 @@ paths:
         "200": {description: ok}
 """
 
-OTHER = {
-    "openapi": "3.1.0",
-    "info": {"title": "Other API", "version": "2"},
-    "servers": [{"url": "https://other.example"}],
-    "paths": {
-        "/things": {"get": {"operationId": "listThings", "summary": "List things",
-                            "responses": {"200": {"description": "ok"}}}},
-    },
-}
-
-SWAGGER = {
-    "swagger": "2.0",
-    "info": {"title": "Old API", "version": "1"},
-    "paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}},
-}
-
-# A response without its required description: openapi-spec-validator refuses it.
-INVALID = TINY.replace('"201": {description: created}', '"201": {}')
-
-
 @pytest.fixture
 def tiny(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.yaml"
     path.write_text(TINY)
-    return path
-
-
-@pytest.fixture
-def other(tmp_path: Path) -> Path:
-    path = tmp_path / "other.json"
-    path.write_text(json.dumps(OTHER))
     return path
 
 
@@ -276,24 +252,6 @@ def test_import_show_validate(capsys: pytest.CaptureFixture[str], tiny: Path,
     assert out.startswith("ok: ") and "4 endpoints" in out
 
 
-def test_import_selection_and_name(capsys: pytest.CaptureFixture[str], tiny: Path,
-                                   tmp_path: Path) -> None:
-    pkg = tmp_path / "pets"
-    code, out, err = run(capsys, "import", tiny, "-o", pkg, "--tag", "pets",
-                         "--exclude", "^createPet$", "--name", "my pets")
-    assert code == 0, err
-    assert out.startswith("2 endpoints (of 4 operations) from Tiny API")
-    data = json.loads(run(capsys, "show", pkg, "--json")[1])
-    assert data["name"] == "my pets"
-    assert [e["id"] for e in data["endpoints"]] == ["listPets", "getPet"]
-
-    pkg2 = tmp_path / "stores"
-    code, _, err = run(capsys, "import", tiny, "-o", pkg2, "--include", "/stores")
-    assert code == 0, err
-    assert [e["id"] for e in json.loads(run(capsys, "show", pkg2, "--json")[1])["endpoints"]] \
-        == ["listStores"]
-
-
 def test_import_to_zip_and_empty_dir(capsys: pytest.CaptureFixture[str], tiny: Path,
                                      tmp_path: Path) -> None:
     zpath = tmp_path / "tiny.zip"
@@ -306,29 +264,6 @@ def test_import_to_zip_and_empty_dir(capsys: pytest.CaptureFixture[str], tiny: P
     code, _, err = run(capsys, "import", tiny, "-o", empty)
     assert code == 0, err
     assert run(capsys, "validate", empty)[0] == 0
-
-
-def test_reimport_needs_overwrite(capsys: pytest.CaptureFixture[str], tiny: Path,
-                                  other: Path, tmp_path: Path) -> None:
-    pkg = tmp_path / "pkg"
-    assert run(capsys, "import", tiny, "-o", pkg)[0] == 0
-    before = snapshot(pkg)
-
-    code, out, err = run(capsys, "import", other, "-o", pkg)
-    msg = assert_user_error(code, err)
-    assert "--overwrite" in msg and "4 endpoints" in msg
-    assert out == ""
-    assert snapshot(pkg) == before
-
-    code, out, err = run(capsys, "import", other, "-o", pkg, "--overwrite")
-    assert code == 0, err
-    assert out.startswith("1 endpoint from Other API")
-    data = json.loads(run(capsys, "show", pkg, "--json")[1])
-    assert [e["id"] for e in data["endpoints"]] == ["listThings"]
-    # the package's own settings survive a re-import
-    assert data["name"] == "tiny-api"
-    assert data["base_url"] == "https://api.tiny.example/v1"
-    assert snapshot(pkg) != before
 
 
 def test_import_into_something_that_is_not_a_package(capsys: pytest.CaptureFixture[str],
@@ -352,48 +287,6 @@ def test_max_bytes_too_small(capsys: pytest.CaptureFixture[str], tiny: Path,
     # K/M suffixes are sizes too
     assert run(capsys, "import", tiny, "-o", pkg, "--max-bytes", "1K")[0] == 2
     assert run(capsys, "import", tiny, "-o", pkg, "--max-bytes", "1M")[0] == 0
-
-
-def test_swagger_2_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    spec = tmp_path / "swagger.json"
-    spec.write_text(json.dumps(SWAGGER))
-    code, _out, err = run(capsys, "import", spec, "-o", tmp_path / "pkg")
-    msg = assert_user_error(code, err)
-    assert re.search(r"\b3\.(x|0|1)\b", msg), msg
-    assert "2.0" in msg or "swagger" in msg.lower()
-    assert not (tmp_path / "pkg").exists()
-
-
-@pytest.mark.parametrize("text", ["", "just some words", "{not json", "[1, 2, 3]",
-                                  "<html><body>hi</body></html>"])
-def test_not_a_spec(capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str) -> None:
-    spec = tmp_path / "spec.yaml"
-    spec.write_text(text)
-    code, _, err = run(capsys, "import", spec, "-o", tmp_path / "pkg")
-    assert_user_error(code, err)
-    assert not (tmp_path / "pkg").exists()
-
-
-def test_missing_spec_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    code, _, err = run(capsys, "import", tmp_path / "nope.yaml", "-o", tmp_path / "pkg")
-    assert "nope.yaml" in assert_user_error(code, err)
-
-
-def test_strict_and_lenient(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    spec = tmp_path / "invalid.yaml"
-    spec.write_text(INVALID)
-    pkg = tmp_path / "pkg"
-    code, _, err = run(capsys, "import", spec, "-o", pkg)
-    msg = assert_user_error(code, err)
-    assert "--lenient" in msg
-    assert len(err.splitlines()) >= 2  # the validator's first errors, as details
-    assert not pkg.exists()
-
-    code, out, err = run(capsys, "import", spec, "-o", pkg, "--lenient")
-    assert code == 0, err
-    assert "endpoints from Tiny API" in out
-    assert err and all(line.startswith("nbconnect:") for line in err.splitlines())
-    assert "warning" in err
 
 
 def test_show_and_validate_of_missing_package(capsys: pytest.CaptureFixture[str],

@@ -33,6 +33,7 @@ from nbconnect.model import (
     OAuth2Password,
 )
 from nbconnect.verbs import table
+from nbconnect.verbs.help import help_listing
 
 SENTINEL = "s3ntinel-Faces7YtR2mQ9-do-not-leak"
 
@@ -101,8 +102,8 @@ def test_every_verb_exists_in_both_faces_with_the_same_flags() -> None:
                 opts -= {"-o", "--output"}  # the CLI's way to name the package
             flags[face] = opts
         assert flags["cli"] == flags["magic"] == set(table.flags_of(verb)), verb.name
-    cli_help = table.help_listing("cli")
-    magic_help = table.help_listing("magic")
+    cli_help = help_listing("cli")
+    magic_help = help_listing("magic")
     for verb in verbs:
         assert f"  {verb.name} " in cli_help
         assert f"  {verb.words[0]} " in magic_help
@@ -283,30 +284,17 @@ def test_test_values_set_show_clear(face) -> None:
     assert done.connector.test_values == {}
 
 
-def test_saved_test_values_make_a_test_pass(face, monkeypatch) -> None:
-    from nbconnect.mock.server import MockServer
-    from nbconnect.verbs.connection import add_connection
-    from nbconnect.verbs.grammar import make_connection
-
-    key = "s3ntinel-faces-mock-key"
-    monkeypatch.setenv("FACES_KEY", key)
-    c = Connector("demo")
-    c.import_spec(nbconnect.demo_spec_path())
-    c.add_endpoint("GET", "/users/:userId", name="Get user")
-    with MockServer(c, credentials={"api-key": key}) as mock:
-        add_connection(c, make_connection("mock", base_url=mock.url,
-                                          secrets={"value": "env:FACES_KEY"}, auth=c.auth))
-        face.start(c)
-        done = face.run("test get_user")
-        report = done.result
-        if face.name == "cli":
-            assert done.code == 1 and "missing required parameter userId" in done.out
-        else:
-            assert report.failed == 1
-        assert face.run("test-values set get_user --param userId=u_ada").code == 0
-        done = face.run("test get_user --json")
-        assert done.code == 0, done.out + done.err
-        assert json.loads(done.out)["passed"] == 1
+def test_saved_test_values_make_a_test_pass(face, demo_on_a_mock) -> None:
+    face.start(demo_on_a_mock)
+    done = face.run("test get_user")
+    if face.name == "cli":
+        assert done.code == 1 and "missing required parameter userId" in done.out
+    else:
+        assert done.result.failed == 1
+    assert face.run("test-values set get_user --param userId=u_ada").code == 0
+    done = face.run("test get_user --json")
+    assert done.code == 0, done.out + done.err
+    assert json.loads(done.out)["passed"] == 1
 
 
 # ------------------------------------------------------------------ auth (was twice)
@@ -491,3 +479,171 @@ def test_other_connection_errors(face, line, pattern) -> None:
     assert SENTINEL not in done.err
     assert snapshot(face) == before
 
+
+
+# ------------------------------------------------------------------ import (was twice)
+
+TINY = {
+    "openapi": "3.0.3",
+    "info": {"title": "Tiny API", "version": "1.0"},
+    "servers": [{"url": "https://api.tiny.example/v1"}],
+    "paths": {
+        "/pets": {
+            "get": {"operationId": "listPets", "tags": ["pets"],
+                    "responses": {"200": {"description": "ok"}}},
+            "post": {"operationId": "createPet", "tags": ["pets"],
+                     "responses": {"201": {"description": "created"}}},
+        },
+        "/pets/{petId}": {
+            "get": {"operationId": "getPet", "tags": ["pets"],
+                    "parameters": [{"name": "petId", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}],
+                    "responses": {"200": {"description": "ok"}}},
+        },
+        "/stores": {
+            "get": {"operationId": "listStores", "tags": ["stores"],
+                    "responses": {"200": {"description": "ok"}}},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(("options", "ids"), [
+    ("--tag stores", ["listStores"]),
+    ("--tag pets --tag stores", ["listPets", "createPet", "getPet", "listStores"]),
+    ("--tag pets --exclude '^createPet$'", ["listPets", "getPet"]),
+    ("--include '^/stores'", ["listStores"]),
+    ("--include /stores", ["listStores"]),
+    ("--exclude 'Pets?$'", ["listStores"]),
+])
+def test_import_selection(face, tmp_path, options, ids) -> None:
+    spec = tmp_path / "tiny.json"
+    spec.write_text(json.dumps(TINY))
+    done = face.run(f"import {spec} {options}")
+    assert done.code == 0, done.err
+    assert [ep.id for ep in done.connector.endpoints] == ids
+    assert done.connector.name == "tiny-api"  # named from the spec's title in both faces
+    assert done.connector.base_url == "https://api.tiny.example/v1"
+    if face.name == "cli":
+        n = len(ids)
+        of = " (of 4 operations)" if n != 4 else ""
+        assert done.out == f"{n} endpoint{'s' if n != 1 else ''}{of} from Tiny API -> " \
+                           f"{face.package}\n"
+    else:
+        assert [ep.id for ep in done.result.endpoints] == ids
+
+
+def test_import_name_and_overwrite(face, tmp_path) -> None:
+    spec = tmp_path / "tiny.json"
+    spec.write_text(json.dumps(TINY))
+    assert face.run(f"import {spec} --tag pets --name 'my pets'").code == 0
+    assert face.connector.name == "my pets"
+    if face.name == "magic":
+        face.session.settings.confirm_overwrite = False  # the CLI never asks
+    before = snapshot(face)
+    done = face.run(f"import {spec} --tag stores")
+    assert done.code == 2
+    assert re.search(r"already has 3 endpoints.*\(--overwrite\)", done.error), done.error
+    assert snapshot(face) == before
+    done = face.run(f"import {spec} --tag stores --overwrite")
+    assert done.code == 0, done.err
+    assert [ep.id for ep in done.connector.endpoints] == ["listStores"]
+    assert done.connector.name == "my pets"  # the connector's own settings survive
+
+
+@pytest.mark.parametrize(("text", "pattern"), [
+    ("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n", r"(?i)swagger 2\.0.*3\."),
+    ("just some words\n", r"(?i)openapi|spec"),
+    ("", r"."),
+    ("{not json", r"."),
+    ("[1, 2, 3]", r"."),
+    ("<html><body>hi</body></html>", r"."),
+])
+def test_bad_specs_are_one_line_and_write_nothing(face, tmp_path, text, pattern) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(text, encoding="utf-8")
+    done = face.run(f"import {spec}")
+    assert done.code == 2 and re.search(pattern, done.error), done.error
+    assert "Traceback" not in done.err
+    assert done.connector is None  # no package written, no connector made
+    done = face.run("import missing-spec.yaml")
+    assert done.code == 2 and "missing-spec.yaml" in done.error
+
+
+def test_strict_and_lenient(face, tmp_path) -> None:
+    bad = json.loads(json.dumps(TINY))
+    del bad["paths"]["/pets"]["get"]["responses"]
+    spec = tmp_path / "invalid.json"
+    spec.write_text(json.dumps(bad), encoding="utf-8")
+    done = face.run(f"import {spec}")
+    assert done.code == 2 and "--lenient" in done.error
+    lines = done.err.splitlines()
+    assert len(lines) >= 2 and all(line.startswith("  ") for line in lines[1:])  # details
+    assert done.connector is None
+    done = face.run(f"import {spec} --lenient")
+    assert done.code == 0, done.err
+    assert "listStores" in [ep.id for ep in done.connector.endpoints]
+    if face.name == "cli":  # the warnings, on stderr
+        assert done.err and all(x.startswith("nbconnect: warning: ") for x in done.err.splitlines())
+    else:
+        assert done.result.warnings
+
+
+# ------------------------------------------------------------------ test (was twice)
+
+
+@pytest.fixture
+def demo_on_a_mock(monkeypatch):
+    """The demo connector (plus a hand-made get_user) with a default connection 'mock' to a
+    running mock API."""
+    from nbconnect.mock.server import MockServer
+    from nbconnect.verbs.connection import add_connection
+    from nbconnect.verbs.grammar import make_connection
+
+    key = "s3ntinel-faces-mock-key"
+    monkeypatch.setenv("FACES_KEY", key)
+    c = Connector("demo")
+    c.import_spec(nbconnect.demo_spec_path())
+    c.add_endpoint("GET", "/users/:userId", name="Get user")  # no example, no default
+    with MockServer(c, credentials={"api-key": key}) as mock:
+        add_connection(c, make_connection("mock", base_url=mock.url,
+                                          secrets={"value": "env:FACES_KEY"}, auth=c.auth))
+        yield c
+
+
+@pytest.mark.parametrize(("args", "pattern"), [
+    ("--endpoint nope", r"No endpoint 'nope'"),
+    ("nope", r"No endpoint 'nope'"),
+    ("--param taskId", r"not NAME=VALUE"),
+    ("getTask --param taskid=1", r"no parameter 'taskid'; did you mean taskId"),
+    ("getTask --param taskId", r"not NAME=VALUE"),
+    ("getTask --all", r"not both"),
+    ("--record --replay", r"--record or --replay, not both"),
+    ("--all --record --replay", r"--record or --replay, not both"),
+    ("--concurrency 0", r"at least 1"),
+    ("--all --concurrency 0", r"at least 1"),
+    ("--connection nope", r"no connection 'nope'"),
+])
+def test_test_bad_input_is_one_line_and_changes_nothing(face, demo_on_a_mock, args,
+                                                        pattern) -> None:
+    face.start(demo_on_a_mock)
+    before = snapshot(face)
+    done = face.run(f"test {args}")
+    assert done.code == 2 and done.out == "", done.out
+    assert re.search(pattern, done.error), done.error
+    assert "Traceback" not in done.err
+    assert snapshot(face) == before
+
+
+def test_test_with_params_and_json(face, demo_on_a_mock) -> None:
+    face.start(demo_on_a_mock)
+    done = face.run("test getTask --param taskId=7 --json")
+    assert done.code == 0, done.out + done.err
+    data = json.loads(done.out)
+    assert set(data) == {"connector", "connection", "passed", "failed", "results"}
+    (result,) = data["results"]
+    assert (result["endpoint_id"], result["ok"], result["status"]) == ("getTask", True, 200)
+    done = face.run("test getTask --param taskId=abc")  # not an integer: the mock says 400
+    assert done.code == (1 if face.name == "cli" else 0)
+    report_text = done.out if face.name == "cli" else done.result.text()
+    assert "400" in report_text

@@ -87,23 +87,6 @@ def test_test_failures_exit_1_with_reasons(capsys, pkg) -> None:
     assert saved["failed"] == 2
 
 
-@pytest.mark.parametrize("args, pattern", [
-    (["--endpoint", "nope"], "No endpoint 'nope'"),
-    (["--param", "taskId"], "not NAME=VALUE"),
-    (["--endpoint", "getTask", "--param", "taskid=1"], "did you mean taskId"),
-    (["--record", "--replay"], "--record or --replay, not both"),
-    (["--concurrency", "0"], "at least 1"),
-    (["--connection", "nope"], "no connection 'nope'"),
-])
-def test_test_bad_input_exit_2_one_line(capsys, pkg, args, pattern) -> None:
-    path, _ = pkg
-    before = sorted(p.name for p in path.iterdir())
-    code, out, err = run(capsys, "test", str(path), *args)
-    assert code == 2 and out == ""
-    assert err.startswith("nbconnect: error: ") and pattern in err and "Traceback" not in err
-    assert sorted(p.name for p in path.iterdir()) == before
-
-
 def test_test_of_a_missing_package_exit_2(capsys, tmp_path) -> None:
     code, _, err = run(capsys, "test", str(tmp_path / "none"))
     assert code == 2 and "nbconnect: error:" in err

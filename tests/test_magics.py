@@ -1,5 +1,7 @@
 """The notebook face: ``%connect`` magics, ``%config NbConnect``, display and the
-overwrite confirmation, driven through a real IPython shell."""
+overwrite confirmation, driven through a real IPython shell. The scenarios shared with the
+CLI (import selection, bad specs, strict/lenient, ...) are in tests/test_cli_and_magics.py,
+run through both faces."""
 
 from __future__ import annotations
 
@@ -517,18 +519,6 @@ def test_import_into_an_empty_connector_keeps_it(ip, small_spec):
     assert [ep.id for ep in c.endpoints] == ["listPets", "createPet"]
 
 
-@pytest.mark.parametrize(("options", "ids"), [
-    ("--tag stores", ["getStore"]),
-    ("--tag pets --tag stores", ["listPets", "createPet", "getStore"]),
-    ("--include '^/stores'", ["getStore"]),
-    ("--exclude 'Pets?$'", ["getStore"]),
-])
-def test_import_selection(ip, small_spec, options, ids):
-    result = ip.run_line_magic("connect", f"import {small_spec} {options}")
-    assert [ep.id for ep in result.endpoints] == ids
-    assert [ep.id for ep in current(ip).endpoints] == ids
-
-
 def test_cell_import_reads_the_body(ip):
     import yaml
 
@@ -559,37 +549,6 @@ def test_config_max_spec_bytes_applies_to_the_next_import(ip, small_spec):
     assert_one_line_error(ip, f"%connect import {small_spec} --overwrite --max-bytes 20",
                           r"over the size cap of 20 ")
     assert len(c.endpoints) == 3
-
-
-@pytest.mark.parametrize(("text", "pattern"), [
-    ("swagger: '2.0'\ninfo: {title: x, version: '1'}\npaths: {}\n", r"(?i)swagger 2\.0"),
-    ("just some words\n", r"(?i)openapi|spec"),
-])
-def test_bad_specs_are_one_line(ip, tmp_path, text, pattern):
-    c = ip.run_line_magic("connect", "new shop")
-    spec = tmp_path / "bad.yaml"
-    spec.write_text(text, encoding="utf-8")
-    assert_one_line_error(ip, f"%connect import {spec}", pattern)
-    assert_one_line_error(ip, "%connect import missing-spec.yaml", r"missing-spec\.yaml")
-    assert c.endpoints == () and current(ip) is c
-
-
-def test_validator_errors_are_listed_under_the_sentence(ip, tmp_path):
-    bad = json.loads(json.dumps(SMALL_SPEC))
-    del bad["paths"]["/pets"]["get"]["responses"]
-    bad["paths"]["/pets"]["post"]["tags"] = "pets"
-    spec = tmp_path / "invalid.json"
-    spec.write_text(json.dumps(bad), encoding="utf-8")
-    result, out, err = run(ip, f"%connect import {spec}")
-    assert type(result.error_in_exec) is UsageError
-    assert "Traceback" not in out + err
-    lines = err.splitlines()
-    assert lines[0].startswith("UsageError: ") and "--lenient" in lines[0]
-    assert len(lines) >= 2 and all(line.startswith("  ") for line in lines[1:])
-    assert current(ip) is None
-    # --lenient imports what can be understood
-    lenient = ip.run_line_magic("connect", f"import {spec} --lenient")
-    assert "getStore" in [ep.id for ep in lenient.endpoints]
 
 
 def test_import_result_display(ip, small_spec):

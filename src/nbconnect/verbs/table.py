@@ -29,8 +29,8 @@ from typing import Any
 from ..errors import NbConnectError, VerbUsageError
 
 __all__ = ["FACES", "Arg", "Family", "FormRequest", "Verb", "build_parser", "dispatch",
-           "families", "find_verb", "flags_of", "help_listing", "hinted", "kebab", "parse",
-           "suggest", "usage_error", "verb_help", "verbs"]
+           "families", "find_verb", "flags_of", "hinted", "kebab", "parse", "suggest",
+           "top_words", "usage_error", "verbs"]
 
 #: The faces a verb line can come from.
 FACES = ("cli", "magic")
@@ -219,7 +219,8 @@ def families() -> dict[str, Family]:
     return dict(_FAMILIES)
 
 
-def _tops() -> list[str]:
+def top_words() -> list[str]:
+    """The first word of every verb, in order (``connection`` once)."""
     out: list[str] = []
     for verb in verbs():
         if verb.words[0] not in out:
@@ -241,7 +242,7 @@ def find_verb(words: Sequence[str], face: str = "cli",
         return _VERBS[(first,)], rest
     family = _FAMILIES.get(first)
     if family is None:
-        raise usage_error(f"Unknown verb {first!r}{suggest(first, _tops())}")
+        raise usage_error(f"Unknown verb {first!r}{suggest(first, top_words())}")
     actions = [v.words[1] for v in _VERBS.values() if v.words[0] == first]
     if cell and family.cell_action and (not rest or rest[0].startswith("-")):
         return _VERBS[(first, family.cell_action)], rest
@@ -464,78 +465,3 @@ def dispatch(verb: Verb, workspace: Any, args: argparse.Namespace) -> Any:
         names = ", ".join(a.shown if a.flags else a.name for a in lacking)
         raise usage_error(f"the following arguments are required: {names}", verb.words)
     return verb.run(workspace, args)
-
-
-# --------------------------------------------------------------------------- help
-
-
-def verb_help(words: Sequence[str], face: str) -> str:
-    """The help of one verb (or of every action of a family) for ``face``."""
-    _load()
-    words = [w for w in words if w]
-    if tuple(words) in _VERBS:
-        return build_parser(_VERBS[tuple(words)], face).format_help().rstrip()
-    if len(words) == 1 and words[0] in _FAMILIES:
-        family = _FAMILIES[words[0]]
-        actions = [v for v in _VERBS.values() if v.words[0] == words[0]]
-        prog = ("nbconnect " if face == "cli" else "%connect ") + family.word
-        lines = [f"usage: {prog} {{{','.join(v.words[1] for v in actions)}}} ...", "",
-                 family.description or family.summary, "", "actions:"]
-        width = max(len(v.words[1]) for v in actions)
-        for v in actions:
-            lines.append(f"  {v.words[1]:<{width}}  {v.summary}")
-        lines += ["", f"{'nbconnect' if face == 'cli' else '%connect'} help {family.word} "
-                      "ACTION shows an action's options."]
-        return "\n".join(lines)
-    shown = " ".join(words)
-    raise usage_error(f"Unknown verb {shown!r}{suggest(shown, _tops())}")
-
-
-def help_listing(face: str) -> str:
-    """Every verb, one line each (plus the cell forms in the notebook)."""
-    entries: list[tuple[str, str]] = []
-    done: set[str] = set()
-    for verb in verbs():
-        top = verb.words[0]
-        if top in done:
-            continue
-        done.add(top)
-        family = _FAMILIES.get(top)
-        if family is not None:
-            entries.append((family.synopsis, family.summary))
-            cell_verb = _VERBS.get((top, family.cell_action or ""))
-            if face == "magic" and cell_verb is not None and cell_verb.cell_synopsis:
-                entries.append((cell_verb.cell_synopsis, cell_verb.cell_summary))
-            continue
-        entries.append((verb.synopsis or verb.name, verb.summary))
-        if face == "magic" and verb.cell_synopsis:
-            entries.append((verb.cell_synopsis, verb.cell_summary))
-    width = max(len(s) for s, _ in entries if len(s) <= 40)
-    if face == "cli":
-        entries = [(_cli_synopsis(v), v.summary) for v in verbs()]
-        width = max(len(s) for s, _ in entries if len(s) <= 40)
-        head = ["usage: nbconnect VERB [PKG] [ARGS]   ('nbconnect help VERB' shows a verb's "
-                "options)", "", "The same verbs as the %connect magics, on a package PKG.",
-                "Exit codes: 0 ok, 1 a tested endpoint failed, 2 bad input, 130 interrupted.",
-                "", "verbs:"]
-    else:
-        head = ["%connect VERB [ARGS]   (`%connect help VERB` shows a verb's options)", ""]
-    lines = [f"  {s:<{width}}  {t}".rstrip() if len(s) <= width else f"  {s}\n  {'':<{width}}  {t}"
-             for s, t in entries]
-    return "\n".join(head + lines)
-
-
-def _cli_synopsis(verb: Verb) -> str:
-    parts = [verb.name]
-    if verb.package in ("load", "create"):
-        parts.append("PKG")
-    for arg in verb.args:
-        name = arg.metavar or arg.name.upper()
-        if arg.rest:
-            parts.append("[OPTIONS]")
-        elif arg.positional:
-            parts.append(name if arg.required else f"[{name}]" if not arg.repeatable
-                         else f"[{name}]...")
-    if verb.package == "output":
-        parts.append("-o PKG")
-    return " ".join(parts)

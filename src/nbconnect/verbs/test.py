@@ -175,7 +175,8 @@ def _values_text(values: dict[str, Any], args: argparse.Namespace, workspace: An
 
     if args.verb_words[-1] == "set":
         values = {args.endpoint: values}
-    return test_values_text(values) + _arrow(workspace)
+    arrow = _arrow(workspace)
+    return test_values_text(values) + (f"\n{arrow.strip()}" if arrow else "")
 
 
 _PARAM = Arg("param", ("--param",), "NAME=VALUE", repeatable=True, secret=True,
