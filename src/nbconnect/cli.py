@@ -46,13 +46,6 @@ class CliWorkspace(Workspace):
 
     face = "cli"
 
-    def __init__(self) -> None:
-        super().__init__()
-        #: where the package is saved after a verb that changes the connector
-        self.target: Path | None = None
-        #: the path it was written to (shown as ``-> PATH``)
-        self.written: Path | None = None
-
     def warn(self, text: str) -> None:
         print(f"{PROG}: warning: {text}", file=sys.stderr)
 

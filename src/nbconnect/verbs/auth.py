@@ -79,7 +79,7 @@ def run_auth(workspace: Any, args: argparse.Namespace) -> AuthConfig:
 def _auth_text(config: AuthConfig, args: argparse.Namespace, workspace: Any) -> str:
     from ..render import auth_text
 
-    written = getattr(workspace, "written", None)
+    written = workspace.written
     arrow = f" -> {written}" if written is not None else ""
     return f"auth of {workspace.connector.name}: {auth_text(config)}{arrow}"
 

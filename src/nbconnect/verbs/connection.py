@@ -109,7 +109,7 @@ def login_connection(connector: Connector, name: str | None, *,
 
 
 def _arrow(workspace: Any) -> str:
-    written = getattr(workspace, "written", None)
+    written = workspace.written
     return f" -> {written}" if written is not None else ""
 
 

@@ -12,7 +12,7 @@ from .table import Arg, Family, Verb, register, usage_error
 
 
 def _arrow(workspace: Any) -> str:
-    written = getattr(workspace, "written", None)
+    written = workspace.written
     return f" -> {written}" if written is not None else ""
 
 

@@ -99,7 +99,7 @@ def _cli_synopsis(verb: Verb) -> str:
 
 def run_help(workspace: Any, args: argparse.Namespace) -> None:
     """Print the verb list, or the help of ``args.topic`` (``connection add`` works)."""
-    face = getattr(workspace, "face", "cli")
+    face = workspace.face
     topic = [w for w in (args.topic or []) if w]
     workspace.say(verb_help(topic, face) if topic else help_listing(face))
 

@@ -49,7 +49,7 @@ def read_spec(workspace: Any, source: Any, args: argparse.Namespace | None = Non
 
 
 def _arrow(workspace: Any) -> str:
-    written = getattr(workspace, "written", None)
+    written = workspace.written
     return f" -> {written}" if written is not None else ""
 
 
@@ -117,7 +117,7 @@ def run_import(workspace: Any, args: argparse.Namespace) -> Any:
     result = read_spec(workspace, _source(args, workspace), args)
     workspace.last_import = result
     if connector is None:
-        stem = Path(workspace.target).stem if getattr(workspace, "target", None) else None
+        stem = Path(workspace.target).stem if workspace.target else None
         connector = Connector(name=connector_name(args.name, result.title, stem))
         connector.apply_import(result)
         workspace.set_connector(connector)

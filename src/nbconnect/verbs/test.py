@@ -130,7 +130,7 @@ def _report_text(report: Any, args: argparse.Namespace, workspace: Any) -> str:
 
 
 def _arrow(workspace: Any) -> str:
-    written = getattr(workspace, "written", None)
+    written = workspace.written
     return f" -> {written}" if written is not None else ""
 
 

@@ -38,6 +38,8 @@ class Settings:
 class Workspace:
     """What verbs run on. ``connector`` is None until a verb makes or loads one."""
 
+    #: the face running the verbs (``"cli"`` or ``"magic"``): help lists that face's forms
+    face = "cli"
     #: the face can open widget forms (the notebook)
     forms = False
     #: ``mock`` starts in the background and adds a ``mock`` connection (the notebook)
@@ -55,6 +57,10 @@ class Workspace:
         self.last_report: Any = None
         #: the running mock server, if any
         self.mock: Any = None
+        #: where the CLI writes the package after a verb that changes the connector, and
+        #: where it was written (verbs show it as ``-> PATH``); None in the notebook
+        self.target: Path | None = None
+        self.written: Path | None = None
         self._atexit = False
 
     # -- what a face does its own way ---------------------------------------------------
