@@ -21,6 +21,7 @@ from ..errors import NbConnectError, VerbUsageError
 from ..model import AuthConfig, Connection, Connector
 from ..render import auth_text
 from ..verbs import grammar
+from ..verbs.connection import add_connection
 
 __all__ = ["AuthForm", "ConnectionForm"]
 
@@ -225,7 +226,7 @@ class ConnectionForm(widgets.VBox):
                           if w.value.strip()},
                 default=self.default_box.value,
                 auth=self.connector.auth)
-            conn = grammar.add_connection(self.connector, conn)
+            conn = add_connection(self.connector, conn)
         except NbConnectError as exc:
             self.outcome = "failed"
             self.status.value = f"Not added: {exc}"

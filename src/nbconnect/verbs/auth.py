@@ -67,6 +67,9 @@ def run_auth(workspace: Any, args: argparse.Namespace) -> AuthConfig:
             raise usage_error("The auth config YAML has no 'type:'; add one of "
                               f"{', '.join(AUTH_TYPE_NAMES)}.", ("auth",))
         config = auth_from_fields(str(kind), fields)
+    elif args.type is None and not args.fields:
+        raise usage_error(f"the following arguments are required: TYPE (one of "
+                          f"{', '.join(AUTH_TYPE_NAMES)})", ("auth",))
     elif args.type is None:
         raise usage_error("Give the auth TYPE before its fields: auth TYPE [--FIELD VALUE]... "
                           "(help auth lists them).", ("auth",))
