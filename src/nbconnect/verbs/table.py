@@ -314,7 +314,6 @@ def build_parser(verb: Verb, face: str, *, rest: bool = True) -> argparse.Argume
     if face == "cli" and verb.package == "output":
         parser.add_argument("-o", "--output", metavar="PKG", required=True,
                             help="package directory (or .zip file) to write or update")
-    groups: dict[str, Any] = {}
     for arg in verb.args:
         if arg.rest and not rest:
             continue
@@ -330,20 +329,19 @@ def build_parser(verb: Verb, face: str, *, rest: bool = True) -> argparse.Argume
                 kwargs["type"] = arg.type
             if arg.choices is not None:
                 kwargs["choices"] = arg.choices
-            if arg.repeatable:
-                kwargs.update(action="append", default=None) if arg.flags else \
-                    kwargs.update(nargs="*")
+            if arg.repeatable and arg.flags:
+                kwargs.update(action="append", default=None)
+            elif arg.repeatable:
+                kwargs["nargs"] = "*"
             elif arg.positional:
                 # a required positional is checked by parse (a form may open instead)
                 kwargs["nargs"] = "?"
             kwargs.setdefault("default", arg.default)
-        target = parser
-        if arg.group:
-            target = groups.setdefault(arg.group, parser)
+        # groups (at most one of) are checked after parsing, with one message for both faces
         if arg.flags:
-            target.add_argument(*arg.flags, dest=arg.name, **kwargs)
+            parser.add_argument(*arg.flags, dest=arg.name, **kwargs)
         else:
-            target.add_argument(arg.name, **kwargs)
+            parser.add_argument(arg.name, **kwargs)
     return parser
 
 
