@@ -87,7 +87,8 @@ def test_petstore_30_yaml(specs_dir):
     assert r.base_url == "https://eu.petstore.example.com/v1"
     assert r.auth == ApiKeyAuth(key="X-API-Key", add_to="header")
     assert r.warnings == []
-    assert list(r.schemas) == ["Category", "NewPet", "Pet"]
+    # every declared response is kept (issue 8), so the default/404 Error schema comes too
+    assert list(r.schemas) == ["Category", "Error", "NewPet", "Pet"]
     eps = {e.id: e for e in r.endpoints}
     assert all(e.source == "openapi" for e in r.endpoints)
 
@@ -174,7 +175,7 @@ def test_connector_import_and_overwrite(specs_dir):
     result = c.import_spec(specs_dir / "petstore-3.0.yaml", tags=["pets"])
     assert len(c.endpoints) == 5 and result.operations_total == 8
     assert c.base_url == "https://eu.petstore.example.com/v1"
-    assert c.schemas.keys() == {"Category", "NewPet", "Pet"}
+    assert c.schemas.keys() == {"Category", "Error", "NewPet", "Pet"}
     before = c.to_dict()
     with pytest.raises(OverwriteError):
         c.import_spec(specs_dir / "files-3.1.json")
@@ -198,7 +199,7 @@ def test_select_by_tag_include_exclude(specs_dir):
     assert [e.id for e in r.endpoints] == ["getCategoryTree"]
     r = openapi.import_spec(path, tags=["pets"], exclude="Pet$|^delete")
     assert [e.id for e in r.endpoints] == ["listPets", "showPetById"]
-    assert r.schemas.keys() == {"Category", "NewPet", "Pet"}
+    assert r.schemas.keys() == {"Category", "Error", "NewPet", "Pet"}
 
 
 def test_unknown_tag_is_refused(specs_dir):

@@ -1,7 +1,9 @@
 """Endpoints: ``Endpoint``, one HTTP operation of a connector, and how endpoints get ids.
 
 An endpoint is frozen data: its method, its path (see :mod:`nbconnect.model.params`), its
-request parameters, body and response trees, and the JSON Schemas a spec declared.
+request parameters, body and response trees, the JSON Schemas a spec declared and every
+response the spec declared (``responses``: status or range -> media type -> schema; see
+:meth:`Endpoint.response_for`).
 :func:`default_endpoint_id` and :func:`slugify` make the stable ids of endpoints without an
 operationId.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EndpointDefinitionError
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+_STATUS_RE = re.compile(r"([1-5][0-9][0-9]|[1-5][Xx][Xx]|default)\Z")
 
 
 def slugify(text: str, *, sep: str = "_") -> str:
@@ -42,7 +45,13 @@ class Endpoint:
     parameters, ``body`` and ``response`` the top level of the body and response trees.
     ``request_schema``/``response_schema`` are the JSON Schemas the spec declared (their
     ``$ref``s point at ``Connector.schemas``); hand-made endpoints have none and their
-    schemas are derived from the parameter trees.
+    schemas are derived from the parameter trees. ``response_status``/``_content_type``/
+    ``_schema`` describe the primary response (the one the trees and the mock use);
+    ``responses`` holds **every** declared response, ``{"201": {"application/json":
+    schema}, "4XX": {}, "default": {...}}`` (status codes, ``NXX`` ranges, ``default``; a
+    media type maps to its schema or None). It is empty when it would say no more than the
+    primary response (so packages of one-response endpoints do not change);
+    :attr:`declared_responses` always gives the full map.
     """
 
     id: str
@@ -60,6 +69,7 @@ class Endpoint:
     response_schema: dict[str, Any] | None = None
     tags: tuple[str, ...] = ()
     source: str = "manual"
+    responses: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         method = self.method.upper() if isinstance(self.method, str) else self.method
@@ -83,6 +93,7 @@ class Endpoint:
                 f"Endpoint source {self.source!r} is not 'manual' or 'openapi'.")
         if not self.name:
             object.__setattr__(self, "name", self.id)
+        object.__setattr__(self, "responses", self._checked_responses())
         # Path parameters come from the path: add the missing ones, refuse strays.
         declared = {p.name: p for p in self.params if p.location == "path"}
         stray = sorted(set(declared) - set(tpl.path_params))
@@ -112,6 +123,60 @@ class Endpoint:
 
     def __repr__(self) -> str:
         return f"Endpoint({self.id!r}, {self.method} {self.path}, name={self.name!r})"
+
+    def _primary_responses(self) -> dict[str, dict[str, Any]]:
+        if self.response_status is None:
+            return {}
+        if self.response_schema is None and not self.response_content_type:
+            return {self.response_status: {}}
+        return {self.response_status: {self.response_content_type or "application/json":
+                                       self.response_schema}}
+
+    def _checked_responses(self) -> dict[str, dict[str, Any]]:
+        raw = self.responses
+        if not raw:
+            return {}
+        if not isinstance(raw, Mapping):
+            raise EndpointDefinitionError(
+                f"Endpoint {self.id}: responses must map status codes to media types.")
+        out: dict[str, dict[str, Any]] = {}
+        for status, content in raw.items():
+            code = str(status)
+            if not _STATUS_RE.match(code):
+                raise EndpointDefinitionError(
+                    f"Endpoint {self.id}: response status {code!r} is not a status code, "
+                    "a range such as 2XX, or default; fix the status.")
+            if content is None:
+                content = {}
+            if not isinstance(content, Mapping) or not all(
+                    isinstance(k, str) and (v is None or isinstance(v, Mapping | bool))
+                    for k, v in content.items()):
+                raise EndpointDefinitionError(
+                    f"Endpoint {self.id}: response {code} must map media types to schemas.")
+            out[code] = {str(k): (dict(v) if isinstance(v, Mapping) else v)
+                         for k, v in content.items()}
+        if out == self._primary_responses():
+            return {}
+        return out
+
+    @property
+    def declared_responses(self) -> dict[str, dict[str, Any]]:
+        """Every declared response: status/range/``default`` -> media type -> schema or
+        None (the primary response alone when ``responses`` is empty)."""
+        return self.responses or self._primary_responses()
+
+    def response_for(self, status: int) -> tuple[str, dict[str, Any]] | None:
+        """The declared response that covers ``status``: ``(key, content)`` for the exact
+        code, else its ``NXX`` range, else ``default`` (OAS 3.0.3 §4.7.16 / 3.1 §4.8.16:
+        the most specific wins), or None when none covers it."""
+        declared = self.declared_responses
+        wanted = (str(status), f"{status // 100}XX", "default")
+        upper = {k.upper() if k != "default" else k: k for k in declared}
+        for want in wanted:
+            key = upper.get(want)
+            if key is not None:
+                return key, declared[key]
+        return None
 
     @property
     def request_path(self) -> str:
@@ -163,6 +228,8 @@ class Endpoint:
             out["response_content_type"] = self.response_content_type
         if self.response_schema is not None:
             out["response_schema"] = self.response_schema
+        if self.responses:
+            out["responses"] = {k: dict(v) for k, v in self.responses.items()}
         return out
 
     @classmethod
@@ -177,7 +244,7 @@ class Endpoint:
         known = {"id", "method", "path", "name", "description", "tags", "source", "params",
                  "query", "headers", "cookies", "path_params", "body", "body_content_type",
                  "request_schema", "response", "response_status", "response_content_type",
-                 "response_schema"}
+                 "response_schema", "responses"}
         extra = sorted(set(data) - known)
         if extra:
             raise EndpointDefinitionError(
@@ -211,6 +278,7 @@ class Endpoint:
             response_schema=data.get("response_schema"),
             tags=tuple(data.get("tags") or ()),
             source=data.get("source", "manual"),
+            responses=data.get("responses") or {},
         )
 
 

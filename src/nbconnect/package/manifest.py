@@ -33,7 +33,9 @@ def manifest_schema() -> dict[str, Any]:
 
 @functools.lru_cache(maxsize=1)
 def _manifest_validator() -> Any:
-    import jsonschema
+    from ..spec.oas.validator import import_jsonschema  # without the format packages' cost
+
+    jsonschema = import_jsonschema()
 
     return jsonschema.Draft202012Validator(manifest_schema())
 
@@ -130,7 +132,9 @@ def check_refs(value: Any, path: list[Any], where: str) -> None:
 
 
 def _schema_check(data: Any, where: str) -> None:
-    import jsonschema
+    from ..spec.oas.validator import import_jsonschema
+
+    jsonschema = import_jsonschema()
 
     validator = _manifest_validator()
     errors = sorted(validator.iter_errors(data),

@@ -40,6 +40,7 @@ from .context import ImportContext, plural, short
 from .operations import Operation, assign_ids, check_paths, list_operations, spec_tags
 from .params import OperationReader
 from .reduce import build_reduced
+from .responses import with_responses
 from .selection import Selection, check_limit, select, selection
 from .suggest import suggest_auth, suggest_base_url
 from .validation import validate_document
@@ -216,7 +217,7 @@ def _run(ctx: ImportContext, sel: Selection) -> ImportResult:
 
 def _extract(ctx: ImportContext, op: Operation, ep_id: str) -> Endpoint | None:
     try:
-        return OperationReader(ctx, op).endpoint(ep_id)
+        return with_responses(ctx, op, OperationReader(ctx, op).endpoint(ep_id))
     except SpecError:
         raise
     except EndpointError as exc:
@@ -240,7 +241,8 @@ def _collect_schemas(ctx: ImportContext, endpoints: Iterable[Endpoint]) -> dict[
     found: dict[str, Any] = {}
     stack: list[Any] = []
     for ep in endpoints:
-        for s in (ep.request_schema, ep.response_schema):
+        for s in (ep.request_schema, ep.response_schema,
+                  *(m for c in ep.responses.values() for m in c.values())):
             if s is not None:
                 stack.append(s)
     visited: set[int] = set()

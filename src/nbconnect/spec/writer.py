@@ -4,7 +4,8 @@
 ``paths`` entry per endpoint path (the ``?query`` part becomes query parameters with
 defaults; a ``#fragment`` stays in the key, as some real specs have it), operationId =
 endpoint id, parameters with JSON Schemas, request bodies and responses from the
-endpoint's declared schemas or, for hand-made endpoints, from its parameter trees,
+endpoint's declared schemas (every declared status, range and ``default``) or, for
+hand-made endpoints, from its parameter trees,
 ``components.schemas`` = ``Connector.schemas`` and a security scheme from the auth
 config. :func:`param_schema` turns one :class:`~nbconnect.model.Param` tree into a JSON
 Schema. Output is plain JSON data built in a fixed order: same connector, same document.
@@ -32,6 +33,7 @@ from ..model import (
     Param,
     parse_path,
 )
+from .oas.schema import to_json_schema
 
 __all__ = ["OPENAPI_VERSION", "param_schema", "params_object_schema", "security_scheme",
            "to_json_schema",
@@ -40,55 +42,6 @@ __all__ = ["OPENAPI_VERSION", "param_schema", "params_object_schema", "security_
 OPENAPI_VERSION = "3.1.0"
 _JSON_TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
 _SCHEMA_REF = "#/components/schemas/"
-
-
-_SCHEMA_VALUES = ("enum", "const", "example", "examples", "default")
-_SCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-
-
-def to_json_schema(node: Any, *, refs_to_defs: bool = False) -> Any:
-    """An OAS 3.0 or 3.1 schema as JSON Schema 2020-12 (the OAS 3.1 dialect): ``nullable``
-    made a type list (or an ``anyOf`` with null) and boolean ``exclusiveMinimum``/
-    ``Maximum`` made numbers; a 3.1 schema comes back unchanged. With ``refs_to_defs``,
-    ``#/components/schemas/X`` refs point at ``#/$defs/X`` (for a self-contained
-    document)."""
-    if isinstance(node, list):
-        return [to_json_schema(v, refs_to_defs=refs_to_defs) for v in node]
-    if not isinstance(node, Mapping):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key in _SCHEMA_VALUES:
-            out[key] = value
-        elif key in _SCHEMA_MAPS and isinstance(value, Mapping):
-            out[key] = {k: to_json_schema(v, refs_to_defs=refs_to_defs) for k, v in value.items()}
-        elif (refs_to_defs and key == "$ref" and isinstance(value, str)
-              and value.startswith(_SCHEMA_REF)):
-            out[key] = "#/$defs/" + value[len(_SCHEMA_REF):]
-        elif key == "nullable":
-            continue
-        else:
-            out[key] = to_json_schema(value, refs_to_defs=refs_to_defs)
-    for side in ("Minimum", "Maximum"):
-        flag = out.get("exclusive" + side)
-        if isinstance(flag, bool):
-            bound = out.get(side.lower())
-            del out["exclusive" + side]
-            if flag and bound is not None:
-                out["exclusive" + side] = bound
-                del out[side.lower()]
-    if node.get("nullable") is True:
-        kind = out.get("type")
-        if isinstance(kind, str):
-            out["type"] = [kind, "null"]
-        elif isinstance(kind, list):
-            if "null" not in kind:
-                out["type"] = [*kind, "null"]
-        else:
-            return {"anyOf": [out, {"type": "null"}]}
-        if isinstance(out.get("enum"), list) and None not in out["enum"]:
-            out["enum"] = [*out["enum"], None]
-    return out
 
 
 def _type_schema(type_: str | None, nullable: bool = False) -> dict[str, Any]:
@@ -232,6 +185,10 @@ def _operation(ep: Endpoint, schemas: Mapping[str, Any]) -> dict[str, Any]:
         if ep.body and any(p.required for p in ep.body):
             body["required"] = True
         op["requestBody"] = body
+    if ep.responses:
+        op["responses"] = {code: _response(code, content)
+                           for code, content in ep.responses.items()}
+        return op
     status = ep.response_status or "200"
     response: dict[str, Any] = {"description": _status_description(status)}
     if ep.response_schema is not None:
@@ -245,6 +202,15 @@ def _operation(ep: Endpoint, schemas: Mapping[str, Any]) -> dict[str, Any]:
         response["content"] = {ep.response_content_type or "application/json": media}
     op["responses"] = {status: response}
     return op
+
+
+def _response(code: str, content: Mapping[str, Any]) -> dict[str, Any]:
+    """One declared response (every one an endpoint keeps, see ``Endpoint.responses``)."""
+    out: dict[str, Any] = {"description": _status_description(code)}
+    if content:
+        out["content"] = {mtype: ({"schema": to_json_schema(schema)} if schema is not None
+                                  else {}) for mtype, schema in content.items()}
+    return out
 
 
 def to_openapi(connector: Connector) -> dict[str, Any]:
