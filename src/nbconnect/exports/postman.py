@@ -28,9 +28,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from ..errors import EndpointDefinitionError, ExportError
 from ..model import (
@@ -51,10 +53,10 @@ from ..testing.values import (
     NO_VALUE,
     BodyValue,
     EndpointValues,
-    cookie_pair,
-    header_text,
-    path_segment,
-    query_texts,
+    cookie_pairs,
+    header_value,
+    path_text,
+    query_pairs,
     value_text,
 )
 
@@ -176,13 +178,13 @@ def _variables(connector: Connector) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- requests
 
 
-def _header_text(name: str, value: Any) -> str | None:
+def _header_text(param: Param, value: Any) -> str | None:
     """The header's text as the runner writes it, or None when there is none or the
     runner refuses it (a line break: that test fails)."""
     if value is NO_VALUE:
         return None
     try:
-        return header_text(name, value)
+        return header_value(param, value)
     except EndpointDefinitionError:
         return None
 
@@ -210,42 +212,58 @@ def _body(body: BodyValue) -> dict[str, Any]:
             "options": {"raw": {"language": "json"}}}
 
 
-def _request_item(connector: Connector, ep: Endpoint,
-                  extra_headers: list[dict[str, str]]) -> dict[str, Any]:
-    values = EndpointValues(connector, ep)
-    sent = {p.name: values.sent(p, strict=False) for p in ep.params}
-    shown = {p.name: "" if sent[p.name] is NO_VALUE else path_segment(sent[p.name])
-             for p in ep.path_params}
+def _path(ep: Endpoint, shown: dict[str, str], variables: list[dict[str, Any]]
+          ) -> tuple[list[str], list[dict[str, Any]]]:
+    """The URL's path segments and path variables. A parameter that opens a segment and
+    ends it (or is followed by ``.``, where Postman's ``:name`` ends) is a path variable
+    ``:name``; any other parameter inside a segment (``{name}.{ext}``: ``ext``) is a
+    collection variable ``{{endpoint.name}}`` added to ``variables``. Values are the
+    runner's text (written in the parameter's style, percent-encoded)."""
     segments: list[str] = []
     path_vars: list[dict[str, Any]] = []
     for seg in ep.request_path.strip("/").split("/") if ep.request_path != "/" else []:
-        if seg.startswith("{") and seg.endswith("}") and seg[1:-1] in shown:
-            name = seg[1:-1]
-            segments.append(f":{name}")
+        opener = re.match(r"\{([^{}]+)\}(?=\.|$)", seg)
+        if opener and opener.group(1) in shown:
+            name = opener.group(1)
+            seg = f":{name}" + seg[opener.end():]
             path_vars.append({"key": name, "value": shown[name]})
-        else:  # a parameter inside a segment ("/files/{name}.json") is written in place
-            for name, text in shown.items():
-                seg = seg.replace("{" + name + "}", text)
-            segments.append(seg)
+        for name, text in shown.items():
+            if "{" + name + "}" in seg:
+                key = f"{ep.id}.{name}"
+                seg = seg.replace("{" + name + "}", "{{" + key + "}}")
+                variables.append({"key": key, "value": text, "type": "string",
+                                  "description": f"Path parameter {name} of {ep.id}."})
+        segments.append(seg)
+    return segments, path_vars
+
+
+def _request_item(connector: Connector, ep: Endpoint, extra_headers: list[dict[str, str]],
+                  variables: list[dict[str, Any]]) -> dict[str, Any]:
+    values = EndpointValues(connector, ep)
+    sent = {p.name: values.sent(p, strict=False) for p in ep.params}
+    shown = {p.name: "" if sent[p.name] is NO_VALUE else path_text(p, sent[p.name])
+             for p in ep.path_params}
+    segments, path_vars = _path(ep, shown, variables)
     query: list[dict[str, Any]] = []
     headers: list[dict[str, Any]] = []
     cookies: list[str] = []
     for param in ep.params:
         value = sent[param.name]
         if param.location == "query":
-            texts = [""] if value is NO_VALUE else query_texts(value)
-            for text in texts:
-                entry: dict[str, Any] = {"key": param.name, "value": text}
+            pairs = [(quote(param.name, safe=""), "")] if value is NO_VALUE else \
+                query_pairs(param, value)
+            for key, text in pairs:
+                entry: dict[str, Any] = {"key": key, "value": text}
                 if value is NO_VALUE and not _wanted(param):
                     entry["disabled"] = True
                 if param.description:
                     entry["description"] = param.description
                 query.append(entry)
         elif param.location in ("header", "cookie"):
-            text = _header_text(param.name, value)
+            text = _header_text(param, value)
             if param.location == "cookie":
                 if text is not None:
-                    cookies.append(cookie_pair(param.name, value))
+                    cookies += [f"{k}={v}" for k, v in cookie_pairs(param, value)]
                 continue
             entry = {"key": param.name, "value": text or ""}
             if text is None and not _wanted(param):
@@ -297,8 +315,9 @@ def to_postman(connector: Connector) -> dict[str, Any]:
     auth, extra_headers = _auth(connector.auth)
     top: list[dict[str, Any]] = []
     folders: dict[str, dict[str, Any]] = {}
+    path_variables: list[dict[str, Any]] = []
     for ep in connector.endpoints:
-        item = _request_item(connector, ep, extra_headers)
+        item = _request_item(connector, ep, extra_headers, path_variables)
         if ep.tags:
             folder = folders.get(ep.tags[0])
             if folder is None:
@@ -318,7 +337,7 @@ def to_postman(connector: Connector) -> dict[str, Any]:
     out: dict[str, Any] = {"info": info, "item": top}
     if auth is not None:
         out["auth"] = auth
-    out["variable"] = _variables(connector)
+    out["variable"] = _variables(connector) + path_variables
     return out
 
 

@@ -160,6 +160,13 @@ class Param:
     ``items`` (the item type) and, for arrays of objects, ``children`` (the item's
     fields). ``recursive`` names the schema where a recursive structure was cut.
     ``default`` of ``None`` means no default.
+
+    How a request writes the value (OAS 3.0.3 §4.7.12.1, see
+    :mod:`nbconnect.spec.oas.style`): ``style`` and ``explode`` (None: the location's
+    default, see :attr:`serialization`), ``allow_reserved`` (query only) and
+    ``content_type`` for a parameter described by ``content`` (its value is written as that
+    media type's document). On a top-level body field the four are the Encoding Object of a
+    form or multipart body.
     """
 
     name: str
@@ -175,6 +182,10 @@ class Param:
     nullable: bool = False
     children: tuple[Param, ...] = ()
     recursive: str | None = None
+    style: str | None = None
+    explode: bool | None = None
+    allow_reserved: bool = False
+    content_type: str | None = None
 
     def __post_init__(self) -> None:
         if self.location not in PARAM_LOCATIONS:
@@ -191,6 +202,48 @@ class Param:
             object.__setattr__(self, "children", tuple(self.children))
         if self.enum is not None and not isinstance(self.enum, tuple):
             object.__setattr__(self, "enum", tuple(self.enum))
+        self._check_serialization()
+
+    def _check_serialization(self) -> None:
+        """Refuse a style the location does not allow; keep ``style``/``explode`` only
+        where they differ from the defaults (so a spec that writes the defaults out and one
+        that leaves them implicit give the same Param). Body fields (the Encoding Object of
+        a form body) keep what was given: there "not given" has its own meaning."""
+        from ..spec.oas.style import check_style, default_explode, default_style
+
+        loc = self.location
+        if self.style is not None:
+            problem = check_style(self.style, loc) if isinstance(self.style, str) else \
+                f"style {self.style!r} is not a style name"
+            if problem is not None:
+                raise EndpointDefinitionError(f"Parameter {self.name!r}: {problem}.")
+        if self.explode is not None and not isinstance(self.explode, bool):
+            raise EndpointDefinitionError(
+                f"Parameter {self.name!r}: explode must be true or false, not "
+                f"{self.explode!r}.")
+        if self.content_type is not None and (not isinstance(self.content_type, str)
+                                              or not self.content_type.strip()):
+            raise EndpointDefinitionError(
+                f"Parameter {self.name!r}: content type {self.content_type!r} is not a media "
+                "type; give one such as application/json.")
+        if loc in ("body", "response"):
+            return
+        if self.style == default_style(loc):
+            object.__setattr__(self, "style", None)
+        if self.explode is not None and self.explode == default_explode(self.serialization[0]):
+            object.__setattr__(self, "explode", None)
+        if self.allow_reserved and loc != "query":
+            object.__setattr__(self, "allow_reserved", False)
+
+    @property
+    def serialization(self) -> tuple[str, bool]:
+        """``(style, explode)`` with the specification's defaults filled in (OAS 3.0.3
+        §4.7.12.1: ``form`` for query, cookie and form-body fields, ``simple`` for path and
+        header; ``explode`` true for ``form`` only)."""
+        from ..spec.oas.style import default_explode, default_style
+
+        style = self.style or default_style(self.location)
+        return style, default_explode(style) if self.explode is None else self.explode
 
     def __repr__(self) -> str:
         bits = [repr(self.name), f"type={self.type!r}"]
@@ -203,6 +256,11 @@ class Param:
             bits.append(f"default={self.default!r}")
         if self.children:
             bits.append(f"children={len(self.children)}")
+        if self.style is not None or self.explode is not None:
+            style, explode = self.serialization
+            bits.append(f"style={style!r}, explode={explode!r}")
+        if self.content_type is not None:
+            bits.append(f"content_type={self.content_type!r}")
         if self.recursive:
             bits.append(f"recursive={self.recursive!r}")
         return f"Param({', '.join(bits)})"
@@ -239,6 +297,14 @@ class Param:
             out["example"] = self.example
         if self.recursive is not None:
             out["recursive"] = self.recursive
+        if self.style is not None:
+            out["style"] = self.style
+        if self.explode is not None:
+            out["explode"] = self.explode
+        if self.allow_reserved:
+            out["allowReserved"] = True
+        if self.content_type is not None:
+            out["contentType"] = self.content_type
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -251,7 +317,8 @@ class Param:
                 f"A parameter must be a mapping with at least a name, not "
                 f"{type(data).__name__}.")
         known = {"name", "type", "items", "in", "location", "required", "nullable", "default",
-                 "description", "format", "enum", "example", "recursive", "children"}
+                 "description", "format", "enum", "example", "recursive", "children",
+                 "style", "explode", "allowReserved", "contentType"}
         extra = sorted(set(data) - known)
         if extra:
             raise EndpointDefinitionError(f"Parameter {data.get('name')!r} has unknown field(s) "
@@ -272,4 +339,8 @@ class Param:
             nullable=bool(data.get("nullable", False)),
             children=tuple(cls.from_dict(c, child_loc) for c in data.get("children") or ()),
             recursive=data.get("recursive"),
+            style=data.get("style"),
+            explode=data.get("explode"),
+            allow_reserved=bool(data.get("allowReserved", False)),
+            content_type=data.get("contentType"),
         )

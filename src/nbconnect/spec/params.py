@@ -59,6 +59,22 @@ class SchemaView:
         return "any"
 
 
+def _media_example(p: dict[str, Any], fallback: Any) -> Any:
+    """A ``content`` parameter's example: its Media Type Object's ``example`` or first of
+    ``examples`` (an inline Example Object's ``value``), else ``fallback``."""
+    content = p.get("content")
+    media = next(iter(content.values()), None) if isinstance(content, dict) else None
+    if not isinstance(media, dict):
+        return fallback
+    if "example" in media:
+        return media["example"]
+    examples = media.get("examples")
+    first = next(iter(examples.values()), None) if isinstance(examples, dict) else None
+    if isinstance(first, dict) and "value" in first:
+        return first["value"]
+    return fallback
+
+
 class OperationReader:
     """Turn one operation into an Endpoint."""
 
@@ -233,18 +249,44 @@ class OperationReader:
                     continue
                 schema, _ = oas.parameter_schema(p)
                 v = self.view(schema)
-                example = p.get("example", v.example)
+                example = p.get("example", _media_example(p, v.example))
                 items = None
                 if v.type == "array":
                     items = self.view(v.items).type if v.items is not None else "any"
-                merged[oas.parameter_key(name, loc)] = Param(
+                fields = dict(
                     name=name, type=v.type, location=loc,
                     required=bool(p.get("required")) or loc == "path",
                     default=v.default,
                     description=short(p.get("description") or v.description),
                     format=v.format, enum=v.enum, example=example, items=items,
                     nullable=v.nullable)
+                merged[oas.parameter_key(name, loc)] = self.styled(fields, p)
         return tuple(merged.values())
+
+    def styled(self, fields: dict[str, Any], p: dict[str, Any]) -> Param:
+        """The Param with the Parameter Object's ``style``, ``explode``, ``allowReserved``
+        and ``content`` media type (OAS 3.0.3 §4.7.12); a style the location does not allow
+        is a problem (strict) or the default style (lenient)."""
+        content = p.get("content")
+        ctype = next(iter(content), None) if isinstance(content, dict) and \
+            p.get("schema") is None else None
+        style = p.get("style") if isinstance(p.get("style"), str) else None
+        explode = p.get("explode") if isinstance(p.get("explode"), bool) else None
+        extra = dict(fields, style=style, explode=explode,
+                     allow_reserved=p.get("allowReserved") is True)
+        if ctype is not None:
+            extra["content_type"] = str(ctype)
+        try:
+            return Param(**extra)
+        except EndpointError as exc:
+            self.problem(
+                f"The {self.op.label} gives its {fields['location']} parameter "
+                f"{fields['name']!r} a serialization the spec does not allow ({exc.message}); "
+                "fix the spec (or import leniently to use the default style).",
+                f"{self.op.label}: {fields['location']} parameter {fields['name']!r} uses the "
+                f"default style ({exc.message})")
+            return Param(**{k: v for k, v in fields.items()
+                            if k not in ("style", "explode", "allow_reserved")})
 
     @staticmethod
     def pick_media(content: Any, *, request: bool) -> tuple[str | None, Any]:
@@ -265,7 +307,27 @@ class OperationReader:
         schema = media.get("schema") if isinstance(media, dict) else None
         if not isinstance(schema, dict):
             return (), ctype, None
-        return self.tree(schema, "body"), ctype, schema
+        body = self.tree(schema, "body")
+        encoding = media.get("encoding") if isinstance(media, dict) else None
+        if isinstance(encoding, dict) and encoding and oas.media_base(ctype) in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            body = tuple(self.encoded(p, encoding.get(p.name)) for p in body)
+        return body, ctype, schema
+
+    def encoded(self, field: Param, enc: Any) -> Param:
+        """A form body field with its Encoding Object (OAS 3.0.3 §4.7.14: ``contentType``,
+        ``style``, ``explode``, ``allowReserved``)."""
+        enc, _ = self.imp.deref(enc)
+        if not isinstance(enc, dict):
+            return field
+        import dataclasses
+
+        ctype = enc.get("contentType")
+        fields = {f.name: getattr(field, f.name) for f in dataclasses.fields(field)}
+        if isinstance(ctype, str) and ctype.strip():
+            fields["content_type"] = ctype.strip()
+        return self.styled(fields, {k: enc[k] for k in ("style", "explode", "allowReserved")
+                                    if k in enc})
 
     def response(self) -> tuple[tuple[Param, ...], str | None, str | None,
                                 dict[str, Any] | None]:

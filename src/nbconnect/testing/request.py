@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 from ..errors import BaseUrlError, EndpointDefinitionError
 from ..model import Connector, Endpoint
 from ..model.urls import check_base_url
+from ..spec.oas.style import query_string
 from .values import (
     MULTIPART,
     NO_VALUE,
     EndpointValues,
-    cookie_pair,
-    header_text,
-    path_segment,
-    query_texts,
+    cookie_pairs,
+    header_value,
+    path_text,
+    query_pairs,
     value_text,
 )
 
@@ -129,21 +130,21 @@ def build_request(connector: Connector, endpoint: Endpoint | str,
     path = ep.request_path
     query: list[tuple[str, str]] = []
     headers: dict[str, str] = {"User-Agent": USER_AGENT, "Accept": _accept(ep)}
-    cookies: list[str] = []
+    cookies: list[tuple[str, str]] = []
     for p in ep.params:
         value = vals.sent(p)
         if value is NO_VALUE:
             continue
         if p.location == "path":
-            path = path.replace("{" + p.name + "}", path_segment(value))
+            path = path.replace("{" + p.name + "}", path_text(p, value))
         elif p.location == "query":
-            query.extend((p.name, text) for text in query_texts(value))
+            query.extend(query_pairs(p, value))
         elif p.location == "header":
-            headers[p.name] = header_text(p.name, value)
+            headers[p.name] = header_value(p, value)
         else:
-            cookies.append(cookie_pair(p.name, value))
+            cookies.extend(cookie_pairs(p, value))
     if cookies:
-        headers["Cookie"] = "; ".join(cookies)
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies)
     kwargs: dict[str, Any] = {}
     body = vals.body()
     if body is None:
@@ -163,7 +164,8 @@ def build_request(connector: Connector, endpoint: Endpoint | str,
         kwargs["content"] = json.dumps(body.value, ensure_ascii=False).encode("utf-8")
         headers["Content-Type"] = body.content_type
     tm = httpx2.Timeout(DEFAULT_TIMEOUT if timeout is None else timeout)
-    return httpx2.Request(ep.method, _join(base, path), params=query or None,
+    url = _join(base, path) + ("?" + query_string(query) if query else "")
+    return httpx2.Request(ep.method, url,
                           headers=headers, extensions={ENDPOINT_EXTENSION: ep.id,
                                                        "timeout": tm.as_dict()},
                           **kwargs)

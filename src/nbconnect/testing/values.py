@@ -43,6 +43,7 @@ from urllib.parse import quote
 
 from ..errors import EndpointDefinitionError, MissingParameterError
 from ..model import Connector, Endpoint, Param
+from ..spec.oas import style
 
 __all__ = [
     "FORM",
@@ -52,11 +53,15 @@ __all__ = [
     "EndpointValues",
     "coerce",
     "cookie_pair",
+    "cookie_pairs",
     "header_text",
+    "header_value",
     "linked_value",
     "missing_parameter",
     "param_value",
     "path_segment",
+    "path_text",
+    "query_pairs",
     "query_texts",
     "schema_example",
     "spec_value",
@@ -341,6 +346,45 @@ def param_value(connector: Connector, endpoint: Endpoint | str, param: Param | s
 
 
 # --------------------------------------------------------------------------- text forms
+
+
+def path_text(param: Param, value: Any) -> str:
+    """The text that replaces ``{name}`` in the path: the value written in the parameter's
+    style (``simple``, ``label``, ``matrix``) or, for a ``content`` parameter, its media
+    type's document as one percent-encoded segment."""
+    if param.content_type is not None:
+        return path_segment(style.content_text(value, param.content_type))
+    kind, explode = param.serialization
+    return style.path_text(param.name, value, kind, explode)
+
+
+def query_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
+    """The percent-encoded ``(key, value)`` pairs a query parameter is written as, in its
+    style (``form``, ``spaceDelimited``, ``pipeDelimited``, ``deepObject``)."""
+    if param.content_type is not None:
+        safe = ":/?[]@!$()*+,;=" if param.allow_reserved else ""
+        return [(quote(param.name, safe=""),
+                 quote(style.content_text(value, param.content_type), safe=safe))]
+    kind, explode = param.serialization
+    return style.query_pairs(param.name, value, kind, explode, param.allow_reserved)
+
+
+def header_value(param: Param, value: Any) -> str:
+    """A header parameter's value (``simple`` style, or its ``content`` media type's
+    document); a line break or NUL is refused."""
+    if param.content_type is not None:
+        text = style.content_text(value, param.content_type)
+    else:
+        text = style.header_text(value, param.serialization[1])
+    return header_text(param.name, text)
+
+
+def cookie_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
+    """The ``(name, encoded value)`` cookies a cookie parameter is written as (``form``)."""
+    header_value(param, value)  # refuse line breaks the same way
+    if param.content_type is not None:
+        return [(param.name, quote(style.content_text(value, param.content_type), safe=""))]
+    return style.cookie_pairs(param.name, value, param.serialization[1])
 
 
 def value_text(value: Any) -> str:
