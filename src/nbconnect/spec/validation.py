@@ -2,7 +2,10 @@
 
 The validator (imported lazily) runs on the reduced document of an import (see
 :mod:`.reduce`); results are cached by a hash of the document's content, so re-importing
-the same selection costs a hash.
+the same selection costs a hash. Values (``default``) and schemas are checked with the
+deliberate format set of :func:`nbconnect.spec.oas.validator.format_checker`, so a spec gets
+the same verdict whether or not jsonschema's optional format packages (``rfc3986-validator``,
+``rfc3987-syntax``, ... which JupyterLab installs) are present.
 """
 
 from __future__ import annotations
@@ -31,15 +34,23 @@ def clear_cache() -> None:
 def _validator_class(openapi_version: str) -> Any:
     from collections import deque
 
+    from .oas.validator import format_checker, import_jsonschema
+
+    import_jsonschema()  # before openapi-spec-validator imports it at full cost
     from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
     from openapi_spec_validator.validation import keywords
+
+    formats = format_checker()
 
     base = OpenAPIV31SpecValidator if openapi_version.startswith("3.1") else \
         OpenAPIV30SpecValidator
     value_base = base.keyword_validators["default"]
 
     class _LocatedValueValidator(value_base):  # type: ignore[misc, valid-type]
-        """Give ``default`` value errors the JSON path of the schema they belong to."""
+        """Give ``default`` value errors the JSON path of the schema they belong to, with
+        the deliberate format checks (not whatever optional packages are installed)."""
+
+        value_validator_format_checker = formats
 
         def __call__(self, schema: Any, value: Any) -> Any:
             for err in super().__call__(schema, value):
@@ -49,8 +60,17 @@ def _validator_class(openapi_version: str) -> Any:
 
     assert issubclass(value_base, keywords.ValueValidator)
 
+    overrides: dict[str, Any] = {"default": _LocatedValueValidator}
+    schema_base = base.keyword_validators.get("schema")
+    if schema_base is not None and hasattr(schema_base, "schema_validator_format_checker"):
+
+        class _SchemaValidator(schema_base):  # type: ignore[misc, valid-type]
+            schema_validator_format_checker = formats
+
+        overrides["schema"] = _SchemaValidator
+
     class _Validator(base):  # type: ignore[misc, valid-type]
-        keyword_validators = {**base.keyword_validators, "default": _LocatedValueValidator}
+        keyword_validators = {**base.keyword_validators, **overrides}
 
     return _Validator
 

@@ -9,6 +9,13 @@ string``, ... :func:`error_reason` does the same for a request that got no answe
 (``timed out after 10 s``, ``TLS: certificate verify failed for HOST``, ``connection
 refused``). :class:`Validators` builds each declared response schema's validator once per
 run. jsonschema is imported when a schema is checked.
+
+Each status is judged against the response declared for it (:meth:`Endpoint.response_for`:
+the code, its ``NXX`` range, ``default``); a 2xx an imported endpoint does not declare fails
+with a reason naming the declared ones. Schemas are checked with OAS semantics (a required
+``writeOnly`` property is not required in a response, ``discriminator`` picks the branch,
+``multipleOf`` exact for decimal steps; formats annotate only), the same on every machine
+(:mod:`nbconnect.spec.oas.schema`, :mod:`nbconnect.spec.oas.validator`).
 """
 
 from __future__ import annotations
@@ -21,29 +28,24 @@ from typing import Any
 
 from ..errors import NbConnectError, clip, json_path
 from ..model import Connector, Endpoint
-from ..spec.writer import to_json_schema
+from ..spec.oas.schema import direction_defs, self_contained
 
 __all__ = ["Validators", "error_reason", "judge", "media_type", "response_json_schema", "seconds"]
 
 
-def _defs(connector: Connector) -> dict[str, Any]:
-    return {k: to_json_schema(v, refs_to_defs=True) for k, v in connector.schemas.items()}
-
-
 def response_json_schema(connector: Connector, endpoint: Endpoint,
-                         defs: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
-    """The endpoint's declared response schema as a self-contained JSON Schema 2020-12
-    document (``$defs`` from ``connector.schemas``), or None when none is declared."""
-    if endpoint.response_schema is None:
+                         defs: Mapping[str, Any] | None = None,
+                         schema: Any = None) -> dict[str, Any] | None:
+    """A declared response schema (``schema``, by default the endpoint's primary one) as a
+    self-contained JSON Schema 2020-12 document (``$defs`` from ``connector.schemas``) with
+    the OAS response rules applied (see :mod:`nbconnect.spec.oas.schema`), or None when
+    none is declared. ``defs`` may pass the response-direction ``$defs`` computed once."""
+    if schema is None:
+        schema = endpoint.response_schema
+    if schema is None:
         return None
-    root = to_json_schema(endpoint.response_schema, refs_to_defs=True)
-    if not isinstance(root, dict):
-        return None
-    if defs is None:
-        defs = _defs(connector)
-    root = dict(root)
-    root["$defs"] = {**defs, **(root.get("$defs") or {})}
-    return root
+    root = self_contained(schema, connector.schemas, "response", defs)
+    return root if isinstance(root, dict) else None
 
 
 def _json_type(value: Any) -> str:
@@ -223,7 +225,7 @@ def error_reason(exc: BaseException, request: Any, timeout: float) -> str:
 
 
 class Validators:
-    """The response validators of one run: each endpoint's built once, shared by the
+    """The response validators of one run: each declared schema's built once, shared by the
     endpoints that declare the same schema (thread-safe)."""
 
     def __init__(self, connector: Connector) -> None:
@@ -232,29 +234,48 @@ class Validators:
         self.defs: dict[str, Any] | None = None
         self.lock = threading.Lock()
 
-    def get(self, ep: Endpoint) -> Any:
-        """The endpoint's response validator, or None when it declares no schema."""
+    def for_schema(self, ep: Endpoint, schema: Any) -> Any:
+        """The validator of a response schema declared by ``ep`` (None for no schema)."""
+        if schema is None:
+            return None
+        key = json.dumps(schema, sort_keys=True, default=str)
         with self.lock:
-            if ep.id in self.cache:
-                return self.cache[ep.id]
+            if key in self.cache:
+                return self.cache[key]
             if self.defs is None:
-                self.defs = _defs(self.connector)
-            key = json.dumps(ep.response_schema, sort_keys=True, default=str)
-            validator = self.cache.get("\0" + key)
-            if validator is None:
-                schema = response_json_schema(self.connector, ep, self.defs)
-                if schema is not None:
-                    import jsonschema
+                self.defs = direction_defs(self.connector.schemas, "response")
+            root = response_json_schema(self.connector, ep, self.defs, schema)
+            validator = None
+            if root is not None:
+                from ..spec.oas.validator import validator as build
 
-                    validator = jsonschema.Draft202012Validator(schema)
-                self.cache["\0" + key] = validator
-            self.cache[ep.id] = validator
+                validator = build(root)
+            self.cache[key] = validator
             return validator
 
+    def get(self, ep: Endpoint) -> Any:
+        """The endpoint's primary response validator, or None when it declares no schema."""
+        return self.for_schema(ep, ep.response_schema)
 
-def _declared_status(ep: Endpoint, status: int) -> bool:
-    declared = (ep.response_status or "").upper()
-    return declared in ("", "DEFAULT", "2XX") or declared == str(status)
+
+def _pick_content(content: Mapping[str, Any], actual: str) -> str | None:
+    """The declared media type (key of ``content``) that covers the ``actual`` one."""
+    bases = {media_type(k): k for k in content}
+    if actual in bases:
+        return bases[actual]
+    for base, key in bases.items():
+        if _is_json(base) and _is_json(actual):
+            return key
+    for base, key in bases.items():
+        if base.endswith("/*") and _type_matches(base, actual):
+            return key
+    return bases.get("*/*")
+
+
+def _undeclared(ep: Endpoint, status: int) -> str:
+    declared = ", ".join(ep.declared_responses)
+    return (f"{_status_phrase(status)} is not a response this operation declares (the spec "
+            f"declares {declared}); the API answers differently from its spec")
 
 
 def judge(validators: Validators, ep: Endpoint, status: int, ctype: str | None,
@@ -265,19 +286,33 @@ def judge(validators: Validators, ep: Endpoint, status: int, ctype: str | None,
     fit in ``sample_bytes``) and headers."""
     if not 200 <= status < 300:
         return False, _status_reason(status, validators.connector, sample, headers)
-    declared = media_type(ep.response_content_type)
+    found = ep.response_for(status)
+    if found is None:
+        if ep.source == "openapi" and ep.declared_responses:
+            return False, _undeclared(ep, status)
+        content: Mapping[str, Any] = {}
+    else:
+        content = found[1]
     actual = media_type(ctype)
-    schema_applies = _declared_status(ep, status) and ep.response_schema is not None
-    if status == 204 or (size == 0 and not schema_applies):
+    if status == 204:
         return True, ""
-    if declared and not _type_matches(declared, actual):
-        article = "an" if declared[:1] in "aeiou" else "a"
-        return False, (f"expected {article} {declared} response, got "
-                       f"{actual or 'no content type'}")
-    if not schema_applies or not (_is_json(declared) or (not declared and _is_json(actual))):
-        return True, ""
+    key = _pick_content(content, actual) if content else None
+    schema = content.get(key) if key is not None else None
     if size == 0:
-        return False, f"the response body is empty, but the spec declares a {declared} body"
+        wanted = [k for k, v in content.items() if v is not None]
+        if not wanted:
+            return True, ""
+        return False, (f"the response body is empty, but the spec declares a "
+                       f"{media_type(wanted[0])} body")
+    if content and key is None:
+        names = " or ".join(media_type(k) for k in content)
+        article = "an" if names[:1] in "aeiou" else "a"
+        return False, (f"expected {article} {names} response, got "
+                       f"{actual or 'no content type'}")
+    declared = media_type(key)
+    if schema is None or not (_is_json(declared) or (declared in ("", "*/*")
+                                                      and _is_json(actual))):
+        return True, ""
     if truncated:
         return True, (f"schema not checked: the body ({size} bytes) is larger than the "
                       f"{sample_bytes} byte sample kept")
@@ -285,12 +320,13 @@ def judge(validators: Validators, ep: Endpoint, status: int, ctype: str | None,
         data = json.loads(sample)
     except (ValueError, RecursionError):
         return False, f"the response is not valid JSON (Content-Type {actual or 'missing'})"
-    import jsonschema
+    from ..spec.oas.validator import import_jsonschema
 
-    validator = validators.get(ep)
-    if validator is None:
-        return True, ""
+    jsonschema = import_jsonschema()
     try:
+        validator = validators.for_schema(ep, schema)
+        if validator is None:
+            return True, ""
         best = jsonschema.exceptions.best_match(validator.iter_errors(data))
     except (jsonschema.exceptions.RefResolutionError, RecursionError) as exc:  # type: ignore[attr-defined]
         return False, f"the declared response schema cannot be used ({type(exc).__name__})"
@@ -300,4 +336,3 @@ def judge(validators: Validators, ep: Endpoint, status: int, ctype: str | None,
     if best is None:
         return True, ""
     return False, _schema_reason(best)
-
