@@ -161,7 +161,27 @@ def _parameter(p: Param) -> dict[str, Any]:
         out["description"] = p.description
     if p.required or p.location == "path":
         out["required"] = True
+    if p.content_type is not None:  # described by content (OAS 3.0.3 §4.7.12)
+        out["content"] = {p.content_type: {"schema": param_schema(p)}}
+        return out
     out["schema"] = param_schema(p)
+    out.update(_serialization(p))
+    return out
+
+
+def _serialization(p: Param) -> dict[str, Any]:
+    """``style``/``explode``/``allowReserved`` where they differ from the defaults (and, for
+    a form body field, ``contentType``: together its Encoding Object)."""
+    out: dict[str, Any] = {}
+    if p.location == "body" and p.content_type is not None:
+        out["contentType"] = p.content_type
+    if p.location == "body":  # an Encoding Object: what was given, no more
+        out.update({k: v for k, v in (("style", p.style), ("explode", p.explode))
+                    if v is not None})
+    elif p.style is not None or p.explode is not None:  # written out whole, for readers
+        out["style"], out["explode"] = p.serialization
+    if p.allow_reserved:
+        out["allowReserved"] = True
     return out
 
 
@@ -181,6 +201,10 @@ def _operation(ep: Endpoint, schemas: Mapping[str, Any]) -> dict[str, Any]:
         else:
             schema = None
         media: dict[str, Any] = {"schema": schema} if schema is not None else {}
+        encoding = {p.name: _serialization(p) for p in ep.body if _serialization(p)}
+        if encoding and (ep.body_content_type or "").split(";")[0].strip().lower() in (
+                "application/x-www-form-urlencoded", "multipart/form-data"):
+            media["encoding"] = encoding
         body: dict[str, Any] = {"content": {ep.body_content_type or "application/json": media}}
         if ep.body and any(p.required for p in ep.body):
             body["required"] = True
