@@ -1,6 +1,7 @@
 """Auth flows: turn an auth config plus resolved secrets into an ``httpx2.Auth``.
 
-:func:`build_auth` dispatches on the config type: API key (header, query or cookie),
+:func:`build_auth` dispatches on the config type: API key (header, query or cookie; several
+keys at once with :class:`ApiKeysFlow`),
 HTTP Basic (RFC 7617), Bearer (RFC 6750) and JWT Bearer (signed with pyjwt) are the
 small :class:`httpx2.Auth` classes below; the three OAuth2 types go to
 :func:`nbconnect.auth.oauth.build_oauth2_auth`. :func:`client_for` gives a ready
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ApiKeyFlow",
+    "ApiKeysFlow",
     "BasicFlow",
     "BearerFlow",
     "JwtFlow",
@@ -115,6 +117,11 @@ class ApiKeyFlow(httpx2.Auth):
                                       "a cookie value cannot hold (RFC 6265); check the secret.")
 
     def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, Any, None]:
+        self.apply(request)
+        yield request
+
+    def apply(self, request: httpx2.Request) -> None:
+        """Put the key into ``request`` (header, query parameter or cookie)."""
         value = self._value.reveal()
         if self.add_to == "header":
             request.headers[self.key] = value
@@ -125,10 +132,25 @@ class ApiKeyFlow(httpx2.Auth):
                      and p.strip().split("=", 1)[0] != self.key]
             request.headers["Cookie"] = "; ".join([*(p.strip() for p in pairs),
                                                    f"{self.key}={value}"])
-        yield request
 
     def __repr__(self) -> str:
         return f"ApiKeyFlow(key={self.key!r}, add_to={self.add_to!r}, value={MASK!r})"
+
+
+class ApiKeysFlow(httpx2.Auth):
+    """Several API keys sent together (an app id and an app key, a key and a secret):
+    one :class:`ApiKeyFlow` per key, every one applied to every request."""
+
+    def __init__(self, flows: list[ApiKeyFlow]) -> None:
+        self.flows = tuple(flows)
+
+    def auth_flow(self, request: httpx2.Request) -> Generator[httpx2.Request, Any, None]:
+        for flow in self.flows:
+            flow.apply(request)
+        yield request
+
+    def __repr__(self) -> str:
+        return f"ApiKeysFlow({', '.join(map(repr, self.flows))})"
 
 
 # --------------------------------------------------------------------------- Basic
@@ -390,7 +412,10 @@ def build_auth(config: AuthConfig | Mapping[str, Any] | None,
         return _as_secret(value, field)
 
     if isinstance(config, ApiKeyAuth):
-        return ApiKeyFlow(config.key, need("value"), config.add_to)
+        if not config.extra_keys:
+            return ApiKeyFlow(config.key, need("value"), config.add_to)
+        return ApiKeysFlow([ApiKeyFlow(key, need(field), add_to)
+                            for key, add_to, field in config.keys])
     if isinstance(config, BasicAuth):
         username = conf.get("username")
         if not username:

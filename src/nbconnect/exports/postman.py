@@ -49,6 +49,7 @@ from ..model import (
     OAuth2Password,
     Param,
 )
+from ..model.servers import server_path
 from ..testing.values import (
     NO_VALUE,
     BodyValue,
@@ -91,10 +92,43 @@ def _kv(pairs: list[tuple[str, Any]]) -> list[dict[str, Any]]:
     return [{"key": k, "value": v, "type": "string"} for k, v in pairs]
 
 
+def _server_variables(connector: Connector) -> dict[str, str]:
+    """A collection variable per endpoint server (``baseUrl2``, ``baseUrl3``, ...)."""
+    servers = dict.fromkeys(e.server for e in connector.endpoints if e.server)
+    return {server: f"baseUrl{i}" for i, server in enumerate(servers, start=2)}
+
+
+def _secret_variable(field: str) -> str:
+    """The collection variable of a secret field (``value_2`` -> ``apiKey2``)."""
+    if field in SECRET_VARIABLES:
+        return SECRET_VARIABLES[field]
+    return "apiKey" + field.rpartition("_")[2]
+
+
+def _api_keys(config: ApiKeyAuth) -> list[dict[str, str]]:
+    """Every key of an API-key auth that sends several at once, as extra request parts
+    (Postman's apikey auth holds one): headers, one Cookie header, and query entries
+    (``"in": "query"``, moved into each request's query)."""
+    out: list[dict[str, str]] = []
+    cookies: list[str] = []
+    for key, add_to, field in config.keys:
+        value = "{{" + _secret_variable(field) + "}}"
+        if add_to == "cookie":
+            cookies.append(f"{key}={value}")
+        else:
+            out.append({"key": key, "value": value, **({"in": "query"}
+                                                       if add_to == "query" else {})})
+    if cookies:
+        out.append({"key": "Cookie", "value": "; ".join(cookies)})
+    return out
+
+
 def _auth(config: AuthConfig | None) -> tuple[dict[str, Any] | None, list[dict[str, str]]]:
     """Postman's ``auth`` object for ``config`` and extra headers every request needs."""
     if config is None:
         return None, []
+    if isinstance(config, ApiKeyAuth) and config.extra_keys:
+        return {"type": "noauth"}, _api_keys(config)
     if isinstance(config, ApiKeyAuth):
         if config.add_to == "cookie":
             return {"type": "noauth"}, [{"key": "Cookie", "value": f"{config.key}={{{{apiKey}}}}"}]
@@ -150,6 +184,11 @@ def _variables(connector: Connector) -> list[dict[str, Any]]:
     conn = _default_connection(connector)
     base = connector.base_url or (conn.base_url if conn is not None else "") or ""
     out: list[dict[str, Any]] = [{"key": "baseUrl", "value": base, "type": "string"}]
+    for server, var in _server_variables(connector).items():
+        ids = ", ".join(e.id for e in connector.endpoints if e.server == server)
+        out.append({"key": var, "value": server, "type": "string", "description":
+                    f"The own server of {ids} (the spec's path or operation servers); "
+                    f"against a mock, the mock's origin plus {server_path(server) or '/'}."})
     config = connector.auth
     if config is None:
         return out
@@ -166,7 +205,7 @@ def _variables(connector: Connector) -> list[dict[str, Any]]:
             client_id = settings.get("client_id") or getattr(config, "client_id", None) or ""
             add("clientId", client_id, "OAuth2 client id (a connection setting).")
     for field in config.secret_fields:
-        var = SECRET_VARIABLES[field]
+        var = _secret_variable(field)
         add(var, "", f"Secret '{field}': never exported; give it at run time, e.g. "
             f"newman run ... --env-var {var}=VALUE.")
     if config.type.startswith("oauth2-"):
@@ -269,7 +308,9 @@ def _request_item(connector: Connector, ep: Endpoint, extra_headers: list[dict[s
             if text is None and not _wanted(param):
                 entry["disabled"] = True
             headers.append(entry)
-    extra = [dict(h) for h in extra_headers]
+    extra = [dict(h) for h in extra_headers if h.get("in") != "query"]
+    query += [{"key": h["key"], "value": h["value"]} for h in extra_headers
+              if h.get("in") == "query"]  # further API keys sent in the query
     if cookies:
         cookie = next((h for h in extra if h["key"] == "Cookie"), None)
         if cookie is not None:
@@ -284,11 +325,12 @@ def _request_item(connector: Connector, ep: Endpoint, extra_headers: list[dict[s
         if chosen.kind != "multipart":  # Postman sets the multipart boundary itself
             headers.append({"key": "Content-Type", "value": chosen.content_type})
     route = "/".join(segments)
-    raw = "{{baseUrl}}/" + route
+    host = "{{" + _server_variables(connector).get(ep.server or "", "baseUrl") + "}}"
+    raw = host + "/" + route
     enabled = [q for q in query if not q.get("disabled")]
     if enabled:
         raw += "?" + "&".join(f"{q['key']}={q['value']}" for q in enabled)
-    url: dict[str, Any] = {"raw": raw, "host": ["{{baseUrl}}"], "path": segments}
+    url: dict[str, Any] = {"raw": raw, "host": [host], "path": segments}
     if query:
         url["query"] = query
     if path_vars:

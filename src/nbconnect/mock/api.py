@@ -23,6 +23,7 @@ from ..spec.oas import (
     first_server,
     is_oas30,
     may_be_json,
+    path_item,
 )
 from .params import check_params
 from .routes import Operation, build_operations, find_operation
@@ -65,7 +66,16 @@ class MockAPI:
     def route(self, raw_path: str, method: str, query: list[tuple[str, str]]
               ) -> tuple[Operation | None, dict[str, str], list[str]]:
         """(operation, path values, allowed methods when the path exists but not the method)."""
-        return find_operation(self.operations, self.base_path, raw_path, method, query)
+        groups = self.__dict__.get("_route_groups")
+        if groups is None:  # operations grouped by the base path of their server
+            groups = self.__dict__["_route_groups"] = _route_groups(self)
+        allowed: list[str] = []
+        for base_path, ops in groups:
+            op, values, methods = find_operation(ops, base_path, raw_path, method, query)
+            if op is not None:
+                return op, values, []
+            allowed += methods
+        return None, {}, list(dict.fromkeys(allowed))
 
     def check_security(self, op: Operation, headers: Mapping[str, str],
                        query: list[tuple[str, str]], cookies: Mapping[str, str]
@@ -131,6 +141,29 @@ class MockAPI:
         if value is MISSING:
             return b"mock data"
         return json.dumps(value, ensure_ascii=False).encode()
+
+
+def _route_groups(api: MockAPI) -> list[tuple[str, list[Operation]]]:
+    """The operations by the path of their server, longest path first: an operation with
+    its own ``servers`` (operation-level, else its Path Item's) is served under that
+    server's path on the mock, the others under the document server's path."""
+    from urllib.parse import urlsplit as split
+
+    paths = api.doc.doc.get("paths") if isinstance(api.doc.doc.get("paths"), dict) else {}
+    groups: dict[str, list[Operation]] = {}
+    for op in api.operations:
+        item, _ = path_item(api.doc, paths.get(op.key), f"/paths/{escape_token(op.key)}")
+        item = item if isinstance(item, dict) else {}
+        raw = item.get(op.method) if isinstance(item.get(op.method), dict) else {}
+        servers = raw.get("servers") if "servers" in raw else item.get("servers")
+        base_path = api.base_path
+        if isinstance(servers, list) and servers and isinstance(servers[0], dict) and \
+                isinstance(servers[0].get("url"), str):
+            url, _ = fill_server_url(servers[0]["url"], servers[0].get("variables"),
+                                     placeholder=lambda name: name)
+            base_path = split(urljoin(api.server_url, url)).path.rstrip("/")
+        groups.setdefault(base_path, []).append(op)
+    return sorted(groups.items(), key=lambda g: -len(g[0]))
 
 
 def _server_url(doc: dict[str, Any]) -> str:

@@ -165,7 +165,11 @@ class ApiKeyAuth(AuthConfig):
     """API key: ``key`` is the parameter name (e.g. ``X-API-Key``), not the key itself.
 
     ``add_to`` is ``header``, ``query`` or ``cookie``; the value is the connection's
-    secret ``value``.
+    secret ``value``. An API that needs several keys at once (an app id and an app key,
+    a key and a secret: one OpenAPI security requirement naming several apiKey schemes)
+    lists the others in ``extra_keys`` as ``(key, add_to)`` pairs (mappings with ``key``
+    and ``add_to`` are accepted too); their values are the connection's secrets
+    ``value_2``, ``value_3``, ... in that order (see :attr:`keys`).
     """
 
     type: ClassVar[str] = "api-key"
@@ -173,6 +177,7 @@ class ApiKeyAuth(AuthConfig):
     secret_fields: ClassVar[tuple[str, ...]] = ("value",)
     key: str = "X-API-Key"
     add_to: str = "header"
+    extra_keys: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         self._choice("add_to", API_KEY_ADD_TO, "add-to")
@@ -183,6 +188,60 @@ class ApiKeyAuth(AuthConfig):
                 raise self._fail(f"key {key!r} contains braces; rename it.", "key")
         else:
             self._token("key", required=True, what=what)
+        extra = _key_pairs(self.extra_keys)
+        seen = {_key_identity(self.key, self.add_to)}
+        for key, add_to in extra:
+            ApiKeyAuth(key=key, add_to=add_to)  # the same checks as the first key
+            ident = _key_identity(key, add_to)
+            if ident in seen:
+                raise self._fail(f"auth sends the key {key!r} ({add_to}) twice; keep one.",
+                                 "extra_keys")
+            seen.add(ident)
+        object.__setattr__(self, "extra_keys", extra)
+        if extra:  # an instance attribute: the connection gives one secret per key
+            object.__setattr__(self, "secret_fields",
+                               ("value", *(f"value_{i}" for i in range(2, len(extra) + 2))))
+
+    @property
+    def keys(self) -> tuple[tuple[str, str, str], ...]:
+        """Every key this auth sends: ``(key, add_to, secret field)``, the first one first."""
+        pairs = ((self.key, self.add_to), *self.extra_keys)
+        return tuple((k, a, f) for (k, a), f in zip(pairs, self.secret_fields, strict=True))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.extra_keys:
+            out["extra_keys"] = [{"key": k, "add_to": a} for k, a in self.extra_keys]
+        return out
+
+
+def _key_identity(key: str, add_to: str) -> tuple[str, str]:
+    return (add_to, key.lower() if add_to == "header" else key)
+
+
+def _key_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    """``extra_keys`` as ``(key, add_to)`` pairs (from pairs, mappings or header names)."""
+    if value is None:
+        return ()
+    if isinstance(value, str | bytes | Mapping):
+        value = [value]
+    try:
+        items = list(value)  # type: ignore[call-overload]
+    except TypeError:
+        items = [value]
+    out: list[tuple[str, str]] = []
+    for item in items:
+        if isinstance(item, str):
+            out.append((item, "header"))
+        elif isinstance(item, Mapping) and set(item) <= {"key", "add_to", "add-to"}:
+            out.append((item.get("key"), item.get("add_to", item.get("add-to", "header"))))
+        elif isinstance(item, tuple | list) and len(item) == 2:
+            out.append((item[0], item[1]))
+        else:
+            raise AuthConfigError("API key auth extra_keys must be a list of (key, add_to) "
+                                  "pairs such as [('X-App-Key', 'header')]; fix them.",
+                                  option="extra_keys")
+    return tuple(out)
 
 
 @dataclass(frozen=True, repr=False)

@@ -70,6 +70,9 @@ class Endpoint:
     tags: tuple[str, ...] = ()
     source: str = "manual"
     responses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: the endpoint's own server (a path- or operation-level ``servers`` entry of the spec),
+    #: an absolute base URL checked like the connector's; None: the connector's base URL
+    server: str | None = None
 
     def __post_init__(self) -> None:
         method = self.method.upper() if isinstance(self.method, str) else self.method
@@ -93,6 +96,11 @@ class Endpoint:
                 f"Endpoint source {self.source!r} is not 'manual' or 'openapi'.")
         if not self.name:
             object.__setattr__(self, "name", self.id)
+        if self.server is not None:
+            from .urls import check_base_url
+
+            object.__setattr__(self, "server", check_base_url(
+                self.server, what=f"server URL of endpoint {self.id}"))
         object.__setattr__(self, "responses", self._checked_responses())
         # Path parameters come from the path: add the missing ones, refuse strays.
         declared = {p.name: p for p in self.params if p.location == "path"}
@@ -230,6 +238,8 @@ class Endpoint:
             out["response_schema"] = self.response_schema
         if self.responses:
             out["responses"] = {k: dict(v) for k, v in self.responses.items()}
+        if self.server is not None:
+            out["server"] = self.server
         return out
 
     @classmethod
@@ -244,7 +254,7 @@ class Endpoint:
         known = {"id", "method", "path", "name", "description", "tags", "source", "params",
                  "query", "headers", "cookies", "path_params", "body", "body_content_type",
                  "request_schema", "response", "response_status", "response_content_type",
-                 "response_schema", "responses"}
+                 "response_schema", "responses", "server"}
         extra = sorted(set(data) - known)
         if extra:
             raise EndpointDefinitionError(
@@ -279,6 +289,7 @@ class Endpoint:
             tags=tuple(data.get("tags") or ()),
             source=data.get("source", "manual"),
             responses=data.get("responses") or {},
+            server=data.get("server"),
         )
 
 

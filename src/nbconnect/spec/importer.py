@@ -37,12 +37,13 @@ from ..errors import EndpointError, SpecContentError, SpecError, SpecValidationE
 from ..model import AuthConfig, Endpoint
 from . import oas, validation
 from .context import ImportContext, plural, short
+from .dropped import warn_dropped
 from .operations import Operation, assign_ids, check_paths, list_operations, spec_tags
 from .params import OperationReader
 from .reduce import build_reduced
 from .responses import with_responses
 from .selection import Selection, check_limit, select, selection
-from .suggest import suggest_auth, suggest_base_url
+from .suggest import endpoint_servers, suggest_auth, suggest_base_url
 from .validation import validate_document
 
 __all__ = [
@@ -211,6 +212,9 @@ def _run(ctx: ImportContext, sel: Selection) -> ImportResult:
         tags=tuple(spec_tags(ctx, ops)),
         origin=ctx.origin,
     )
+    by_id = dict(zip(ids, selected, strict=True))
+    result.endpoints = endpoint_servers(ctx, by_id, result.endpoints, result.base_url)
+    warn_dropped(ctx, by_id, result.endpoints)
     result.warnings = ctx.warnings
     return result
 

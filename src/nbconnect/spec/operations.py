@@ -107,13 +107,10 @@ def check_paths(ctx: ImportContext, ops: list[Operation]) -> list[Operation]:
         if seen is None:
             shapes[shape] = (op.path, tpl.path_params)
         elif seen[0] != op.path and seen[1] != tpl.path_params:
-            ctx.problem(
-                SpecContentError(
-                    f"The paths {seen[0]!r} and {op.path!r} are the same route with "
-                    "different parameter names; use one name per position in the spec "
-                    "(or import leniently to keep both).", option="lenient"),
-                f"The paths {seen[0]!r} and {op.path!r} are the same route with different "
-                "parameter names.")
+            # OpenAPI validators accept this (Google's specs have many); keep both, say so
+            ctx.warn(f"The paths {seen[0]!r} and {op.path!r} are the same route with "
+                     "different parameter names; both were imported, and a server (or the "
+                     "mock) cannot tell their requests apart.")
         good.append(op)
     return good
 

@@ -9,6 +9,9 @@
   ``off`` stay strings, ``0777`` is 777, dates stay strings), mapping keys always
   strings (``200:`` gives ``"200"``), an alias-bomb guard (:func:`check_expansion`: expanded
   node count, counted once per shared object so it is linear) and a nesting-depth bound.
+* **Numbers**: an integer literal of more than :data:`MAX_INT_DIGITS` digits (JSON or YAML,
+  decimal, hex or octal) is a SpecParseError naming its line, never a ValueError from
+  Python's integer-string limit deep inside a parser or a later ``str()``.
 
 yaml is imported when YAML is parsed.
 """
@@ -22,7 +25,32 @@ from typing import Any
 from .. import limits
 from ..errors import SpecParseError, clip
 
-__all__ = ["check_expansion", "decode_text", "parse_text"]
+__all__ = ["MAX_INT_DIGITS", "check_expansion", "decode_text", "parse_text"]
+
+#: the most digits an integer in a spec may have (Python's own default limit for turning
+#: text into an int and back); no real spec comes near it
+MAX_INT_DIGITS = 4300
+_INT_CEILING = 10 ** MAX_INT_DIGITS
+
+
+class _HugeNumber(Exception):
+    def __init__(self, digits: int, line: int | None = None) -> None:
+        self.digits = digits
+        self.line = line
+
+
+def _huge_number_error(origin: str, exc: _HugeNumber) -> SpecParseError:
+    where = f" (line {exc.line})" if exc.line else ""
+    return SpecParseError(f"The spec {origin} has an integer of about {exc.digits:,} digits"
+                          f"{where}, more than the {MAX_INT_DIGITS:,} a spec may have; shorten "
+                          "it or write it as a string.")
+
+
+def _json_int(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise _HugeNumber(digits)
+    return int(text)
 
 
 # --------------------------------------------------------------------------- decoding
@@ -68,9 +96,18 @@ def _duplicate_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, hits[1]) + 1 if len(hits) > 1 else None
 
 
+def _huge_json_line(text: str) -> int | None:
+    """Best-effort line of the first integer literal over MAX_INT_DIGITS digits."""
+    m = re.search("[0-9]{" + str(MAX_INT_DIGITS + 1) + "}", text)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
 def _parse_json(text: str, origin: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_pairs_hook)
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_int=_json_int)
+    except _HugeNumber as huge:
+        raise _huge_number_error(origin, _HugeNumber(huge.digits, _huge_json_line(text))) \
+            from None
     except _DuplicateKey as dup:
         line = _duplicate_line(text, dup.key)
         where = f" (line {line})" if line else ""
@@ -117,11 +154,18 @@ def _yaml_loader() -> Any:
             value = self.construct_scalar(node)
             sign = -1 if value.startswith("-") else 1
             digits = value.lstrip("+-")
+            if len(digits) > MAX_INT_DIGITS:
+                raise _HugeNumber(len(digits), node.start_mark.line + 1)
             if digits.startswith("0o"):
-                return sign * int(digits[2:], 8)
-            if digits.startswith("0x"):
-                return sign * int(digits[2:], 16)
-            return sign * int(digits, 10)
+                number = int(digits[2:], 8)
+            elif digits.startswith("0x"):
+                number = int(digits[2:], 16)
+            else:
+                return sign * int(digits, 10)
+            if number >= _INT_CEILING:  # a hex or octal literal too long in decimal
+                raise _HugeNumber(int(number.bit_length() * 0.30103) + 1,
+                                  node.start_mark.line + 1)
+            return sign * number
 
         def construct_yaml_bool(self, node: Any) -> bool:
             return self.construct_scalar(node).lower() == "true"
@@ -189,6 +233,8 @@ def _parse_yaml(text: str, origin: str) -> Any:
             doc = loader.get_single_data()
         finally:
             loader.dispose()
+    except _HugeNumber as huge:
+        raise _huge_number_error(origin, huge) from None
     except _YamlDuplicateKey as dup:
         raise SpecParseError(f"The spec {origin} has the key {dup.key!r} twice in one YAML "
                              f"mapping (line {dup.line}); keep one.") from None

@@ -262,16 +262,29 @@ def to_openapi(connector: Connector) -> dict[str, Any]:
                 f"them a #fragment (such as {key.partition('#')[0]}#{ep.id}) to tell them apart.")
         owners[(key, method)] = ep.id
         paths.setdefault(key, {})[method] = _operation(ep, connector.schemas)
+        if ep.server is not None:  # the endpoint's own server (path/operation servers)
+            paths[key][method]["servers"] = [{"url": ep.server}]
     doc["paths"] = paths
     components: dict[str, Any] = {}
     if connector.schemas:
         components["schemas"] = {k: to_json_schema(v) for k, v in connector.schemas.items()}
     if connector.auth is not None:
         components["securitySchemes"] = {connector.auth.type: security_scheme(connector.auth)}
+        components["securitySchemes"].update(_extra_key_schemes(connector.auth))
     if components:
         doc["components"] = components
     if connector.auth is not None:
         scopes = (_scopes(getattr(connector.auth, "scope", None))
                   if connector.auth.type.startswith("oauth2") else [])
-        doc["security"] = [{connector.auth.type: scopes}]
+        doc["security"] = [{connector.auth.type: scopes,
+                            **{name: [] for name in _extra_key_schemes(connector.auth)}}]
     return doc
+
+
+def _extra_key_schemes(auth: AuthConfig) -> dict[str, Any]:
+    """The schemes of an API-key auth's further keys (``api-key-2``, ...): one requirement
+    names them all, because the API needs every key at once."""
+    if not isinstance(auth, ApiKeyAuth):
+        return {}
+    return {f"{auth.type}-{i}": {"type": "apiKey", "name": key, "in": add_to}
+            for i, (key, add_to) in enumerate(auth.extra_keys, start=2)}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import BaseUrlError, EndpointDefinitionError
 from ..model import Connector, Endpoint
+from ..model.servers import request_base_url
 from ..model.urls import check_base_url
 from ..spec.oas.style import query_string
 from .values import (
@@ -126,6 +127,7 @@ def build_request(connector: Connector, endpoint: Endpoint | str,
         raise BaseUrlError(f"Connector {connector.name!r} has no base URL; set one, or add a "
                            "connection with a base URL.", option="base_url")
     base = check_base_url(base)
+    base = request_base_url(ep.server, connector.base_url, base)  # the endpoint's own server
     vals = EndpointValues(connector, ep, values)
     path = ep.request_path
     query: list[tuple[str, str]] = []
