@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import NbConnectError, VerbUsageError
 
@@ -129,7 +129,7 @@ class Verb:
     synopsis: str = ""
     text: Callable[[Any, argparse.Namespace, Any], str | None] | None = None
     changes: bool = False
-    package: str = "load"
+    package: Literal["load", "create", "output", "none"] = "load"
     form: str | None = None
     form_when: Callable[[argparse.Namespace], bool] | None = None
     view: str | None = None
@@ -156,8 +156,9 @@ class Verb:
             return False
         if self.form_when is not None:
             return self.form_when(args)
-        return all(_empty(getattr(args, a.name, None)) for a in self.args
-                   if a.required or not a.switch)
+        values = [getattr(args, a.name, None) for a in self.args]
+        lacking = any(a.required and _empty(v) for a, v in zip(self.args, values, strict=True))
+        return lacking and all(_empty(v) for v in values)
 
 
 @dataclass(frozen=True)
