@@ -336,3 +336,36 @@ print("ok")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split("\n")
     assert out[0].startswith("False") and out[1] == "ok"
+
+
+def test_an_example_that_breaks_its_schema_is_a_warning_not_a_refusal():
+    spec = """
+openapi: 3.0.3
+info: {title: E, version: "1"}
+paths:
+  /e:
+    get:
+      operationId: getE
+      parameters:
+        - {name: site, in: query, schema: {type: string, format: uri, default: ""}}
+        - {name: n, in: query, schema: {type: integer}, example: many}
+      responses:
+        "200":
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/E'}
+components:
+  schemas:
+    E:
+      type: object
+      required: [id]
+      properties: {id: {type: integer}}
+      example: {id: "seven"}
+"""
+    r = nbconnect.import_spec(spec.encode())  # strict: accepted on every machine
+    assert [e.id for e in r.endpoints] == ["getE"]
+    bad = [w for w in r.warnings if "example does not match its schema" in w]
+    assert len(bad) == 2
+    assert any("parameters[1].example" in w for w in bad)
+    assert any("components.schemas.E.example" in w and "'seven'" in w for w in bad)

@@ -192,6 +192,7 @@ def _run(ctx: ImportContext, sel: Selection) -> ImportResult:
         ctx.warnings += [f"Validation: {e}" for e in shown]
         if len(errors) > len(shown):
             ctx.warn(f"… and {len(errors) - len(shown)} more validation errors.")
+    ctx.warnings += validation.example_warnings(reduced, version)
     endpoints: list[Endpoint] = []
     for op, ep_id in zip(selected, ids, strict=True):
         ep = _extract(ctx, op, ep_id)

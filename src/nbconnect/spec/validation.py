@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import json_path
 from .context import short
 
-__all__ = ["CACHE_SIZE", "clear_cache", "validate_document"]
+__all__ = ["CACHE_SIZE", "clear_cache", "example_warnings", "validate_document"]
 
 #: How many validation results (and, in :mod:`.importer`, import results) are kept.
 CACHE_SIZE = 32
@@ -107,3 +107,83 @@ def validate_document(document: dict[str, Any], openapi_version: str) -> list[st
     while len(_VALIDATION_CACHE) > CACHE_SIZE:
         _VALIDATION_CACHE.popitem(last=False)
     return list(errors)
+
+
+# --------------------------------------------------------------------------- examples
+
+_SCHEMA_WORDS = ("type", "properties", "items", "enum", "format", "allOf", "oneOf", "anyOf",
+                 "$ref", "pattern", "minimum", "maximum", "minLength", "maxLength")
+
+
+def _examples(node: Any, path: list[Any], out: list[tuple[list[Any], Any, Any]]) -> None:
+    """(path of the example, schema, example) for each ``example`` beside its schema: in a
+    Schema Object, a Parameter and a Media Type Object."""
+    stack = [(node, path)]
+    while stack:
+        obj, where = stack.pop()
+        if isinstance(obj, dict):
+            if "example" in obj:
+                if isinstance(obj.get("schema"), dict):
+                    out.append(([*where, "example"], obj["schema"], obj["example"]))
+                elif any(k in obj for k in _SCHEMA_WORDS):
+                    schema = {k: v for k, v in obj.items() if k != "example"}
+                    out.append(([*where, "example"], schema, obj["example"]))
+            for key, value in obj.items():
+                if key not in ("example", "examples", "default", "enum", "const") and \
+                        isinstance(value, dict | list):
+                    stack.append((value, [*where, key]))
+        elif isinstance(obj, list):
+            stack.extend((v, [*where, i]) for i, v in enumerate(obj) if isinstance(v, dict | list))
+
+
+def example_warnings(document: dict[str, Any], openapi_version: str,
+                     limit: int = 10) -> list[str]:
+    """Warnings for ``example`` values that break their own schema (OAS semantics, the
+    deliberate format set): an example is documentation, so it never refuses a spec.
+    At most ``limit`` are listed, then a count of the others."""
+    found: list[tuple[list[Any], Any, Any]] = []
+    _examples(document, [], found)
+    if not found:
+        return []
+    try:
+        from .oas.validator import format_checker, import_jsonschema
+
+        import_jsonschema()  # first, so the format packages' import cost is not paid
+        from openapi_schema_validator import OAS30Validator, OAS31Validator
+        from referencing import Registry
+        from referencing.jsonschema import DRAFT4, DRAFT202012
+
+        oas30 = not openapi_version.startswith("3.1")
+        uri = "urn:nbconnect:examples"
+        registry = Registry().with_resource(
+            uri, (DRAFT4 if oas30 else DRAFT202012).create_resource(document))
+        cls = OAS30Validator if oas30 else OAS31Validator
+        formats = format_checker()
+    except Exception:  # pragma: no cover - the validator libraries are dependencies
+        return []
+    bad: list[str] = []
+    base = cls({}, registry=registry, format_checker=formats)
+    for where, schema, value in found:
+        try:
+            err = next(iter(base.evolve(schema=_with_base(schema, uri)).iter_errors(value)),
+                       None)
+        except Exception:  # an odd schema: the validator proper reports real problems
+            continue
+        if err is not None:
+            bad.append(f"{json_path(where)}: the example does not match its schema "
+                       f"({short(err.message, 120)})")
+    shown = bad[:limit]
+    if len(bad) > limit:
+        shown.append(f"… and {len(bad) - limit} more examples that do not match their schema.")
+    return shown
+
+
+def _with_base(schema: Any, uri: str) -> Any:
+    """``schema`` with local ``#/...`` refs pointing into the document resource ``uri``."""
+    if isinstance(schema, list):
+        return [_with_base(v, uri) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {k: (uri + v if k == "$ref" and isinstance(v, str) and v.startswith("#") else
+                v if k in ("example", "examples", "default", "enum", "const") else
+                _with_base(v, uri)) for k, v in schema.items()}
