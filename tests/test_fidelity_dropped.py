@@ -318,6 +318,9 @@ paths:
           headers: {X-Rate: {schema: {type: integer}}}
           links: {self: {operationId: getA}}
           content: {application/json: {schema: {type: object}}}
+    head:
+      operationId: headA
+      responses: {"200": {description: ok}}
   /b:
     post:
       operationId: postB
@@ -339,6 +342,7 @@ def test_parts_a_connector_does_not_hold_are_named() -> None:
     assert "webhooks (newPet)" in text
     assert "links" in text and "headers" in text
     assert "postB (sends application/json; not application/xml)" in text
+    assert "1 HEAD/OPTIONS/TRACE operation (HEAD /a)" in text
 
 
 # --------------------------------------------------------------------------- Postman
@@ -391,3 +395,21 @@ def test_newman_gets_what_nbconnect_test_gets_against_the_mocks(
         statuses = _newman(tmp_path / "19.json", {
             "baseUrl": mock.url, "apiKey": APP_ID, "apiKey2": APP_KEY}, tmp_path)
         assert statuses == [r.status for r in report.results] == [200]
+
+
+def test_recorded_cassettes_of_a_key_pair_hold_no_key(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbconnect.testing.cassettes import CASSETTE_DIR, CassetteStore, RecordingTransport
+    from nbconnect.testing.runner import test_endpoints
+
+    c = _key_pair_connector("https://api.example.com", monkeypatch)
+    pkg = tmp_path / "pkg"
+    with MockServer(CASE_19, credentials={"appId": APP_ID, "appKey": APP_KEY}) as mock:
+        c.connections = (Connection("mock", mock.url, secrets=dict(c.connections[0].secrets)),)
+        c.export(pkg)
+        report = test_endpoints(c, transport=RecordingTransport(None, CassetteStore.for_package(
+            pkg)), progress=lambda *a: None)
+    assert report.ok, report
+    text = _files_text(pkg)
+    assert (pkg / CASSETTE_DIR).is_dir()
+    assert APP_ID not in text and APP_KEY not in text

@@ -50,7 +50,7 @@ def list_operations(ctx: ImportContext) -> list[Operation]:
     """Every supported operation of the document, in document order (paths x methods)."""
     paths = ctx.doc.get("paths")
     ops: list[Operation] = []
-    unsupported = 0
+    unsupported: list[str] = []
     if not isinstance(paths, dict):
         if paths is not None:
             ctx.problem(SpecContentError(f"The spec {ctx.origin} has a 'paths' that is not a "
@@ -63,14 +63,17 @@ def list_operations(ctx: ImportContext) -> list[Operation]:
         item, _ = oas.path_item(ctx.refs, raw_item)
         for method, op in oas.operations(item):
             if method not in SUPPORTED_METHODS:
-                unsupported += 1
+                unsupported.append(f"{method.upper()} {path}")
                 continue
             raw_tags = op.get("tags")
             op_tags = tuple(t for t in raw_tags if isinstance(t, str)) \
                 if isinstance(raw_tags, list) else ()
             ops.append(Operation(str(path), method, op, item, op_tags))
     if unsupported:
-        ctx.warn(f"Skipped {plural(unsupported, 'HEAD/OPTIONS/TRACE operation')}: "
+        shown = ", ".join(unsupported[:5]) + (f" and {len(unsupported) - 5} more"
+                                              if len(unsupported) > 5 else "")
+        ctx.warn(f"Skipped {plural(len(unsupported), 'HEAD/OPTIONS/TRACE operation')} "
+                 f"({shown}): "
                  "connectors support GET, POST, PUT, PATCH and DELETE.")
     return ops
 
