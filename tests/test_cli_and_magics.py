@@ -303,6 +303,8 @@ def test_saved_test_values_make_a_test_pass(face, demo_on_a_mock) -> None:
 @pytest.mark.parametrize(("line", "expected"), [
     ("api-key --key X-Key --add-to query", ApiKeyAuth(key="X-Key", add_to="query")),
     ("api-key --key=session --add-to=cookie", ApiKeyAuth(key="session", add_to="cookie")),
+    ("api-key --key X-App-Key --extra-keys X-App-Id,app_key:query",
+     ApiKeyAuth(key="X-App-Key", extra_keys=(("X-App-Id", "header"), ("app_key", "query")))),
     ("basic", BasicAuth()),
     ("bearer", BearerAuth()),
     ("jwt --algorithm RS256 --add-to query --query-name jwt "

@@ -81,7 +81,7 @@ def all_widget_states() -> str:
 
 
 def test_the_flags_are_the_reference_fields_in_kebab_case():
-    assert grammar.auth_fields("api-key") == ("key", "add-to")
+    assert grammar.auth_fields("api-key") == ("key", "add-to", "extra-keys")
     assert set(grammar.auth_fields("jwt")) == {"add-to", "algorithm", "payload", "header-name",
                                                "query-name"}
     common = {"client-id", "token-url", "scope", "client-auth", "refresh-url"}
@@ -205,7 +205,7 @@ def test_auth_without_type_opens_a_form_that_saves(ip):
     c = ip.run_line_magic("connect", "new shop")
     form = ip.run_line_magic("connect", "auth")
     assert isinstance(form, AuthForm) and isinstance(form, ipywidgets.VBox)
-    assert set(form.fields) == {"key", "add-to"}
+    assert set(form.fields) == {"key", "add-to", "extra-keys"}
     form.type_dropdown.value = "oauth2-client-credentials"
     assert set(form.fields) == {"client-id", "token-url", "scope", "client-auth", "refresh-url"}
     assert list(form.fields_box.children) == list(form.fields.values())

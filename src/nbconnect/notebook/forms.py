@@ -90,6 +90,12 @@ class AuthForm(widgets.VBox):
                 w = widgets.Textarea(value=text, description="payload", style=_STYLE,
                                      placeholder='{"sub": "ada", "iat": "now", "exp": "+300s"}',
                                      layout=_LAYOUT)
+            elif field == "extra-keys":  # the CLI's KEY[:ADD_TO],... text
+                pairs = [p if isinstance(p, list | tuple) else (p.get("key"), p.get("add_to"))
+                         for p in value or ()]
+                w = widgets.Text(value=",".join(f"{k}:{a}" for k, a in pairs),
+                                 description=_label(field), style=_STYLE, layout=_LAYOUT,
+                                 placeholder="X-App-Id:header,app_key:query")
             else:
                 w = widgets.Text(value="" if value is None else str(value),
                                  description=_label(field), style=_STYLE, layout=_LAYOUT)

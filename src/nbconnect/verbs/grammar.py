@@ -150,6 +150,8 @@ def auth_help_lines() -> list[str]:
             choices = field_choices(name, flag)
             if choices and len(choices) <= 4:
                 flags.append(f"--{flag} {'|'.join(choices)}")
+            elif flag == "extra-keys":
+                flags.append("--extra-keys KEY[:ADD_TO],...")
             else:
                 flags.append(f"--{flag} {snake(flag).upper()}")
         secrets = ", ".join(kebab(s) for s in cls.secret_fields) or "none"
@@ -212,9 +214,21 @@ def auth_from_fields(type_: str, fields: Mapping[str, Any]) -> AuthConfig:
         raise
 
 
+def _key_list(text: str) -> list[tuple[str, str]]:
+    """``--extra-keys KEY[:ADD_TO],...`` (``X-App-Id,app_key:query``) as (key, add_to) pairs."""
+    pairs = []
+    for item in (part.strip() for part in text.split(",")):
+        if item:
+            key, colon, add_to = item.rpartition(":")
+            pairs.append((key, add_to) if colon and add_to in API_KEY_ADD_TO else (item, "header"))
+    return pairs
+
+
 def _field_value(key: str, value: Any) -> Any:
     if key == "payload" and isinstance(value, Mapping):
         return dict(value)  # the auth config checks it (a JSON object, time claims)
+    if key == "extra-keys":  # the auth config checks the pairs
+        return _key_list(value) if isinstance(value, str) else value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     if not isinstance(value, str):
