@@ -5,6 +5,10 @@
 success body once: the success media's ``example`` or first of ``examples`` that is valid
 under the media's schema, else values generated from the schema. Responses do not depend on
 the request, so the same request always gives the same bytes.
+
+:attr:`MockAPI.problems` names, at start, each operation whose success schema no value can
+satisfy (an enum that allOf intersects to nothing, a minimum above the maximum, ...); a
+generated body that still breaks its schema is logged once, naming the operation.
 """
 
 from __future__ import annotations
@@ -60,18 +64,39 @@ class MockAPI:
         self.operations = build_operations(self.doc, self.generator, global_security)
         self.token_paths: dict[str, list[Scheme]] = self.security.token_paths
         self._lock = threading.Lock()
+        #: one sentence per operation whose success schema no value can satisfy
+        self.problems: tuple[str, ...] = tuple(self._problems())
+
+    def _problems(self) -> list[str]:
+        out: list[str] = []
+        for op in self.operations:
+            if op.media_pointer is None or op.media_type is None or \
+                    not may_be_json(op.media_type):
+                continue
+            media = self.doc.at(op.media_pointer)
+            if not isinstance(media, dict) or not isinstance(media.get("schema"), dict):
+                continue
+            why = self.generator.problem(media["schema"], f"{op.media_pointer}/schema")
+            if why is not None:
+                out.append(f"{op.label} ({op.status}): no value satisfies the response "
+                           f"schema ({why}); the mock serves its best effort, fix the "
+                           "schema in the spec.")
+        return out
 
     # -- requests --------------------------------------------------------------------
 
-    def route(self, raw_path: str, method: str, query: list[tuple[str, str]]
+    def route(self, raw_path: str, method: str, query: list[tuple[str, str]],
+              headers: Mapping[str, str] | None = None
               ) -> tuple[Operation | None, dict[str, str], list[str]]:
-        """(operation, path values, allowed methods when the path exists but not the method)."""
+        """(operation, path values, allowed methods when the path exists but not the method);
+        ``headers`` (lower-case names) choose among ``#header=value`` path keys."""
         groups = self.__dict__.get("_route_groups")
         if groups is None:  # operations grouped by the base path of their server
             groups = self.__dict__["_route_groups"] = _route_groups(self)
         allowed: list[str] = []
         for base_path, ops in groups:
-            op, values, methods = find_operation(ops, base_path, raw_path, method, query)
+            op, values, methods = find_operation(ops, base_path, raw_path, method, query,
+                                                 headers)
             if op is not None:
                 return op, values, []
             allowed += methods
@@ -127,9 +152,19 @@ class MockAPI:
             if not isinstance(schema, dict) or not may_be_json(op.media_type) or \
                     self.validators.is_valid(schema_pointer, candidate):
                 value = candidate
+                if isinstance(schema, dict):  # writeOnly properties stay out of responses
+                    value = self.generator.strip(candidate, schema, schema_pointer)
                 break
         if value is MISSING and isinstance(schema, dict):
             value = self.generator.generate(schema, schema_pointer, f"{op.label}$")
+            if may_be_json(op.media_type):
+                problem = self.validators.first_error(schema_pointer, value)
+                if problem is not None:
+                    import logging
+
+                    logging.getLogger("nbconnect.mock").warning(
+                        "The mock's body for %s breaks its own schema (%s).", op.label,
+                        problem[:200])
         if may_be_json(op.media_type):
             if value is MISSING:
                 value = {}

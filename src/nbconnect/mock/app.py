@@ -11,11 +11,13 @@ What the mock does with a request, in this order:
 1. **Route.** Operations are served under the path of the spec's first server URL (the
    demo's ``https://tasks.example.com/{version}`` gives ``/v1``). A path template matches
    one segment per ``{param}``; routes with fewer parameters and more literal text win
-   (``/users/me`` before ``/users/{id}``). A ``#fragment`` in a path key is ignored. A
+   (``/users/me`` before ``/users/{id}``). Another ``#fragment`` in a path key is ignored. A
    ``?k=v`` in a path key is part of the match: the operation is chosen when the request
    has ``k=v`` or no ``k`` at all (the value is the key's default), never when it has
    another ``k``; of several such keys the one with the most equal values wins. Unknown
-   paths get 404 and known paths with another method 405, as JSON.
+   paths get 404 and known paths with another method 405, as JSON. A ``#k=v`` fragment
+   (AWS: ``/#X-Amz-Target=Service.Action``) matches the request's header ``k`` the same
+   way.
 2. **Security**, as the spec says: the operation's ``security`` or else the global one;
    alternatives are OR-ed, the schemes inside one requirement AND-ed, ``{}`` allows
    anonymous calls. apiKey (header, query or cookie), http basic and bearer (other http
@@ -81,7 +83,9 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
     bearer and oauth2 tokens; ``(user, password)`` or ``"user:password"`` for Basic;
     ``{"client_id": ..., "client_secret": ...}`` for an oauth2 scheme's token
     endpoint). ``seed`` varies generated values. ``app.state.mock`` describes the mock
-    (``title``, ``base_path``, ``operations``, ``token_paths``).
+    (``title``, ``base_path``, ``operations``, ``token_paths``, and ``problems``: each
+    operation whose success schema no value can satisfy, also logged as a warning on the
+    ``nbconnect.mock`` logger).
     """
     api = MockAPI(source, credentials=credentials, seed=seed)
     try:
@@ -128,9 +132,9 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
             status, body, extra = api.token_response(schemes, headers, form)
             return JSONResponse(body, status_code=status, headers=extra)
         head = method == "head"
-        op, values, allowed = api.route(raw_path_text, method, query)
+        op, values, allowed = api.route(raw_path_text, method, query, headers)
         if op is None and head:
-            op, values, allowed = api.route(raw_path_text, "get", query)
+            op, values, allowed = api.route(raw_path_text, "get", query, headers)
         if op is None and method == "options" and allowed:
             return Response(status_code=204, headers={"Allow": ", ".join(allowed)})
         if op is None:
@@ -182,6 +186,12 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
     app = Starlette(routes=[Route("/{path:path}", handle,
                                   methods=[m.upper() for m in PATH_ITEM_METHODS])])
     app.state.mock = MockInfo(api)
+    if api.problems:
+        import logging
+
+        log = logging.getLogger("nbconnect.mock")
+        for problem in api.problems:
+            log.warning("%s", problem)
     return app
 
 
@@ -194,6 +204,8 @@ class MockInfo:
         self.base_path = api.base_path
         self.operations = tuple((o.method.upper(), o.key) for o in api.operations)
         self.token_paths = tuple(api.token_paths)
+        #: one sentence per operation whose success schema no value can satisfy (at start)
+        self.problems: tuple[str, ...] = api.problems
 
     def __repr__(self) -> str:
         return (f"MockInfo(title={self.title!r}, base_path={self.base_path!r}, "

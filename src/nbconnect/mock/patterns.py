@@ -19,74 +19,121 @@ FIXED_DATE_TIME = "2026-01-01T09:00:00Z"
 FIXED_DATE = "2026-01-01"
 
 
-def from_pattern(pattern: str) -> str | None:
-    """A short string matching the regular expression ``pattern`` (None if unsure)."""
+def from_pattern(pattern: str, *, min_length: int = 0, max_length: int | None = None,
+                 variant: int = 0) -> str | None:
+    """A short string matching the regular expression ``pattern`` with a length from
+    ``min_length`` to ``max_length`` (None if unsure).
+
+    Repeats are as few as the pattern allows; when that is too short, the first repeats
+    that may grow do. ``variant`` picks other characters from the character classes (a
+    different string for each variant while the classes have room), for unique items.
+    """
     try:
         import re._constants as c  # type: ignore[import-not-found]
         import re._parser as p  # type: ignore[import-not-found]
 
         tree = p.parse(pattern)
+        compiled = re.compile(pattern)
     except Exception:
         return None
+
+    def fits(text: str | None) -> bool:
+        return text is not None and min_length <= len(text) and (
+            max_length is None or len(text) <= max_length) and \
+            compiled.search(text) is not None
+
+    first = _emit(tree, c, 0, variant)
+    if fits(first):
+        return first
+    if first is not None and len(first) < min_length:
+        grown = _emit(tree, c, min_length - len(first), variant)
+        if fits(grown):
+            return grown
+        if grown is not None and compiled.search(first + "x") is not None:
+            padded = first + "x" * (min_length - len(first))  # an unanchored end
+            if fits(padded):
+                return padded
+    return None
+
+
+#: characters tried for a class that names no character of its own (``[^...]``, ``\w``)
+_POOL = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
+_CATEGORY_CHARS = {"CATEGORY_DIGIT": "0123456789", "CATEGORY_SPACE": " ",
+                   "CATEGORY_WORD": "abcdefghijklmnopqrstuvwxyz0123456789_"}
+
+
+def _emit(tree: Any, c: Any, grow: int, variant: int) -> str | None:
+    """The string of a parsed pattern: fewest repeats (``grow`` more characters from the
+    first repeats that may grow), choices from ``variant`` in mixed radix."""
     out: list[str] = []
+    state = {"budget": 512, "grow": grow, "variant": variant}
 
-    def pick(items: Any) -> str:
-        negate = False
-        for op, av in items:
-            if op is c.NEGATE:
-                negate = True
-            elif not negate:
+    def choose(chars: str) -> str:
+        if not chars:
+            raise ValueError("empty class")
+        n = len(chars)
+        index = state["variant"] % n
+        state["variant"] //= n
+        return chars[index]
+
+    def candidates(items: Any) -> str:
+        negate = any(op is c.NEGATE for op, _ in items)
+        allowed: list[str] = []
+        if not negate:
+            for op, av in items:
                 if op is c.LITERAL:
-                    return chr(av)
-                if op is c.RANGE:
-                    return chr(av[0])
-                if op is c.CATEGORY:
-                    return {c.CATEGORY_DIGIT: "0", c.CATEGORY_SPACE: " "}.get(av, "a")
-        for cand in "aA0_-x":
-            if re.fullmatch(p_set, cand):
-                return cand
-        return "a"
+                    allowed.append(chr(av))
+                elif op is c.RANGE:
+                    allowed.extend(chr(x) for x in range(av[0], min(av[1], av[0] + 61) + 1))
+                elif op is c.CATEGORY:
+                    allowed.extend(_CATEGORY_CHARS.get(str(av), ""))
+        if allowed:
+            return "".join(dict.fromkeys(allowed))
+        source = "[" + "".join(_set_source(items, c)) + "]"
+        try:
+            return "".join(ch for ch in _POOL if re.fullmatch(source, ch))
+        except re.error:
+            return "a"
 
-    def emit(items: Any, budget: list[int]) -> None:
-        nonlocal p_set
+    def emit(items: Any) -> None:
         for op, av in items:
-            budget[0] -= 1
-            if budget[0] < 0:
+            state["budget"] -= 1
+            if state["budget"] < 0:
                 raise ValueError("pattern too complex")
             if op is c.LITERAL:
                 out.append(chr(av))
             elif op is c.NOT_LITERAL:
-                out.append("a" if av != ord("a") else "b")
+                out.append(choose("".join(ch for ch in _POOL if ord(ch) != av)))
             elif op is c.ANY:
-                out.append("a")
+                out.append(choose(_POOL))
             elif op is c.IN:
-                p_set = "[" + "".join(_set_source(av, c)) + "]"
-                out.append(pick(av))
+                out.append(choose(candidates(av)))
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
                 lo, hi, sub = av
-                for _ in range(min(max(lo, 1), hi, 64)):
-                    emit(sub, budget)
+                count = min(max(lo, 1), hi, 64)
+                for _ in range(count):
+                    emit(sub)
+                while state["grow"] > 0 and count < min(hi, 4096):
+                    before = sum(map(len, out))
+                    emit(sub)
+                    count += 1
+                    state["grow"] -= max(1, sum(map(len, out)) - before)
             elif op is c.SUBPATTERN:
-                emit(av[-1], budget)
+                emit(av[-1])
             elif op is getattr(c, "ATOMIC_GROUP", None):
-                emit(av, budget)
+                emit(av)
             elif op is c.BRANCH:
-                emit(av[1][0], budget)
+                emit(av[1][0])
             elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
                 continue
             else:
                 raise ValueError("unsupported")
 
-    p_set = ""
     try:
-        emit(tree, [512])
-    except (ValueError, TypeError, OverflowError):
+        emit(tree)
+    except (ValueError, TypeError, OverflowError, RecursionError):
         return None
-    text = "".join(out)
-    try:
-        return text if re.search(pattern, text) else None
-    except re.error:
-        return None
+    return "".join(out)
 
 
 def _set_source(items: Any, c: Any) -> list[str]:

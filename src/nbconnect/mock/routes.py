@@ -3,14 +3,17 @@
 :func:`build_operations` turns ``paths`` into :class:`Operation` s (path template as a regex,
 parameters merged from the Path Item and the operation, the success status and media type),
 sorted so that routes with fewer parameters and more literal text win; :func:`find_operation`
-matches a request. A ``#fragment`` in a path key is ignored; a ``?k=v`` in a path key is part
-of the match: the operation is chosen when the request has ``k=v`` or no ``k`` at all, never
-when it has another ``k``; of several such keys the one with the most equal values wins.
+matches a request. A ``?k=v`` in a path key is part of the match: the operation is chosen
+when the request has ``k=v`` or no ``k`` at all, never when it has another ``k``; of several
+such keys the one with the most equal values wins. A ``#k=v`` fragment (AWS specs:
+``/#X-Amz-Target=Service.Action``) does the same with the request's header ``k``; any other
+fragment is ignored.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
@@ -67,6 +70,8 @@ class Operation:
     media_pointer: str | None
     specificity: tuple[int, int, int] = (0, 0, 0)
     cached: bytes | None = None
+    #: ``#k=v`` of the path key: header ``k`` (lower case) must be ``v`` when present
+    header_match: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -108,8 +113,11 @@ class _Builder:
                 pointer = f"{item_pointer}/{method}"
                 if referenced and method in raw_item:  # a sibling of the Path Item's $ref
                     pointer = f"{own_pointer}/{method}"
-                ops.append(self._operation(method, str(key), pointer, op, item, item_pointer,
-                                           regex, names, query_match, specificity))
+                operation = self._operation(method, str(key), pointer, op, item,
+                                            item_pointer, regex, names, query_match,
+                                            specificity)
+                operation.header_match = _fragment_headers(str(key))
+                ops.append(operation)
         ops.sort(key=lambda o: o.specificity)
         return ops
 
@@ -206,10 +214,19 @@ class _Builder:
     # -- responses -----------------------------------------------------------------
 
 
+def _fragment_headers(key: str) -> tuple[tuple[str, str], ...]:
+    fragment = key.partition("#")[2]
+    if "=" not in fragment:
+        return ()
+    return tuple((k.strip().lower(), v) for k, v in parse_qsl(fragment, keep_blank_values=True)
+                 if k.strip())
+
+
 def find_operation(operations: list[Operation], base_path: str, raw_path: str, method: str,
-                   query: list[tuple[str, str]]
+                   query: list[tuple[str, str]], headers: Mapping[str, str] | None = None
                    ) -> tuple[Operation | None, dict[str, str], list[str]]:
-    """(operation, path values, allowed methods when the path exists but not the method)."""
+    """(operation, path values, allowed methods when the path exists but not the method);
+    ``headers`` (lower-case names) choose among ``#k=v`` path keys."""
     if base_path:
         if raw_path != base_path and not raw_path.startswith(base_path + "/"):
             return None, {}, []
@@ -225,10 +242,14 @@ def find_operation(operations: list[Operation], base_path: str, raw_path: str, m
             continue
         if any(k in given and v not in given[k] for k, v in op.query_match):
             continue
+        if headers is not None and any(k in headers and headers[k] != v
+                                       for k, v in op.header_match):
+            continue
         if op.method != method:
             allowed.append(op.method.upper())
             continue
-        score = sum(1 for k, v in op.query_match if v in given.get(k, ()))
+        score = sum(1 for k, v in op.query_match if v in given.get(k, ())) + sum(
+            1 for k, v in op.header_match if headers is not None and headers.get(k) == v)
         rank = (op.specificity[0], op.specificity[1], -score)
         if best is None or rank < best[0]:
             values = {n: unquote(v) for n, v in zip(op.names, m.groups(), strict=True)}

@@ -1,7 +1,9 @@
 """Schema validation for the mock: OAS 3.0/3.1 validators found by JSON pointer, cached.
 
 References inside a schema resolve inside the mocked document (a ``referencing`` registry
-holding it); a schema the validator cannot handle never blocks the mock.
+holding it); a schema the validator cannot handle never blocks the mock. As in OAS 3.0, a
+required readOnly or writeOnly property may be missing under 3.1 too (the mock leaves
+writeOnly properties out of responses; the OAS says they are not required there).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ class Validators:
             hit = self._cache.get(pointer)
             if hit is not None:
                 return hit
-            from openapi_schema_validator import OAS30Validator, OAS31Validator
+            from openapi_schema_validator import OAS30Validator
 
             if self._registry is None:
                 from referencing import Registry
@@ -39,7 +41,7 @@ class Validators:
                 spec = DRAFT4 if self.oas30 else DRAFT202012
                 self._registry = Registry().with_resource(self.URI,
                                                           spec.create_resource(self.doc))
-            cls = OAS30Validator if self.oas30 else OAS31Validator
+            cls = OAS30Validator if self.oas30 else _oas31()
             validator = cls({"$ref": f"{self.URI}#{quote(pointer, safe='/~')}"},
                             registry=self._registry)
             self._cache[pointer] = validator
@@ -61,3 +63,17 @@ class Validators:
             return bool(self.get(pointer).is_valid(value))
         except Exception:
             return False
+
+
+_OAS31: Any = None
+
+
+def _oas31() -> Any:
+    """OAS31Validator whose ``required`` lets readOnly and writeOnly properties be missing."""
+    global _OAS31
+    if _OAS31 is None:
+        from jsonschema.validators import extend
+        from openapi_schema_validator import OAS31Validator, _keywords
+
+        _OAS31 = extend(OAS31Validator, {"required": _keywords.required})
+    return _OAS31

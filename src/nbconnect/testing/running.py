@@ -210,19 +210,24 @@ def test_endpoint(connector: Connector, endpoint_id: str, *,
                   params: Mapping[str, Any] | None = None, timeout: float | None = None,
                   transport: Any = None, verify: Any = True, prompt: PromptFn | None = None,
                   retries: int | None = None, retry_wait: float | None = None,
-                  sample_bytes: int | None = None) -> TestResult:
+                  sample_bytes: int | None = None, generate: bool = False) -> TestResult:
     """Test one endpoint through a test connection and return its :class:`TestResult`.
 
     ``params`` maps parameter names (body fields as ``parent.child``) to test values; a
     name the endpoint does not have raises :class:`~nbconnect.errors.EndpointError`.
     ``connection``, ``prompt`` and ``verify`` go to :func:`nbconnect.auth.client_for`
     (connection/secret problems raise there); ``transport`` is an httpx2 transport for
-    the client (record/replay). A failure of the API is a failed result, not an
-    exception.
+    the client (record/replay). ``generate``: a required parameter that has no value
+    anywhere gets one generated from its schema (:mod:`nbconnect.testing.generation`, the
+    mock's generator). A failure of the API is a failed result, not an exception.
     """
     ep = connector.endpoint(endpoint_id)
     params = dict(params or {})
     check_params(ep, params)
+    if generate:
+        from .generation import generated_values
+
+        params = {**params, **generated_values(connector, ep, params)}
     run = _make_run(connector, connection, prompt=prompt, verify=verify, timeout=timeout,
                     transport=transport, concurrency=1, retries=retries,
                     retry_wait=retry_wait, sample_bytes=sample_bytes)
@@ -255,7 +260,7 @@ def test_endpoints(connector: Connector, endpoint_ids: Iterable[str] | None = No
                    transport: Any = None, verify: Any = True,
                    prompt: PromptFn | None = None, retries: int | None = None,
                    retry_wait: float | None = None,
-                   sample_bytes: int | None = None) -> TestReport:
+                   sample_bytes: int | None = None, generate: bool = False) -> TestReport:
     """Test several endpoints (all by default) concurrently; return a :class:`TestReport`.
 
     Up to ``concurrency`` requests (default :data:`DEFAULT_CONCURRENCY`) are in flight
@@ -301,6 +306,10 @@ def test_endpoints(connector: Connector, endpoint_ids: Iterable[str] | None = No
                 values = {k: v for k, v in flat.items() if k in names}
                 values.update(per.get(ep.id, {}))
                 try:
+                    if generate:
+                        from .generation import generated_values
+
+                        values.update(generated_values(connector, ep, values))
                     return _run_one(run, ep, values)
                 except Exception as exc:  # never lose the run to one endpoint
                     return TestResult(ep.id, ep.method, ep.path, False,
