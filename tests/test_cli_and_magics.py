@@ -649,3 +649,14 @@ def test_test_with_params_and_json(face, demo_on_a_mock) -> None:
     assert done.code == (1 if face.name == "cli" else 0)
     report_text = done.out if face.name == "cli" else done.result.text()
     assert "400" in report_text
+
+
+def test_connection_of_an_api_key_auth_with_extra_keys(face) -> None:
+    face.start(shop())
+    assert face.run("auth api-key --key X-App-Key --extra-keys X-App-Id").code == 0
+    done = face.run("connection add dev --secret value=env:APP_KEY")
+    assert done.code == 2 and "needs --secret value-2=REF" in done.error
+    done = face.run("connection add dev --secret value=env:APP_KEY --secret value-2=env:APP_ID")
+    assert done.code == 0, done.err
+    (conn,) = done.connector.connections
+    assert dict(conn.secrets) == {"value": "env:APP_KEY", "value_2": "env:APP_ID"}

@@ -302,6 +302,8 @@ def connection_secret_fields(auth: AuthConfig | str | None) -> tuple[str, ...]:
     kind = _auth_type(auth)
     if kind is None:
         return tuple(snake(f) for f in SECRET_FIELDS)
+    if isinstance(auth, AuthConfig):  # an instance may need more (api-key extra keys)
+        return tuple(auth.secret_fields)
     return tuple(_auth_class(kind).secret_fields)
 
 
@@ -389,7 +391,7 @@ def make_connection(name: str, *, base_url: str | None,
         checked_settings[field] = value
     if kind is not None:
         cls = _auth_class(kind)
-        need = [f for f in cls.secret_fields
+        need = [f for f in connection_secret_fields(auth)
                 if f not in checked_secrets and f not in cls.optional_secret_fields]
         if need:
             flags = " ".join(f"--secret {kebab(f)}=REF" for f in need)
