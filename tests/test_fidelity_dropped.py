@@ -413,3 +413,10 @@ def test_recorded_cassettes_of_a_key_pair_hold_no_key(tmp_path: Path,
     text = _files_text(pkg)
     assert (pkg / CASSETTE_DIR).is_dir()
     assert APP_ID not in text and APP_KEY not in text
+
+
+def test_public_operations_are_named_when_the_connector_sends_auth() -> None:
+    spec = CASE_19.read_text().replace("      operationId: listReports\n",
+                                       "      operationId: listReports\n      security: []\n")
+    r = nbconnect.import_spec(spec)
+    assert any("listReports" in w and "security: []" in w for w in r.warnings)

@@ -187,7 +187,10 @@ def _warn_unmet(ctx: ImportContext, per_op: list[tuple[Operation, Any]], used: s
                 schemes: dict[str, oas.SecurityScheme]) -> None:
     """Name the operations none of whose security requirements the chosen auth meets."""
     unmet: dict[str, list[str]] = {}
+    public: list[str] = []
     for op, reqs in per_op:
+        if isinstance(reqs, list) and not reqs and "security" in op.op:
+            public.append(op.label)
         if not reqs:
             continue
         options = [tuple(k for k in req if k in schemes) for req in reqs if isinstance(req, dict)]
@@ -196,6 +199,12 @@ def _warn_unmet(ctx: ImportContext, per_op: list[tuple[Operation, Any]], used: s
         needs = " or ".join(" + ".join(map(repr, o)) for o in options if o)
         unmet.setdefault(needs or "?", []).append(op.label)
     sent = " + ".join(map(repr, sorted(used)))
+    if public:
+        shown = ", ".join(public[:5]) + (f" and {len(public) - 5} more" if len(public) > 5
+                                         else "")
+        ctx.warn(f"{shown} need{'s' if len(public) == 1 else ''} no credentials (security: "
+                 "[]), but the connector sends its auth to every endpoint and its exported "
+                 "openapi.json asks for it there too.")
     for needs, labels in unmet.items():
         shown = ", ".join(labels[:5]) + (f" and {len(labels) - 5} more" if len(labels) > 5
                                          else "")
