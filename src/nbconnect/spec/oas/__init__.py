@@ -27,6 +27,11 @@ docstring says otherwise.
 Pure functions on plain ``dict``/``list`` documents; imports nothing heavy. The names live in
 ``refs`` (pointers, ``$ref``s), ``document`` (version, operations, parameters, servers,
 responses), ``media`` and ``security``; import them from this package.
+Two modules are imported by name instead (they are not re-exported, so importing this
+package stays light): ``schema`` (OAS Schema Object semantics for validation: 3.0
+``nullable``, ``readOnly``/``writeOnly`` by direction, ``discriminator``) and ``validator``
+(jsonschema without the optional format packages' import cost, the deliberate format set,
+exact decimal ``multipleOf``).
 """
 
 from __future__ import annotations
