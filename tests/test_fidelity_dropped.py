@@ -281,9 +281,19 @@ def test_hostile_numbers_end_in_one_sentence(fmt: str, literal: str) -> None:
     assert len(message) < 300
 
 
+@pytest.mark.parametrize("text", [
+    '{"openapi": "3.0.3", "info": {"title": "x", "version": "1"},\n"paths": {}, "x": 1e999}',
+    'openapi: 3.0.3\ninfo: {title: x, version: "1"}\npaths: {}\nx: -1.0e999\n'])
+def test_numbers_that_overflow_to_infinity_end_in_one_sentence(text: str) -> None:
+    with pytest.raises(SpecParseError) as err:
+        nbconnect.import_spec(text)
+    assert "too large for a floating-point number" in err.value.message
+    assert "line" in err.value.message
+
+
 def test_long_but_allowed_integers_still_import() -> None:
     text = ('openapi: 3.0.3\ninfo: {title: x, version: "1"}\npaths: {}\n'
-            f'x-big: {"9" * 400}\n')
+            f'x-big: {"9" * 400}\nx-inf: .inf\n')
     assert nbconnect.import_spec(text).endpoints == ()
 
 

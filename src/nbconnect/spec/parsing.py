@@ -11,7 +11,8 @@
   node count, counted once per shared object so it is linear) and a nesting-depth bound.
 * **Numbers**: an integer literal of more than :data:`MAX_INT_DIGITS` digits (JSON or YAML,
   decimal, hex or octal) is a SpecParseError naming its line, never a ValueError from
-  Python's integer-string limit deep inside a parser or a later ``str()``.
+  Python's integer-string limit deep inside a parser or a later ``str()``; so is a number
+  such as ``1e999`` that overflows to infinity (YAML's ``.inf`` stays allowed).
 
 yaml is imported when YAML is parsed.
 """
@@ -19,6 +20,7 @@ yaml is imported when YAML is parsed.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -34,16 +36,28 @@ _INT_CEILING = 10 ** MAX_INT_DIGITS
 
 
 class _HugeNumber(Exception):
-    def __init__(self, digits: int, line: int | None = None) -> None:
+    def __init__(self, digits: int, line: int | None = None, text: str | None = None) -> None:
         self.digits = digits
         self.line = line
+        self.text = text  # a float literal that overflows, when that is the problem
 
 
 def _huge_number_error(origin: str, exc: _HugeNumber) -> SpecParseError:
     where = f" (line {exc.line})" if exc.line else ""
+    if exc.text is not None:
+        return SpecParseError(f"The spec {origin} has the number {clip(exc.text, 40)}{where}, "
+                              "too large for a floating-point number; write a smaller number "
+                              "or a string.")
     return SpecParseError(f"The spec {origin} has an integer of about {exc.digits:,} digits"
                           f"{where}, more than the {MAX_INT_DIGITS:,} a spec may have; shorten "
                           "it or write it as a string.")
+
+
+def _json_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise _HugeNumber(0, text=text)
+    return value
 
 
 def _json_int(text: str) -> int:
@@ -96,18 +110,23 @@ def _duplicate_line(text: str, key: str) -> int | None:
     return text.count("\n", 0, hits[1]) + 1 if len(hits) > 1 else None
 
 
-def _huge_json_line(text: str) -> int | None:
-    """Best-effort line of the first integer literal over MAX_INT_DIGITS digits."""
+def _huge_json_line(text: str, literal: str | None = None) -> int | None:
+    """Best-effort line of ``literal``, or of the first integer literal over
+    MAX_INT_DIGITS digits."""
+    if literal is not None:
+        pos = text.find(literal)
+        return text.count("\n", 0, pos) + 1 if pos >= 0 else None
     m = re.search("[0-9]{" + str(MAX_INT_DIGITS + 1) + "}", text)
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
 def _parse_json(text: str, origin: str) -> Any:
     try:
-        return json.loads(text, object_pairs_hook=_pairs_hook, parse_int=_json_int)
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_int=_json_int,
+                          parse_float=_json_float)
     except _HugeNumber as huge:
-        raise _huge_number_error(origin, _HugeNumber(huge.digits, _huge_json_line(text))) \
-            from None
+        line = _huge_json_line(text, huge.text)
+        raise _huge_number_error(origin, _HugeNumber(huge.digits, line, huge.text)) from None
     except _DuplicateKey as dup:
         line = _duplicate_line(text, dup.key)
         where = f" (line {line})" if line else ""
@@ -167,6 +186,12 @@ def _yaml_loader() -> Any:
                                   node.start_mark.line + 1)
             return sign * number
 
+        def construct_yaml_float(self, node: Any) -> float:
+            value = base.construct_yaml_float(self, node)
+            if math.isinf(value) and "inf" not in node.value.lower():
+                raise _HugeNumber(0, node.start_mark.line + 1, node.value)
+            return value
+
         def construct_yaml_bool(self, node: Any) -> bool:
             return self.construct_scalar(node).lower() == "true"
 
@@ -197,6 +222,8 @@ def _yaml_loader() -> Any:
     SpecYamlLoader.add_constructor(None, SpecYamlLoader.construct_undefined)
     SpecYamlLoader.add_constructor("tag:yaml.org,2002:int", SpecYamlLoader.construct_yaml_int)
     SpecYamlLoader.add_constructor("tag:yaml.org,2002:bool", SpecYamlLoader.construct_yaml_bool)
+    SpecYamlLoader.add_constructor("tag:yaml.org,2002:float",
+                                   SpecYamlLoader.construct_yaml_float)
     # YAML 1.2 core schema resolvers.
     SpecYamlLoader.add_implicit_resolver(
         "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
