@@ -430,3 +430,10 @@ def test_public_operations_are_named_when_the_connector_sends_auth() -> None:
                                        "      operationId: listReports\n      security: []\n")
     r = nbconnect.import_spec(spec)
     assert any("listReports" in w and "security: []" in w for w in r.warnings)
+
+
+def test_cassettes_mask_every_key_of_a_key_pair_by_name() -> None:
+    from nbconnect.testing.cassettes import sensitive_names
+
+    auth = ApiKeyAuth("X-App-Id", extra_keys=[("X-App-Key", "header"), ("sig", "query")])
+    assert sensitive_names(auth) == (("sig",), ("X-App-Id", "X-App-Key"))

@@ -81,12 +81,13 @@ def sensitive_names(auth: AuthConfig | None) -> tuple[tuple[str, ...], tuple[str
     query: list[str] = []
     headers: list[str] = []
     if isinstance(auth, ApiKeyAuth):
-        if auth.add_to == "query":
-            query.append(auth.key)
-        elif auth.add_to == "header":
-            headers.append(auth.key)
-        else:
-            headers.append("cookie")
+        for key, add_to, _ in auth.keys:  # every key of an auth that sends several
+            if add_to == "query":
+                query.append(key)
+            elif add_to == "header":
+                headers.append(key)
+            else:
+                headers.append("cookie")
     elif isinstance(auth, JwtAuth):
         if auth.add_to == "query" and auth.query_name:
             query.append(auth.query_name)
