@@ -4,7 +4,13 @@
 
 * One request per endpoint, in folders named after each endpoint's first tag (endpoints
   without tags stay at the top level), in connector order.
-* URLs are ``{{baseUrl}}`` plus the path, with ``:name`` path variables. Every value
+* URLs are ``{{baseUrl}}`` plus the path, with ``:name`` path variables (a parameter that
+  opens a segment, alone or before a dot); a parameter elsewhere in a segment
+  (``{name}.{ext}``: ``ext``) is a collection variable ``{{endpointId.ext}}``, so every
+  path value stays editable. Query entries hold the runner's percent-encoded text in
+  the parameter's style (newman sends those bytes as they are); form fields are given
+  decoded (Postman encodes them as the runner does); multipart parts carry their
+  Content-Type. Every value
   (path, query, header and cookie parameters, the body) is the one ``nbconnect test``
   sends: chosen and written by :mod:`nbconnect.testing.values` (saved test value, link,
   default, example, first enum value; one text form), so newman sends what the runner
@@ -55,10 +61,11 @@ from ..testing.values import (
     BodyValue,
     EndpointValues,
     cookie_pairs,
+    form_fields,
     header_value,
+    multipart_parts,
     path_text,
     query_pairs,
-    value_text,
 )
 
 __all__ = ["SCHEMA_URL", "SECRET_VARIABLES", "to_postman", "write_postman"]
@@ -234,15 +241,21 @@ def _wanted(param: Param) -> bool:
     return param.required and not param.nullable
 
 
-def _body(body: BodyValue) -> dict[str, Any]:
-    """Postman's ``body`` for the runner's body (Postman sets the multipart boundary)."""
+def _body(ep: Endpoint, body: BodyValue) -> dict[str, Any]:
+    """Postman's ``body`` for the runner's body (Postman sets the multipart boundary and
+    percent-encodes form fields, so they are given decoded)."""
     if body.kind == "form":
         return {"mode": "urlencoded", "urlencoded": [
-            {"key": k, "value": value_text(v)} for k, v in body.value.items()]}
+            {"key": k, "value": v} for k, v in form_fields(ep, body)]}
     if body.kind == "multipart":
-        return {"mode": "formdata", "formdata": [
-            {"key": k, "value": v.decode("utf-8", "replace") if isinstance(v, bytes)
-             else value_text(v), "type": "text"} for k, v in body.value.items()]}
+        out = []
+        for part in multipart_parts(ep, body):
+            entry = {"key": part.name, "value": part.data.decode("utf-8", "replace"),
+                     "type": "text"}
+            if part.content_type is not None:
+                entry["contentType"] = part.content_type
+            out.append(entry)
+        return {"mode": "formdata", "formdata": out}
     if body.kind == "raw":
         text = body.value.decode("utf-8", "replace") if isinstance(body.value, bytes) \
             else body.value
@@ -321,7 +334,7 @@ def _request_item(connector: Connector, ep: Endpoint, extra_headers: list[dict[s
     body: dict[str, Any] | None = None
     chosen = values.body(strict=False)
     if chosen is not None:
-        body = _body(chosen)
+        body = _body(ep, chosen)
         if chosen.kind != "multipart":  # Postman sets the multipart boundary itself
             headers.append({"key": "Content-Type", "value": chosen.content_type})
     route = "/".join(segments)

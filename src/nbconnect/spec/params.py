@@ -161,6 +161,7 @@ class OperationReader:
         children: tuple[Param, ...] = ()
         items_type = None
         here = stack + tuple(r for r in v.refs if r not in stack)
+        iv = None
         if ptype == "array":
             iv = self.view(v.items) if v.items is not None else None
             items_type = iv.type if iv is not None else "any"
@@ -171,9 +172,12 @@ class OperationReader:
                                              here + tuple(iv.refs))
         elif ptype == "object" and rec is None:
             children = self.children(v, location, depth + 1, here)
+        fmt = v.format
+        if ptype == "array" and fmt is None and iv is not None and iv.format == "binary":
+            fmt = "binary"  # an array of files (OAS 3.0.3 §4.7.14: parts take the item's type)
         return Param(name=name, type=ptype, location=location, required=required,
                      default=v.default, description=short(v.description),
-                     format=v.format, enum=v.enum, example=v.example, items=items_type,
+                     format=fmt, enum=v.enum, example=v.example, items=items_type,
                      nullable=v.nullable, children=children, recursive=rec)
 
     def children(self, v: SchemaView, location: str, depth: int,

@@ -1,8 +1,8 @@
 """Build the HTTP request that tests an endpoint, with the values the test-value policy gives.
 
 :func:`build_request` turns an endpoint plus test values into an ``httpx2.Request``:
-path parameters percent-encoded, query defaults, headers, cookies, a JSON, form or
-multipart body, the base URL joined without any ``..`` escape. Which value each parameter
+parameters written in their styles, query defaults, headers, cookies, a JSON, form or
+multipart body (Encoding Object), the base URL joined without any ``..`` escape. Which value each parameter
 gets and how it is written is :mod:`nbconnect.testing.values` (the same policy the Postman
 export uses). :func:`check_params` refuses explicit values for parameters the endpoint does
 not have. Auth is not applied here: the client's auth flow does that.
@@ -18,16 +18,19 @@ from ..errors import BaseUrlError, EndpointDefinitionError
 from ..model import Connector, Endpoint
 from ..model.servers import request_base_url
 from ..model.urls import check_base_url
+from ..spec.oas.encoding import Part, form_body
 from ..spec.oas.style import query_string
 from .values import (
+    FORM,
     MULTIPART,
     NO_VALUE,
     EndpointValues,
     cookie_pairs,
+    form_fields,
     header_value,
+    multipart_parts,
     path_text,
     query_pairs,
-    value_text,
 )
 
 if TYPE_CHECKING:
@@ -72,22 +75,23 @@ def check_params(ep: Endpoint, params: Mapping[str, Any]) -> None:
                                           option="param")
 
 
-def _multipart(body: Mapping[str, Any], formats: Mapping[str, str | None]) -> tuple[bytes, str]:
-    """A multipart/form-data body (RFC 7578): binary fields as file parts, others as text."""
+def _multipart(parts: list[Part]) -> tuple[bytes, str]:
+    """A multipart/form-data body (RFC 7578): one part each, a Content-Type where it is not
+    text/plain, a filename on file parts."""
     import hashlib
 
-    parts: list[bytes] = []
-    for name, value in body.items():
-        is_file = formats.get(name) in ("binary", "byte") or isinstance(value, bytes)
-        raw = value if isinstance(value, bytes) else value_text(value).encode("utf-8")
-        safe = name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+    chunks: list[bytes] = []
+    for part in parts:
+        safe = part.name.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
         head = f'Content-Disposition: form-data; name="{safe}"'
-        if is_file:
-            head += f'; filename="{safe}"\r\nContent-Type: application/octet-stream'
-        parts.append(head.encode("utf-8") + b"\r\n\r\n" + raw)
-    boundary = "nbconnect-" + hashlib.sha256(b"".join(parts)).hexdigest()[:24]
+        if part.filename is not None:
+            head += f'; filename="{safe}"'
+        if part.content_type is not None:
+            head += f"\r\nContent-Type: {part.content_type}"
+        chunks.append(head.encode("utf-8") + b"\r\n\r\n" + part.data)
+    boundary = "nbconnect-" + hashlib.sha256(b"".join(chunks)).hexdigest()[:24]
     sep = f"--{boundary}\r\n".encode()
-    out = b"".join(sep + part + b"\r\n" for part in parts) + f"--{boundary}--\r\n".encode()
+    out = b"".join(sep + chunk + b"\r\n" for chunk in chunks) + f"--{boundary}--\r\n".encode()
     return out, boundary
 
 
@@ -109,11 +113,13 @@ def build_request(connector: Connector, endpoint: Endpoint | str,
 
     ``values`` are explicit test values by parameter name (body fields by name, nested
     ones as ``parent.child``); they win over ``connector.test_values``, the parameter's
-    default, its example and its first enum value. Path values are percent-encoded as
-    one segment (``quote(v, safe="")``, and ``.``/``..`` encoded too); query defaults
-    written into the endpoint path are sent; header and cookie parameters become
-    headers; body parameters a JSON body, or a form body when the endpoint's
-    ``body_content_type`` is form-urlencoded or multipart. ``base_url`` defaults to the
+    default, its example and its first enum value. Each parameter is written in its
+    style (OAS 3.0.3 §4.7.12: path simple/label/matrix, query form/spaceDelimited/
+    pipeDelimited/deepObject, header simple, cookie form, with ``explode`` and
+    ``allowReserved``; items percent-encoded, ``.``/``..`` segments too); query defaults
+    written into the endpoint path are sent; body parameters make a JSON body, or a form
+    or multipart body by the Encoding Object when the endpoint's ``body_content_type`` is
+    form-urlencoded or multipart. ``base_url`` defaults to the
     connector's. Auth is not applied here (the client's auth does that).
 
     Raises :class:`~nbconnect.errors.MissingParameterError` for a required value found nowhere,
@@ -152,10 +158,10 @@ def build_request(connector: Connector, endpoint: Endpoint | str,
     if body is None:
         pass
     elif body.kind == "form":
-        kwargs["data"] = {k: value_text(v) for k, v in body.value.items()}
+        kwargs["content"] = form_body(form_fields(ep, body))
+        headers["Content-Type"] = FORM
     elif body.kind == "multipart":
-        fmt = {p.name: p.format for p in ep.body}
-        content, boundary = _multipart(body.value, fmt)
+        content, boundary = _multipart(multipart_parts(ep, body))
         kwargs["content"] = content
         headers["Content-Type"] = f"{MULTIPART}; boundary={boundary}"
     elif body.kind == "raw":

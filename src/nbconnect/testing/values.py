@@ -18,12 +18,17 @@ for a boolean, JSON text for objects and arrays). Body fields are named by their
 path (``owner.id``); a body is built from its fields by the same chain, on top of the
 request schema's example (:meth:`EndpointValues.body`).
 
-**The text form** (:func:`value_text`) is the one spelling of a value wherever it is
-written: booleans ``true``/``false``, ``None`` empty, objects and arrays compact JSON,
-everything else ``str()``. Path segments percent-encode it (:func:`path_segment`), query
-parameters repeat for a list (:func:`query_texts`), headers join a list with commas and
-refuse line breaks (:func:`header_text`), cookies percent-encode it
-(:func:`cookie_pair`), form bodies and Postman variables write it as is.
+**The text form** (:func:`value_text`) is the one spelling of a scalar value wherever it is
+written: booleans ``true``/``false``, ``None`` empty, nested objects and arrays compact
+JSON, everything else ``str()``. **How a parameter is written** follows its style (OAS 3.0.3
+§4.7.12, the rules in :mod:`nbconnect.spec.oas.style`): :func:`path_text` (simple, label,
+matrix), :func:`query_pairs` (form, spaceDelimited, pipeDelimited, deepObject; already
+percent-encoded), :func:`header_value` (simple; line breaks refused) and :func:`cookie_pairs`
+(form); a parameter described by ``content`` is its media type's document. Form and
+multipart bodies follow the Encoding Object (:func:`form_fields`, :func:`multipart_parts`,
+rules in :mod:`nbconnect.spec.oas.encoding`). The older one-value helpers
+(:func:`path_segment`, :func:`query_texts`, :func:`header_text`, :func:`cookie_pair`) stay
+for callers that write a plain value.
 
 **What is sent** (:meth:`EndpointValues.sent`): a path parameter needs a non-empty value; a
 query, header or cookie parameter without a value (or with ``None``) is left out, unless it
@@ -43,7 +48,8 @@ from urllib.parse import quote
 
 from ..errors import EndpointDefinitionError, MissingParameterError
 from ..model import Connector, Endpoint, Param
-from ..spec.oas import style
+from ..spec.oas import encoding, style
+from ..spec.oas.encoding import FieldEncoding
 
 __all__ = [
     "FORM",
@@ -51,13 +57,16 @@ __all__ = [
     "NO_VALUE",
     "BodyValue",
     "EndpointValues",
+    "body_encodings",
     "coerce",
     "cookie_pair",
     "cookie_pairs",
+    "form_fields",
     "header_text",
     "header_value",
     "linked_value",
     "missing_parameter",
+    "multipart_parts",
     "param_value",
     "path_segment",
     "path_text",
@@ -385,6 +394,23 @@ def cookie_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
     if param.content_type is not None:
         return [(param.name, quote(style.content_text(value, param.content_type), safe=""))]
     return style.cookie_pairs(param.name, value, param.serialization[1])
+
+
+def body_encodings(endpoint: Endpoint) -> dict[str, FieldEncoding]:
+    """The Encoding Object of each top-level body field (for form and multipart bodies)."""
+    return {p.name: FieldEncoding(p.content_type, p.style, p.explode, p.allow_reserved,
+                                  p.format) for p in endpoint.body}
+
+
+def form_fields(endpoint: Endpoint, body: BodyValue) -> list[tuple[str, str]]:
+    """A form-urlencoded body's decoded ``(name, value)`` fields, by the Encoding Object."""
+    return encoding.form_fields(body.value, body_encodings(endpoint))
+
+
+def multipart_parts(endpoint: Endpoint, body: BodyValue) -> list[encoding.Part]:
+    """A multipart body's parts (arrays repeated, per-part Content-Type), by the Encoding
+    Object."""
+    return encoding.multipart_parts(body.value, body_encodings(endpoint))
 
 
 def value_text(value: Any) -> str:
