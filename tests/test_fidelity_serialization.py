@@ -35,7 +35,6 @@ from nbconnect.errors import EndpointDefinitionError
 from nbconnect.exports.postman import write_postman
 from nbconnect.model import Connector, Param
 from nbconnect.serving import BackgroundServer
-from nbconnect.spec.oas import style
 from nbconnect.spec.writer import to_openapi
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,7 +84,16 @@ def _rows() -> list[Any]:
     return out
 
 
+def _style() -> Any:
+    """The serialization rules (imported here, so on code without them each test fails on
+    its own)."""
+    from nbconnect.spec.oas import style
+
+    return style
+
+
 def _written(kind_style: str, explode: bool, value: Any) -> str:
+    style = _style()
     if LOCATION_OF[kind_style] == "path":
         return style.path_text("color", value, kind_style, explode)
     return style.query_string(style.query_pairs("color", value, kind_style, explode))
@@ -100,6 +108,7 @@ def test_the_style_examples_table_row_by_row(kind_style, explode, kind, expected
 @pytest.mark.parametrize(("kind_style", "explode", "kind", "expected"), _rows())
 def test_what_is_written_reads_back(kind_style, explode, kind, expected):
     """The mock's reading undoes the writing (item values stay text)."""
+    style = _style()
     if kind == "empty":
         return
     value = VALUES[kind]
@@ -115,6 +124,7 @@ def test_what_is_written_reads_back(kind_style, explode, kind, expected):
 
 
 def test_headers_are_simple_and_cookies_form():
+    style = _style()
     assert style.header_text(ARRAY) == "blue,black,brown"
     assert style.header_text(OBJECT) == "R,100,G,200,B,150"
     assert style.header_text(OBJECT, explode=True) == "R=100,G=200,B=150"
@@ -126,6 +136,7 @@ def test_headers_are_simple_and_cookies_form():
 
 
 def test_items_are_percent_encoded_but_delimiters_are_not():
+    style = _style()
     assert style.path_text("c", ["a,b", "c/d"]) == "a%2Cb,c%2Fd"
     assert style.query_pairs("c", ["a,b", "c d"], "form", False) == [("c", "a%2Cb,c%20d")]
     assert style.query_pairs("c", ["x|y", "z"], "pipeDelimited", False) == [("c", "x%7Cy|z")]
@@ -644,3 +655,43 @@ def test_the_mock_reads_form_and_multipart_bodies_by_the_encoding_object():
     wrong = b"filter=open"  # deepObject written as a plain field
     assert "deepObject" in (check_body(api.validators, form, ctype, wrong) or "")
     assert check_body(api.validators, form, "application/json", b"{}") is None
+    # the mock app answers by the same rules
+    from nbconnect.mock.server import MockServer
+
+    with MockServer(BODY_SPEC) as mock:
+        c.base_url = mock.url
+        report = c.test()
+        assert [r.status for r in report] == [200, 200], report.text()
+        r = httpx2.post(mock.url + "/form", content=b"ids=1,2",
+                        headers={"Content-Type": ctype})
+        assert r.status_code == 400 and "'ids'" in r.json()["message"], r.text
+
+
+@pytest.mark.parametrize("case", ["01-query-array-style.yaml",
+                                  "01b-path-array-header-object.yaml",
+                                  "02-query-deepobject.yaml", "11-postman-path-vars.yaml",
+                                  "bodies"])
+def test_newman_gets_the_statuses_nbconnect_test_gets_from_the_mock(case, tmp_path):
+    from nbconnect.mock.server import MockServer
+
+    if case == "bodies":
+        source: Any = tmp_path / "bodies.json"
+        source.write_text(json.dumps(BODY_SPEC))
+        c = _bodies()
+    else:
+        source, c = CASES / case, _case(case)
+    with MockServer(source) as mock:
+        from urllib.parse import urlsplit
+
+        c.base_url = mock.root_url + urlsplit(c.base_url or "").path.rstrip("/")
+        report = c.test()
+        collection = write_postman(c, tmp_path / "case.postman_collection.json")
+        out = tmp_path / "newman.json"
+        proc = subprocess.run([str(NEWMAN), "run", str(collection), "-r", "json",
+                               "--reporter-json-export", str(out), "--env-var",
+                               f"baseUrl={c.base_url}", "--disable-unicode"],
+                              capture_output=True, text=True, timeout=180)
+    assert out.exists(), proc.stderr[-2000:]
+    codes = [e["response"]["code"] for e in json.loads(out.read_text())["run"]["executions"]]
+    assert codes == [r.status for r in report], report.text()
+    assert all(200 <= code < 300 for code in codes), report.text()

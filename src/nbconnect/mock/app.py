@@ -31,8 +31,9 @@ What the mock does with a request, in this order:
    against the schema (an integer given ``abc`` is a 400 naming the parameter); required
    query, header and cookie parameters must be present and present ones must match their
    schemas (400).
-4. **Body**: a JSON request body must parse (400); a required body must be there (400).
-   Bodies are not checked against their schema.
+4. **Body**: a JSON request body must parse (400); a required body must be there (400);
+   a form or multipart body is read by its Encoding Object and checked against its schema
+   (400 naming the field, :mod:`.bodies`). JSON bodies are not checked against their schema.
 5. **Response**: the success status (for POST 201 when declared, else the lowest 2xx,
    else 200; 204 and responses without content have no body). The body is the success
    media's ``example`` or first of ``examples`` that is valid under the media's schema
@@ -70,6 +71,7 @@ from urllib.parse import parse_qsl
 from ..errors import MockError, clip
 from ..spec.oas import PATH_ITEM_METHODS, may_be_json
 from .api import MockAPI
+from .bodies import check_body
 
 __all__ = ["MockInfo", "mock_app"]
 
@@ -168,6 +170,11 @@ def mock_app(source: Any, *, credentials: Mapping[str, Any] | None = None,
                     exc, json.JSONDecodeError) else ""
                 return error(400, "bad_request", f"The request body is not valid JSON{where}; "
                              "send a JSON document.")
+        else:  # a form or multipart body, read by its Encoding Object
+            problem = check_body(api.validators, op.pointer, headers.get("content-type"),
+                                 body)
+            if problem is not None:
+                return error(400, "bad_request", problem)
         content = op.cached if op.cached is not None else \
             await run_in_threadpool(api.body_for, op)  # generation does not block the loop
         resp_headers: dict[str, str] = {}
