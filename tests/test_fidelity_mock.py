@@ -199,14 +199,16 @@ def test_a_schema_no_value_satisfies_is_named_at_start(caplog: pytest.LogCapture
             {"type": "string", "enum": ["a", "b"]}, {"enum": ["c"]}]}}},
         "upside": {"type": "array", "minItems": 3, "maxItems": 2,
                    "items": {"type": "string"}},
+        "short": {"type": "string", "pattern": "^[0-9]{3}$", "minLength": 5},
     })
     with caplog.at_level("WARNING", logger="nbconnect.mock"):
         server = MockServer(spec)
     problems = sorted(server.info.problems)
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert problems[0].startswith("GET /never (200): no value satisfies the response schema "
                                   "(kind: its enum values")
-    assert problems[1].startswith("GET /upside (200)") and "minItems 3" in problems[1]
+    assert problems[1].startswith("GET /short (200)") and "^[0-9]{3}$" in problems[1]
+    assert problems[2].startswith("GET /upside (200)") and "minItems 3" in problems[2]
     assert sorted(r.getMessage() for r in caplog.records) == problems
 
 
@@ -237,6 +239,12 @@ GENERATE = {
                     "item": {"type": "string"},
                     "quantity": {"type": "integer", "minimum": 1}}}}}},
             "responses": {"201": {"description": "created"}}}},
+        "/notes": {"post": {
+            "operationId": "addNote",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"text": {"type": "string"},
+                                                 "pinned": {"type": "boolean"}}}}}},
+            "responses": {"201": {"description": "created"}}}},
     },
 }
 
@@ -244,7 +252,7 @@ GENERATE = {
 def test_generate_fills_required_parameters_that_have_no_value() -> None:
     without = _run(GENERATE)
     assert {r.endpoint_id: r.ok for r in without.results} == {
-        "getOrder": False, "createOrder": False}
+        "getOrder": False, "createOrder": False, "addNote": False}
     assert "missing required parameter" in without.results[0].reason
     report = _run(GENERATE, generate=True)
     assert _failures(report) == []
@@ -267,6 +275,9 @@ def test_generated_values_come_from_the_mocks_generator() -> None:
     assert again == {k: v for k, v in values.items() if k != "orderId"}
     body = generated_values(connector, create)
     assert set(body) == {"item", "quantity"} and body["quantity"] == 1
+    # a body none of whose fields has a value gets the generator's fields
+    assert set(generated_values(connector, connector.endpoint("addNote"))) == {"text",
+                                                                             "pinned"}
     # a request leaves readOnly properties out, a response writeOnly ones
     schema = {"type": "object", "required": ["id", "pw"], "properties": {
         "id": {"type": "integer", "readOnly": True},

@@ -157,8 +157,8 @@ class MockAPI:
                 break
         if value is MISSING and isinstance(schema, dict):
             value = self.generator.generate(schema, schema_pointer, f"{op.label}$")
-            if may_be_json(op.media_type):
-                problem = self.validators.first_error(schema_pointer, value)
+            if may_be_json(op.media_type):  # judged as the runner judges it
+                problem = self.validators.judge_error(schema, value)
                 if problem is not None:
                     import logging
 

@@ -4,6 +4,11 @@ References inside a schema resolve inside the mocked document (a ``referencing``
 holding it); a schema the validator cannot handle never blocks the mock. As in OAS 3.0, a
 required readOnly or writeOnly property may be missing under 3.1 too (the mock leaves
 writeOnly properties out of responses; the OAS says they are not required there).
+
+:meth:`Validators.judge_error` checks a served body with the runner's judge instead (the
+public :func:`~nbconnect.spec.oas.schema.self_contained` and
+:func:`~nbconnect.spec.oas.validator.validator` that :mod:`nbconnect.testing.judging` uses),
+so what the mock serves is what ``nbconnect test`` accepts.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class Validators:
         self._cache: dict[str, Any] = {}
         self._registry: Any = None
         self._lock = threading.Lock()
+        self._judge_defs: dict[str, Any] | None = None
 
     def get(self, pointer: str) -> Any:
         with self._lock:
@@ -53,6 +59,31 @@ class Validators:
             for err in self.get(pointer).iter_errors(value):
                 return str(err.message)
         except Exception:  # an unresolvable or odd schema: do not block the mock
+            return None
+        return None
+
+    def judge_error(self, schema: Any, value: Any, direction: str = "response") -> str | None:
+        """The runner's verdict on ``value`` under the spec's ``schema`` (refs to
+        ``#/components/schemas/X``): the first error's message, or None when it passes (or
+        the schema cannot be judged)."""
+        from ..spec.oas.schema import direction_defs, self_contained
+        from ..spec.oas.validator import validator
+
+        components = self.doc.get("components")
+        schemas = components.get("schemas") if isinstance(components, dict) else None
+        schemas = schemas if isinstance(schemas, dict) else {}
+        try:
+            with self._lock:
+                if self._judge_defs is None or direction != "response":
+                    defs = direction_defs(schemas, direction)
+                    if direction == "response":
+                        self._judge_defs = defs
+                else:
+                    defs = self._judge_defs
+            root = self_contained(schema, schemas, direction, defs)
+            for err in validator(root).iter_errors(value):
+                return str(err.message)
+        except Exception:  # an odd schema or pattern: not the mock's to judge
             return None
         return None
 

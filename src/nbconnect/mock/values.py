@@ -90,11 +90,28 @@ class ValueGenerator:
         of a non-empty array), or None; a phrase naming where."""
         return self._problem(schema, pointer, "", 0)
 
+    def _pattern_problem(self, s: dict[str, Any]) -> str | None:
+        """A pattern that has strings, but none within the length bounds."""
+        if self.kind(s) not in (None, "string") or "pattern" not in s or \
+                not ("minLength" in s or "maxLength" in s) or "enum" in s or "const" in s:
+            return None
+        patterns = s["pattern"] if isinstance(s["pattern"], list) else [s["pattern"]]
+        low = s.get("minLength") if isinstance(s.get("minLength"), int) else 0
+        high = s.get("maxLength") if isinstance(s.get("maxLength"), int) else None
+        for pattern in patterns:
+            if not isinstance(pattern, str) or from_pattern(pattern) is None:
+                return None  # a pattern the mock cannot read: no verdict
+            if from_pattern(pattern, min_length=low, max_length=high) is None and \
+                    _fixed_length(pattern):
+                bounds = f"{low}..{'' if high is None else high}"
+                return f"its pattern {pattern} has no string of length {bounds}"
+        return None
+
     def _problem(self, schema: Any, pointer: str, where: str, depth: int) -> str | None:
         if depth > 8:
             return None
         s, _ = self.flatten(schema, pointer, [])
-        why = unsatisfiable(s)
+        why = unsatisfiable(s) or self._pattern_problem(s)
         if why is not None:
             return f"{where or 'the body'}: {why}"
         if self.kind(s) == "array" and isinstance(s.get("items"), dict) and \
@@ -367,6 +384,17 @@ class ValueGenerator:
         if high is not None and len(text) > high:
             text = text[:high]
         return text
+
+
+def _fixed_length(pattern: str) -> bool:
+    """The pattern's strings all have one length (so a length it misses is impossible)."""
+    try:
+        import re._parser as p  # type: ignore[import-not-found]
+
+        low, high = p.parse(pattern).getwidth()
+    except Exception:
+        return False
+    return bool(low == high) and pattern.startswith("^") and pattern.endswith("$")
 
 
 def _search(pattern: str, text: str) -> bool:

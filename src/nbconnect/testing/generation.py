@@ -5,7 +5,9 @@ chain (:mod:`nbconnect.testing.values`) with values from the parameter's schema,
 mock's generator (:func:`nbconnect.mock.values.generate_value`), so a test against the mock
 sends what the mock accepts. Values that exist anywhere in the chain (explicit, saved, linked,
 default, example, enum) are never replaced; only required parameters and the required parts of
-a body are generated, deterministically from the endpoint and the parameter's name.
+a body are generated (a body none of whose fields has a value gets the generator's fields,
+since the model does not say whether the body is required), deterministically from the
+endpoint and the parameter's name.
 """
 
 from __future__ import annotations
@@ -68,9 +70,12 @@ def _body_gaps(connector: Connector, endpoint: Endpoint, given: dict[str, Any],
     from ..spec.writer import params_object_schema
     from .values import EndpointValues
 
+    empty = False
     try:
-        EndpointValues(connector, endpoint, given).body_data(strict=True)
-        return {}
+        data = EndpointValues(connector, endpoint, given).body_data(strict=True)
+        if data not in (None, {}) or not endpoint.body:
+            return {}
+        empty = True  # no field has a value: the model cannot tell a required body
     except MissingParameterError:
         pass
     schema = endpoint.request_schema if isinstance(endpoint.request_schema, dict) else \
@@ -81,7 +86,7 @@ def _body_gaps(connector: Connector, endpoint: Endpoint, given: dict[str, Any],
         return {}
     out: dict[str, Any] = {}
     for p in endpoint.body:  # the required fields first, then any field still missing
-        if p.name not in given and p.name in body and p.required:
+        if p.name not in given and p.name in body and (p.required or empty):
             out[p.name] = body[p.name]
     try:
         EndpointValues(connector, endpoint, {**given, **out}).body_data(strict=True)
