@@ -388,9 +388,9 @@ def _newman(collection: Path, tmp_path: Path, env: dict[str, str]) -> None:
 _COMPARED = ("x-color", "x-tags", "x-point", "cookie", "x-filter")
 
 
-def _same_bytes(c: Connector, tmp_path: Path) -> None:
+def _same_bytes(c: Connector, tmp_path: Path) -> dict[str, dict[str, Any]]:
     """newman on the exported collection and ``nbconnect test`` send the same path, query
-    and parameter headers to the recording server."""
+    and parameter headers to the recording server; what newman sent, by endpoint id."""
     runner = Recorder()
     seen = _run(c, runner)
     collection = write_postman(c, tmp_path / f"{c.name}.postman_collection.json")
@@ -404,20 +404,51 @@ def _same_bytes(c: Connector, tmp_path: Path) -> None:
         assert (got["path"], got["query"]) == (want["path"], want["query"]), ep.id
         for name in _COMPARED:
             assert got["headers"].get(name) == want["headers"].get(name), (ep.id, name)
+    return {ep.id: got for ep, got in zip(c.endpoints, postman.seen, strict=True)}
 
 
 def test_newman_sends_the_bytes_nbconnect_test_sends_for_every_style(tmp_path):
-    spec, _ = _styles_spec()
+    spec, expected = _styles_spec()
     c = Connector("styles")
     c.import_spec(json.dumps(spec))
-    _same_bytes(c, tmp_path)
+    sent = _same_bytes(c, tmp_path)
+    for op_id, (path, query, _) in expected.items():
+        assert (sent[op_id]["path"], sent[op_id]["query"]) == (path, query), op_id
 
 
 @pytest.mark.parametrize("case", ["01-query-array-style.yaml",
                                   "01b-path-array-header-object.yaml",
                                   "02-query-deepobject.yaml", "11-postman-path-vars.yaml"])
 def test_newman_sends_the_bytes_nbconnect_test_sends_for_the_cases(case, tmp_path):
-    _same_bytes(_case(case), tmp_path)
+    c = _case(case)
+    sent = _same_bytes(c, tmp_path)
+    if case.startswith("11"):  # ... from values that stay editable variables
+        data = json.loads((tmp_path / f"{c.name}.postman_collection.json").read_text())
+        assert data["item"][0]["request"]["url"]["path"][-1] == ":fileName.{{getFile.ext}}"
+    got = {ep_id: (e["path"], e["query"], e["headers"].get("x-tags"), e["headers"].get(
+        "x-point")) for ep_id, e in sent.items()}
+    assert got == CASE_SENT[case]
+
+
+#: what the cases' README says is sent: (path, query, X-Tags, X-Point) by operation
+CASE_SENT = {
+    "01-query-array-style.yaml": {
+        "search": ("/search", "tags=red,green&ids=1|2&colors=a&colors=b", None, None)},
+    "01b-path-array-header-object.yaml": {
+        "getUsers": ("/users/3,4,5", "", "a,b", "x,1,y,2")},
+    "02-query-deepobject.yaml": {
+        "listTickets": ("/tickets", "filter[status]=open&filter[owner]=me", None, None)},
+    "11-postman-path-vars.yaml": {
+        "getFile": ("/v1/users/42/files/report.pdf", "", None, None),
+        "getExport": ("/v1/exports/pdf", "", None, None)},
+}
+#: how the old code spelled the cases: the mock now refuses each (400)
+OLD_SPELLING = {
+    "01-query-array-style.yaml": ("/search?tags=red&tags=green&ids=1&ids=2&colors=a", {}),
+    "01b-path-array-header-object.yaml": ("/users/%5B3%2C4%2C5%5D", {}),
+    "02-query-deepobject.yaml": (
+        "/tickets?filter=%7B%22status%22%3A%22open%22%2C%22owner%22%3A%22me%22%7D", {}),
+}
 
 
 def test_case_11_path_values_stay_editable_variables(tmp_path):
@@ -508,6 +539,9 @@ def test_newman_and_the_runner_get_the_same_statuses_from_the_mock(tmp_path):
                                "--reporter-json-export", str(out), "--env-var",
                                f"baseUrl={mock.url}", "--disable-unicode"],
                               capture_output=True, text=True, timeout=180)
+        # a negative control: JSON text where a style is expected is refused
+        r = httpx2.get(mock.url + "/query_deepObject_true_object?color=%7B%7D")
+        assert r.status_code == 400, r.text
     assert out.exists(), proc.stderr[-2000:]
     codes = [e["response"]["code"] for e in json.loads(out.read_text())["run"]["executions"]]
     assert codes == [r.status for r in report] == [200] * len(c.endpoints), report.text()
@@ -691,6 +725,21 @@ def test_newman_gets_the_statuses_nbconnect_test_gets_from_the_mock(case, tmp_pa
                                "--reporter-json-export", str(out), "--env-var",
                                f"baseUrl={c.base_url}", "--disable-unicode"],
                               capture_output=True, text=True, timeout=180)
+        # a negative control: the spelling the old code sent is refused, with the reason
+        if case == "bodies":
+            r = httpx2.post(c.base_url + "/form", content=b"ids=1,2",
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+        elif case in OLD_SPELLING:
+            url, headers = OLD_SPELLING[case]
+            r = httpx2.get(c.base_url + url, headers=headers)
+        else:  # 11: the old export wrote report.pdf in place, not as variables
+            r = None
+            data = json.loads(collection.read_text())
+            assert data["item"][0]["request"]["url"]["path"][-1] == \
+                ":fileName.{{getFile.ext}}"
+        if r is not None:
+            assert r.status_code == 400, r.text
+            assert "parameter" in r.text or "field" in r.text, r.text
     assert out.exists(), proc.stderr[-2000:]
     codes = [e["response"]["code"] for e in json.loads(out.read_text())["run"]["executions"]]
     assert codes == [r.status for r in report], report.text()

@@ -347,8 +347,11 @@ def read_query(name: str, pairs: Sequence[tuple[str, str]], shape: Shape,
         return members, None
     if not values:
         return None
-    if shape == "array" and (explode or len(values) > 1):
+    if shape == "array" and explode:
         return values, None
+    if len(values) > 1:
+        return None, (f"{name} is written once with its items joined (explode false), "
+                      f"got it {len(values)} times")
     if shape in ("array", "object"):
         sep = {"spaceDelimited": " ", "pipeDelimited": "|"}.get(style, ",")
         body = values[-1]
