@@ -209,6 +209,9 @@ class Param:
         where they differ from the defaults (so a spec that writes the defaults out and one
         that leaves them implicit give the same Param). Body fields (the Encoding Object of
         a form body) keep what was given: there "not given" has its own meaning."""
+        if self.style is None and self.explode is None and self.content_type is None \
+                and not self.allow_reserved:
+            return  # the common case: nothing to check
         from ..spec.oas.style import check_style, default_explode, default_style
 
         loc = self.location
