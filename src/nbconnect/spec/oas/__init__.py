@@ -31,7 +31,9 @@ Two modules are imported by name instead (they are not re-exported, so importing
 package stays light): ``schema`` (OAS Schema Object semantics for validation: 3.0
 ``nullable``, ``readOnly``/``writeOnly`` by direction, ``discriminator``) and ``validator``
 (jsonschema without the optional format packages' import cost, the deliberate format set,
-exact decimal ``multipleOf``).
+exact decimal ``multipleOf``). Likewise ``style`` (parameter serialization, §4.7.12.1: each
+style and ``explode`` written and read back, the Style Examples table) and ``encoding``
+(form and multipart bodies by the Encoding Object, §4.7.14).
 """
 
 from __future__ import annotations
