@@ -437,3 +437,15 @@ def test_cassettes_mask_every_key_of_a_key_pair_by_name() -> None:
 
     auth = ApiKeyAuth("X-App-Id", extra_keys=[("X-App-Key", "header"), ("sig", "query")])
     assert sensitive_names(auth) == (("sig",), ("X-App-Id", "X-App-Key"))
+
+
+def test_a_missing_second_key_is_named() -> None:
+    from nbconnect.auth.flows import build_auth
+
+    auth = ApiKeyAuth("X-App-Id", extra_keys=[("X-App-Key", "header")])
+    with pytest.raises(nbconnect.errors.AuthConfigError) as err:
+        build_auth(auth, {"value": APP_ID})
+    assert "'value_2' (the X-App-Key header key)" in err.value.message
+    assert APP_ID not in err.value.message
+    flow = build_auth(auth, {"value": APP_ID, "value_2": APP_KEY})
+    assert APP_ID not in repr(flow) and APP_KEY not in repr(flow)

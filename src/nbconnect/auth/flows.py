@@ -403,18 +403,18 @@ def build_auth(config: AuthConfig | Mapping[str, Any] | None,
 
         return build_oauth2_auth(config, given, conf, verify=verify)
 
-    def need(field: str) -> Secret:
+    def need(field: str, what: str = "") -> Secret:
         value = given.get(field)
         if value is None:
-            raise AuthConfigError(f"{config.label} auth needs the secret {field!r}; give it on "
-                                  f"the connection as a reference such as {field}=env:NAME "
+            raise AuthConfigError(f"{config.label} auth needs the secret {field!r}{what}; give "
+                                  f"it on the connection as a reference such as {field}=env:NAME "
                                   "(or keyring:NAME, prompt).", option="secret")
         return _as_secret(value, field)
 
     if isinstance(config, ApiKeyAuth):
         if not config.extra_keys:
             return ApiKeyFlow(config.key, need("value"), config.add_to)
-        return ApiKeysFlow([ApiKeyFlow(key, need(field), add_to)
+        return ApiKeysFlow([ApiKeyFlow(key, need(field, f" (the {key} {add_to} key)"), add_to)
                             for key, add_to, field in config.keys])
     if isinstance(config, BasicAuth):
         username = conf.get("username")
