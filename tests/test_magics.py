@@ -119,12 +119,16 @@ def test_loading_twice_registers_once(ip):
 
 def test_unload_removes_everything(shell):
     nbconnect.load_ipython_extension(shell)
+    html = shell.display_formatter.formatters["text/html"]
+    # registered where the class lives (the check below would pass vacuously otherwise)
+    assert (Connector.__module__, "Connector") in html.deferred_printers \
+        or Connector in html.type_printers
     nbconnect.unload_ipython_extension(shell)
     assert "connect" not in shell.magics_manager.magics["line"]
     assert "connect" not in shell.magics_manager.magics["cell"]
     assert not [c for c in shell.configurables if isinstance(c, NbConnect)]
     html = shell.display_formatter.formatters["text/html"]
-    assert ("nbconnect.model", "Connector") not in html.deferred_printers
+    assert (Connector.__module__, "Connector") not in html.deferred_printers
     assert Connector not in html.type_printers
     nbconnect.unload_ipython_extension(shell)  # a second unload is harmless
 
