@@ -177,6 +177,11 @@ def _typed(value: Any, shape: str, p: Param, props: Mapping[str, Any], doc: Any
 
 
 def _scalar(text: str, kind: str | None) -> tuple[Any, str | None]:
+    if kind in ("object", "array"):  # a nested value is written as compact JSON
+        try:
+            return json.loads(text), None
+        except ValueError:
+            return text, f"expected a JSON {kind}, got {clip(text, 40)!r}"
     if kind == "integer":
         if re.fullmatch(r"[+-]?\d+", text.strip()):
             return int(text), None
