@@ -2,10 +2,10 @@
 
 :func:`build_request` turns an endpoint plus test values into an ``httpx2.Request``:
 parameters written in their styles, query defaults, headers, cookies, a JSON, form or
-multipart body (Encoding Object), the base URL joined without any ``..`` escape. Which value each parameter
-gets and how it is written is :mod:`nbconnect.testing.values` (the same policy the Postman
-export uses). :func:`check_params` refuses explicit values for parameters the endpoint does
-not have. Auth is not applied here: the client's auth flow does that.
+multipart body (Encoding Object), the base URL joined without any ``..`` escape. Which
+value each parameter gets and how it is written is :mod:`nbconnect.testing.values` (the
+same policy the Postman export uses). :func:`check_params` refuses explicit values for
+parameters the endpoint does not have. Auth is not applied here: the client's auth flow does that.
 """
 
 from __future__ import annotations
