@@ -36,7 +36,6 @@ def _manifest_validator() -> Any:
     from ..spec.oas.validator import import_jsonschema  # without the format packages' cost
 
     jsonschema = import_jsonschema()
-
     return jsonschema.Draft202012Validator(manifest_schema())
 
 
@@ -135,7 +134,6 @@ def _schema_check(data: Any, where: str) -> None:
     from ..spec.oas.validator import import_jsonschema
 
     jsonschema = import_jsonschema()
-
     validator = _manifest_validator()
     errors = sorted(validator.iter_errors(data),
                     key=lambda e: (list(map(str, e.absolute_path)), e.message))
