@@ -660,3 +660,17 @@ def test_connection_of_an_api_key_auth_with_extra_keys(face) -> None:
     assert done.code == 0, done.err
     (conn,) = done.connector.connections
     assert dict(conn.secrets) == {"value": "env:APP_KEY", "value_2": "env:APP_ID"}
+
+
+def test_test_generate_fills_a_required_parameter_that_has_no_value(face,
+                                                                    demo_on_a_mock) -> None:
+    """``--generate``: get-user's userId has no value anywhere (no default, example or test
+    value); without it the test fails saying so, with it a value from the schema is sent."""
+    face.start(demo_on_a_mock)
+    done = face.run("test get_user --json")
+    (result,) = json.loads(done.out)["results"]
+    assert not result["ok"] and "missing required parameter userId" in result["reason"]
+    done = face.run("test get_user --generate --json")
+    (result,) = json.loads(done.out)["results"]
+    assert result["ok"], result
+    assert done.connector.test_values == demo_on_a_mock.test_values  # nothing saved

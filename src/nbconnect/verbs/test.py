@@ -105,7 +105,7 @@ def check_param_names(endpoints: Iterable[Any], params: Mapping[str, Any]) -> No
 
 def _options_given(args: argparse.Namespace) -> bool:
     return bool(args.param or args.connection or args.record or args.replay
-                or args.concurrency or args.timeout or args.json)
+                or args.concurrency or args.timeout or args.json or args.generate)
 
 
 def run_test(workspace: Any, args: argparse.Namespace) -> Any:
@@ -119,7 +119,7 @@ def run_test(workspace: Any, args: argparse.Namespace) -> Any:
     return workspace.run_tests(ids, params=params, connection=args.connection,
                                record=args.record, replay=args.replay,
                                concurrency=args.concurrency, timeout=args.timeout,
-                               progress=workspace.progress_for(total))
+                               generate=args.generate, progress=workspace.progress_for(total))
 
 
 def _report_text(report: Any, args: argparse.Namespace, workspace: Any) -> str:
@@ -207,6 +207,9 @@ register(
                    help="record the exchanges as cassettes in the connector's package"),
                Arg("replay", ("--replay",), switch=True, group="cassettes",
                    help="answer from the package's cassettes, without the network"),
+               Arg("generate", ("--generate",), switch=True,
+                   help="a required parameter with no value anywhere gets one generated from "
+                        "its schema (the mock's generator)"),
                Arg("concurrency", ("--concurrency",), "N", type=count_arg,
                    help="requests in flight at once (default 20)"),
                Arg("timeout", ("--timeout",), "S", type=seconds_arg,

@@ -143,8 +143,12 @@ class Workspace:
     def run_tests(self, ids: list[str] | None, *, params: dict[str, Any] | None = None,
                   connection: str | None = None, record: bool = False,
                   replay: bool = False, concurrency: int | None = None,
-                  timeout: float | None = None, progress: Any = None) -> Any:
+                  timeout: float | None = None, generate: bool = False,
+                  progress: Any = None) -> Any:
         """Test endpoints ``ids`` (None: all) of the current connector; returns the report.
+
+        ``generate``: a required parameter with no value anywhere gets one generated from
+        its schema.
 
         ``record``/``replay`` use the cassettes of the connector's package; the report is
         saved into that package.
@@ -163,7 +167,8 @@ class Workspace:
             transport = self._transport(connector, record=record, verify=verify)
         report = connector.test(ids, connection=connection, params=params or None,
                                 concurrency=concurrency, timeout=timeout,
-                                progress=progress, transport=transport, verify=verify)
+                                generate=generate, progress=progress, transport=transport,
+                                verify=verify)
         self.last_report = report
         if self.package_path is not None:
             from ..package.format import save_report
