@@ -26,7 +26,7 @@ from . import __version__
 from .errors import NbConnectError, VerbUsageError
 from .verbs.workspace import Workspace
 
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "UsageError", "main"]
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE", "main"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -36,10 +36,6 @@ EXIT_INTERRUPTED = 130
 MAX_DETAIL_LINES = 10
 
 PROG = "nbconnect"
-
-#: The CLI's usage error is the verb table's (kept under its old name).
-UsageError = VerbUsageError
-
 
 class CliWorkspace(Workspace):
     """The workspace of one command: warnings go to stderr as ``nbconnect: warning:``."""

@@ -17,18 +17,13 @@ import shlex
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import VerbUsageError
 from ..verbs import table
 from ..verbs.workspace import Workspace
 
-__all__ = ["FORMS", "PLANNED_VERBS", "VIEWS", "CommandError", "Session"]
+__all__ = ["FORMS", "PLANNED_VERBS", "VIEWS", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
 PLANNED_VERBS = frozenset({"pull", "link", "webhook", "mcp"})
-
-#: The magic's usage error is the verb table's (kept under its old name).
-CommandError = VerbUsageError
-
 
 def _show_link(url: str) -> None:
     """Show the authorization link: a clickable link in a notebook, text otherwise."""
