@@ -413,18 +413,9 @@ def multipart_parts(endpoint: Endpoint, body: BodyValue) -> list[encoding.Part]:
     return encoding.multipart_parts(body.value, body_encodings(endpoint))
 
 
-def value_text(value: Any) -> str:
-    """The one text form of a value: ``true``/``false``, ``None`` empty, objects and
-    arrays as compact JSON, anything else ``str()``."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return ""
-    if isinstance(value, Mapping | list | tuple):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return str(value)
+#: The one text form of a value (the style rules' item text): ``true``/``false``, ``None``
+#: empty, objects and arrays as compact JSON, anything else ``str()``.
+value_text = style.text
 
 
 def path_segment(value: Any) -> str:
