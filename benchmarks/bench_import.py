@@ -78,7 +78,7 @@ IMPORT_GOAL_S = 0.15
 # --------------------------------------------------------------------------- fetching
 
 
-def _npm_pack(spec: str, dest: Path) -> Path:
+def npm_pack(spec: str, dest: Path) -> Path:
     """``npm pack SPEC`` into ``dest`` (once); returns the tarball."""
     dest.mkdir(parents=True, exist_ok=True)
     name, _, version = spec.lstrip("@").rpartition("@")
@@ -126,9 +126,9 @@ def fetch_specs(cache: Path) -> dict[str, Path]:
         gitignore.write_text("# fetched at benchmark time; never committed\n*\n")
     specs = cache / "specs"
     out: dict[str, Path] = {"github_json": specs / "api.github.com.json"}
-    _extract(_npm_pack(OCTOKIT, cache / "npm"), {OCTOKIT_MEMBER: out["github_json"]})
+    _extract(npm_pack(OCTOKIT, cache / "npm"), {OCTOKIT_MEMBER: out["github_json"]})
     mids = {f"package/api/{name}": specs / name for name in MID_SPECS}
-    _extract(_npm_pack(DIRECTORY, cache / "npm"), mids)
+    _extract(npm_pack(DIRECTORY, cache / "npm"), mids)
     for name in MID_SPECS:
         out[f"mid:{name}"] = specs / name
     out["github_yaml"] = specs / "api.github.com.yaml"

