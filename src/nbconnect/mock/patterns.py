@@ -1,8 +1,10 @@
 """Strings for the mock's generated values: from a regular expression, or from a ``format``.
 
 :func:`from_pattern` builds a short string matching a ``pattern`` (walking the parsed
-expression, first branch and fewest repeats) or gives up with None; :data:`FORMATS` maps a
-``format`` to a fixed or seeded value (date-time and date fixed, email and uuid seeded).
+expression, first branch and fewest repeats; ECMA-262/PCRE patterns such as ``\\p{L}`` and
+``\\z`` through :func:`nbconnect.spec.oas.patterns.generable`) or gives up with None;
+:data:`FORMATS` maps a ``format`` to a fixed or seeded value (date-time and date fixed, email
+and uuid seeded).
 """
 
 from __future__ import annotations
@@ -28,12 +30,17 @@ def from_pattern(pattern: str, *, min_length: int = 0, max_length: int | None = 
     that may grow do. ``variant`` picks other characters from the character classes (a
     different string for each variant while the classes have room), for unique items.
     """
+    from ..spec.oas.patterns import compile_pattern, generable
+
     try:
         import re._constants as c  # type: ignore[import-not-found]
         import re._parser as p  # type: ignore[import-not-found]
 
-        tree = p.parse(pattern)
-        compiled = re.compile(pattern)
+        source = generable(pattern)  # \\p{L}, \\z: a re stand-in to walk
+        tree = p.parse(source if source is not None else pattern)
+        compiled = compile_pattern(pattern)
+        if compiled is None:
+            return None
     except Exception:
         return None
 

@@ -38,8 +38,6 @@ class Validators:
             hit = self._cache.get(pointer)
             if hit is not None:
                 return hit
-            from openapi_schema_validator import OAS30Validator
-
             if self._registry is None:
                 from referencing import Registry
                 from referencing.jsonschema import DRAFT4, DRAFT202012
@@ -47,7 +45,7 @@ class Validators:
                 spec = DRAFT4 if self.oas30 else DRAFT202012
                 self._registry = Registry().with_resource(self.URI,
                                                           spec.create_resource(self.doc))
-            cls = OAS30Validator if self.oas30 else _oas31()
+            cls = _oas30() if self.oas30 else _oas31()
             validator = cls({"$ref": f"{self.URI}#{quote(pointer, safe='/~')}"},
                             registry=self._registry)
             self._cache[pointer] = validator
@@ -97,14 +95,32 @@ class Validators:
 
 
 _OAS31: Any = None
+_OAS30: Any = None
+
+
+def _oas30() -> Any:
+    """OAS30Validator whose ``pattern`` reads ECMA-262/PCRE patterns (``\\p{L}``, ``\\z``)."""
+    global _OAS30
+    if _OAS30 is None:
+        from jsonschema.validators import extend
+        from openapi_schema_validator import OAS30Validator
+
+        from ..spec.oas.validator import pattern_keyword
+
+        _OAS30 = extend(OAS30Validator, {"pattern": pattern_keyword})
+    return _OAS30
 
 
 def _oas31() -> Any:
-    """OAS31Validator whose ``required`` lets readOnly and writeOnly properties be missing."""
+    """OAS31Validator whose ``required`` lets readOnly and writeOnly properties be missing
+    and whose ``pattern`` reads ECMA-262/PCRE patterns."""
     global _OAS31
     if _OAS31 is None:
         from jsonschema.validators import extend
         from openapi_schema_validator import OAS31Validator, _keywords
 
-        _OAS31 = extend(OAS31Validator, {"required": _keywords.required})
+        from ..spec.oas.validator import pattern_keyword
+
+        _OAS31 = extend(OAS31Validator, {"required": _keywords.required,
+                                         "pattern": pattern_keyword})
     return _OAS31

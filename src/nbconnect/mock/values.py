@@ -398,10 +398,10 @@ def _fixed_length(pattern: str) -> bool:
 
 
 def _search(pattern: str, text: str) -> bool:
-    try:
-        return re.search(pattern, text) is not None
-    except re.error:
-        return True
+    from ..spec.oas.patterns import search
+
+    found = search(pattern, text)
+    return True if found is None else found
 
 
 #: fixed format values made distinct for unique items (the n-th variant)

@@ -68,6 +68,21 @@ def _validator_class(openapi_version: str) -> Any:
             schema_validator_format_checker = formats
 
         overrides["schema"] = _SchemaValidator
+    elif schema_base is not None and hasattr(schema_base, "schema_validator_cls"):
+        from functools import partial
+
+        from .oas.validator import regex_format_checker
+
+        class _RegexSchemaValidator(schema_base):  # type: ignore[misc, valid-type]
+            """OAS 3.0 schemas checked with their own formats, but ``regex`` as ECMA-262/PCRE
+            (``\\p{L}``, ``\\z``) the way the judge reads a ``pattern``."""
+
+            def _get_schema_checker(self, schema: Any, schema_value: Any) -> Any:
+                cls = self.schema_validator_cls
+                return partial(cls.check_schema,
+                               format_checker=regex_format_checker(cls.FORMAT_CHECKER))
+
+        overrides["schema"] = _RegexSchemaValidator
 
     class _Validator(base):  # type: ignore[misc, valid-type]
         keyword_validators = {**base.keyword_validators, **overrides}

@@ -334,5 +334,11 @@ def judge(validators: Validators, ep: Endpoint, status: int, ctype: str | None,
         return False, (f"the declared response schema cannot be used "
                        f"({type(exc).__name__}: {clip(str(exc), 80)})")
     if best is None:
+        from ..spec.oas.validator import unusable_patterns
+
+        skipped = unusable_patterns(validator.schema)
+        if skipped:  # passed, with a warning-level reason (as for an unchecked schema)
+            return True, (f"pattern {clip(skipped[0], 60)!r} not checked: it is not a "
+                          f"regular expression this machine can compile")
         return True, ""
     return False, _schema_reason(best)

@@ -12,7 +12,10 @@ Part of the OpenAPI toolkit :mod:`nbconnect.spec.oas`.
   the same verdict whether or not ``rfc3986-validator``, ``fqdn`` and the like are installed.
 - :func:`validator` builds a Draft 2020-12 validator whose ``multipleOf`` is exact for decimal
   steps (``19.99`` is a multiple of ``0.01``: the decimal values are compared, not binary
-  floating point); formats are annotations unless a checker is passed.
+  floating point) and whose ``pattern`` is read by :func:`.patterns.compile_pattern`
+  (``\\p{L}``, ``\\z``: ECMA-262/PCRE patterns Python's ``re`` rejects); a pattern nothing
+  here can compile is skipped (:func:`unusable_patterns` names them); formats are
+  annotations unless a checker is passed.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ import types
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-__all__ = ["FORMATS", "format_checker", "import_jsonschema", "is_multiple_of", "validator",
+__all__ = ["FORMATS", "format_checker", "import_jsonschema", "is_multiple_of",
+           "pattern_keyword", "regex_format_checker", "unusable_patterns", "validator",
            "validator_class"]
 
 #: Packages jsonschema imports for format checks that are expensive to import.
@@ -77,7 +81,8 @@ def import_jsonschema() -> Any:
 
 
 def format_checker() -> Any:
-    """A ``jsonschema.FormatChecker`` with exactly :data:`FORMATS` (missing ones skipped)."""
+    """A ``jsonschema.FormatChecker`` with exactly :data:`FORMATS` (missing ones skipped;
+    ``regex`` is any pattern :func:`.patterns.compile_pattern` reads)."""
     jsonschema = import_jsonschema()
     from openapi_schema_validator import oas30_format_checker
 
@@ -87,7 +92,26 @@ def format_checker() -> Any:
         found = oas30_format_checker.checkers.get(fmt) or base.checkers.get(fmt)
         if found is not None:
             checker.checkers[fmt] = found
+    checker.checks("regex")(_is_regex)  # ECMA-262/PCRE as the pattern keyword reads them
     return checker
+
+
+def regex_format_checker(base: Any) -> Any:
+    """A copy of the ``FormatChecker`` ``base`` whose ``regex`` is :func:`_is_regex`."""
+    jsonschema = import_jsonschema()
+    checker = jsonschema.FormatChecker(())
+    checker.checkers = dict(base.checkers)
+    checker.checks("regex")(_is_regex)
+    return checker
+
+
+def _is_regex(instance: Any) -> bool:
+    """A ``regex`` format value: a string some engine here compiles (see :mod:`.patterns`)."""
+    if not isinstance(instance, str):
+        return True
+    from .patterns import compile_pattern
+
+    return compile_pattern(instance) is not None
 
 
 def _decimal(value: Any) -> Decimal:
@@ -114,13 +138,48 @@ def _multiple_of(validator: Any, step: Any, instance: Any, schema: Any) -> Any:
         yield ValidationError(f"{instance!r} is not a multiple of {step!r}")
 
 
+def pattern_keyword(validator: Any, pattern: Any, instance: Any, schema: Any) -> Any:
+    """The ``pattern`` keyword with :func:`.patterns.compile_pattern` (for ``extend``)."""
+    if not validator.is_type(instance, "string") or not isinstance(pattern, str):
+        return
+    from .patterns import compile_pattern
+
+    compiled = compile_pattern(pattern)
+    if compiled is not None and compiled.search(instance) is None:
+        from jsonschema.exceptions import ValidationError
+
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def unusable_patterns(schema: Any) -> list[str]:
+    """The ``pattern`` values in ``schema`` that no engine here can compile (the validator
+    skips them), in document order without repeats."""
+    from .patterns import compile_pattern
+
+    found: list[str] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            pattern = node.get("pattern")
+            if isinstance(pattern, str) and compile_pattern(pattern) is None and \
+                    pattern not in found:
+                found.append(pattern)
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return found
+
+
 def validator_class() -> Any:
-    """Draft 2020-12 with exact decimal ``multipleOf`` (built once)."""
+    """Draft 2020-12 with exact decimal ``multipleOf`` and ECMA-262 ``pattern`` (built
+    once)."""
     global _cls
     if _cls is None:
         jsonschema = import_jsonschema()
         _cls = jsonschema.validators.extend(jsonschema.Draft202012Validator,
-                                            {"multipleOf": _multiple_of})
+                                            {"multipleOf": _multiple_of,
+                                             "pattern": pattern_keyword})
     return _cls
 
 
