@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .. import limits
@@ -167,6 +167,11 @@ class Param:
     ``content_type`` for a parameter described by ``content`` (its value is written as that
     media type's document). On a top-level body field the four are the Encoding Object of a
     form or multipart body.
+
+    ``schema`` is a request parameter's declared JSON Schema (the OAS Schema Object as
+    written, local ``#/components/schemas/...`` refs kept as refs) when it says more than
+    the fields above (a ``pattern``, bounds, ...); None otherwise. It is compared but not
+    hashed (a dict), and a value must be JSON data.
     """
 
     name: str
@@ -186,6 +191,7 @@ class Param:
     explode: bool | None = None
     allow_reserved: bool = False
     content_type: str | None = None
+    schema: dict[str, Any] | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         if self.location not in PARAM_LOCATIONS:
@@ -202,6 +208,14 @@ class Param:
             object.__setattr__(self, "children", tuple(self.children))
         if self.enum is not None and not isinstance(self.enum, tuple):
             object.__setattr__(self, "enum", tuple(self.enum))
+        if self.schema is not None:
+            if not isinstance(self.schema, Mapping):
+                raise EndpointDefinitionError(
+                    f"Parameter {self.name!r} has schema {self.schema!r}; give a JSON Schema "
+                    "object or none.")
+            import copy
+
+            object.__setattr__(self, "schema", copy.deepcopy(dict(self.schema)))
         self._check_serialization()
 
     def _check_serialization(self) -> None:
@@ -308,6 +322,8 @@ class Param:
             out["allowReserved"] = True
         if self.content_type is not None:
             out["contentType"] = self.content_type
+        if self.schema is not None:
+            out["schema"] = self.schema
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
         return out
@@ -321,7 +337,7 @@ class Param:
                 f"{type(data).__name__}.")
         known = {"name", "type", "items", "in", "location", "required", "nullable", "default",
                  "description", "format", "enum", "example", "recursive", "children",
-                 "style", "explode", "allowReserved", "contentType"}
+                 "style", "explode", "allowReserved", "contentType", "schema"}
         extra = sorted(set(data) - known)
         if extra:
             raise EndpointDefinitionError(f"Parameter {data.get('name')!r} has unknown field(s) "
@@ -346,4 +362,5 @@ class Param:
             explode=data.get("explode"),
             allow_reserved=bool(data.get("allowReserved", False)),
             content_type=data.get("contentType"),
+            schema=data.get("schema"),
         )

@@ -247,7 +247,8 @@ def _collect_schemas(ctx: ImportContext, endpoints: Iterable[Endpoint]) -> dict[
     stack: list[Any] = []
     for ep in endpoints:
         for s in (ep.request_schema, ep.response_schema,
-                  *(m for c in ep.responses.values() for m in c.values())):
+                  *(m for c in ep.responses.values() for m in c.values()),
+                  *(p.schema for p in ep.params)):
             if s is not None:
                 stack.append(s)
     visited: set[int] = set()

@@ -20,10 +20,47 @@ from . import oas
 from .context import ImportContext, short
 from .operations import Operation
 
-__all__ = ["OperationReader", "SchemaView"]
+__all__ = ["OperationReader", "SchemaView", "declared_schema"]
 
 _PARAM_TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
 _RESPONSE_PREFERENCE = ("200", "201")
+# Schema keywords a Param's own fields already say (or that say nothing about values).
+_PLAIN_KEYWORDS = frozenset({"type", "format", "enum", "default", "example", "examples",
+                             "description", "nullable", "title", "deprecated", "readOnly",
+                             "writeOnly", "xml", "externalDocs", "$comment"})
+_LOCAL_SCHEMA_REF = "#/components/schemas/"
+
+
+def declared_schema(schema: Any) -> dict[str, Any] | None:
+    """A request parameter's schema to keep on its Param: the schema as written when it says
+    more than the Param's own fields (a ``pattern``, bounds, ``$ref``, ``oneOf``, ...) and
+    its only refs are local ``#/components/schemas/...`` ones; else None."""
+    if not isinstance(schema, dict):
+        return None
+
+    def says_more(node: Any) -> bool:
+        if not isinstance(node, dict):
+            return node is not None
+        for key, value in node.items():
+            if key == "items":
+                if says_more(value):
+                    return True
+            elif key not in _PLAIN_KEYWORDS and not str(key).startswith("x-"):
+                return True
+        return False
+
+    def refs_local(node: Any) -> bool:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if ref is not None and not (isinstance(ref, str)
+                                        and ref.startswith(_LOCAL_SCHEMA_REF)):
+                return False
+            return all(refs_local(v) for v in node.values())
+        if isinstance(node, list):
+            return all(refs_local(v) for v in node)
+        return True
+
+    return dict(schema) if says_more(schema) and refs_local(schema) else None
 
 
 @dataclass
@@ -263,7 +300,7 @@ class OperationReader:
                     default=v.default,
                     description=short(p.get("description") or v.description),
                     format=v.format, enum=v.enum, example=example, items=items,
-                    nullable=v.nullable)
+                    nullable=v.nullable, schema=declared_schema(schema))
                 merged[oas.parameter_key(name, loc)] = self.styled(fields, p)
         return tuple(merged.values())
 

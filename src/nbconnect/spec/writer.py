@@ -161,10 +161,14 @@ def _parameter(p: Param) -> dict[str, Any]:
         out["description"] = p.description
     if p.required or p.location == "path":
         out["required"] = True
+    # the declared schema when the Param keeps one (a pattern, bounds, ...)
+    schema = to_json_schema(p.schema) if p.schema is not None else param_schema(p)
+    if p.schema is not None and p.example is not None:
+        out["example"] = p.example  # the Parameter Object's own example (3.0.3 §4.7.12)
     if p.content_type is not None:  # described by content (OAS 3.0.3 §4.7.12)
-        out["content"] = {p.content_type: {"schema": param_schema(p)}}
+        out["content"] = {p.content_type: {"schema": schema}}
         return out
-    out["schema"] = param_schema(p)
+    out["schema"] = schema
     out.update(_serialization(p))
     return out
 
