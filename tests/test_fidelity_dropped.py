@@ -22,6 +22,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from tests.newman import run_newman
 from tests.servers import RequestLog
 
 import nbconnect
@@ -358,25 +359,9 @@ def test_parts_a_connector_does_not_hold_are_named() -> None:
 # --------------------------------------------------------------------------- Postman
 
 
-ROOT = Path(__file__).resolve().parent.parent
-NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
-
-
 def _newman(collection: Path, env: dict[str, str], tmp_path: Path) -> list[int]:
     """The statuses newman gets running ``collection`` (exit code 0 asserted)."""
-    import os
-    import subprocess
-
-    if not NEWMAN.exists():
-        pytest.fail("node_modules/.bin/newman is missing: run `npm ci` at the repository root.")
-    report = tmp_path / "newman.json"
-    cmd = [str(NEWMAN), "run", str(collection), "-r", "json", "--reporter-json-export",
-           str(report), "--timeout-request", "10000", "--disable-unicode"]
-    for key, value in env.items():
-        cmd += ["--env-var", f"{key}={value}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1"})
-    data = json.loads(report.read_text())
+    proc, data = run_newman(collection, tmp_path, env, timeout=120)
     assert proc.returncode == 0, (data["run"]["failures"], proc.stderr[-1000:])
     return [e["response"]["code"] for e in data["run"]["executions"]]
 

@@ -20,15 +20,14 @@ and §4.7.14 (Encoding Object):
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 import yaml
+from tests.newman import NEWMAN, run_newman
 
 import nbconnect
 from nbconnect.errors import EndpointDefinitionError
@@ -37,9 +36,7 @@ from nbconnect.model import Connector, Param
 from nbconnect.serving import BackgroundServer
 from nbconnect.spec.writer import to_openapi
 
-ROOT = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "specs" / "fidelity"
-NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
 
 STRING = "blue"
 ARRAY = ["blue", "black", "brown"]
@@ -372,18 +369,7 @@ def test_a_style_the_location_does_not_allow_is_a_problem_of_the_spec():
 
 
 def _newman(collection: Path, tmp_path: Path, env: dict[str, str]) -> None:
-    if not NEWMAN.exists():
-        pytest.fail("node_modules/.bin/newman is missing: run `npm ci` at the repository "
-                    "root.")
-    report = tmp_path / f"newman-{time.monotonic_ns()}.json"
-    cmd = [str(NEWMAN), "run", str(collection), "-r", "json", "--reporter-json-export",
-           str(report), "--timeout-request", "10000", "--disable-unicode"]
-    for key, value in env.items():
-        cmd += ["--env-var", f"{key}={value}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=180,
-                          env={**os.environ, "NO_COLOR": "1"})
-    assert report.exists(), proc.stderr[-2000:]
-
+    run_newman(collection, tmp_path, env)
 
 _COMPARED = ("x-color", "x-tags", "x-point", "cookie", "x-filter")
 

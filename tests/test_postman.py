@@ -6,9 +6,7 @@ servers with every request passing - the bundled demo API and each auth type."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from tests.auth_app import Expected, make_auth_app
+from tests.newman import run_newman
 from tests.servers import RequestLog
 
 import nbconnect
@@ -28,7 +27,6 @@ from nbconnect.errors import NbConnectError
 from nbconnect.exports.postman import SCHEMA_URL, to_postman, write_postman
 
 ROOT = Path(__file__).resolve().parent.parent
-NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
 SCHEMA = ROOT / "node_modules" / "@har-sdk" / "validator" / "dist" / "schemas" / "postman" \
     / "v2.1.0.json"
 SENTINEL = "s3ntinel-P0stman-do-not-leak-0123456789abcdef"
@@ -241,15 +239,7 @@ def _newman(collection: Path, tmp_path: Path, env: dict[str, str], *,
             ok: bool = True) -> dict[str, Any]:
     """Run newman on ``collection``; return its JSON report. Its exit code must be 0
     when ``ok``, else 1."""
-    newman = _npm_file(NEWMAN)
-    report = tmp_path / f"report-{time.monotonic_ns()}.json"
-    cmd = [str(newman), "run", str(collection), "-r", "json", "--reporter-json-export",
-           str(report), "--timeout-request", "10000", "--disable-unicode"]
-    for key, value in env.items():
-        cmd += ["--env-var", f"{key}={value}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1"})
-    data = json.loads(report.read_text())
+    proc, data = run_newman(collection, tmp_path, env, timeout=120)
     failures = [(f["source"].get("name"), f["error"].get("message")) for f in
                 data["run"]["failures"]]
     assert proc.returncode == (0 if ok else 1), (proc.returncode, failures,

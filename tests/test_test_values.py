@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
+from tests.newman import run_newman
 
 import nbconnect
 from nbconnect.auth.secrets import Secret
@@ -45,9 +43,7 @@ from nbconnect.testing.values import (
     value_text,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SPECS = Path(__file__).resolve().parent / "specs"
-NEWMAN = ROOT / "node_modules" / ".bin" / "newman"
 BASE = "https://api.test/base"
 
 #: required path, query, header and cookie parameters that have nothing but an enum, and
@@ -391,18 +387,7 @@ def test_one_text_form_for_every_place():
 
 
 def _newman(collection: Path, tmp_path: Path, env: dict[str, str]) -> list[dict[str, Any]]:
-    if not NEWMAN.exists():
-        pytest.fail("node_modules/.bin/newman is missing: run `npm ci` at the repository "
-                    "root.")
-    report = tmp_path / f"newman-{time.monotonic_ns()}.json"
-    cmd = [str(NEWMAN), "run", str(collection), "-r", "json", "--reporter-json-export",
-           str(report), "--timeout-request", "10000", "--disable-unicode"]
-    for key, value in env.items():
-        cmd += ["--env-var", f"{key}={value}"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "NO_COLOR": "1"})
-    assert report.exists(), proc.stderr[-2000:]
-    return json.loads(report.read_text())["run"]["executions"]
+    return run_newman(collection, tmp_path, env, timeout=120)[1]["run"]["executions"]
 
 
 @pytest.mark.parametrize("source", _spec_sources())
