@@ -6,7 +6,7 @@ on Debian's ``/usr/bin/chromium``) and checks what our mime renderer
 (``application/vnd.nbconnect.report+json`` -> ``.nbconnect-lab-report``) put on the page.
 
 Prerequisites (the test fails, naming the fix, when one is missing):
-``scripts/install-chromium.sh``, then ``scripts/build-labextension.sh`` followed by
+``scripts/install-system.sh``, then ``scripts/build-labextension.sh`` followed by
 ``pip install -e .`` so the built extension lands in ``share/jupyter/labextensions``.
 """
 
@@ -92,7 +92,7 @@ def _labextension_list() -> str:
 
 def _require_prerequisites() -> None:
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing; run scripts/install-chromium.sh "
+        pytest.fail(f"{CHROMIUM} is missing; run scripts/install-system.sh "
                     "(apt-get install chromium) to run the JupyterLab browser test.")
     try:
         import playwright.sync_api  # noqa: F401
