@@ -25,7 +25,8 @@ SRC = Path(nbconnect.__file__).parent
 FACES = ("nbconnect.cli", "nbconnect.notebook")
 JUPYTER = ("IPython", "ipywidgets", "ipykernel", "jupyter", "jupyterlab", "jupyter_client",
            "jupyter_core", "jupyter_server", "nbformat", "nbclient", "traitlets")
-CAPABILITIES = ("spec", "auth", "testing", "mock", "package", "exports", "model")
+CAPABILITIES = ("spec", "auth", "testing", "mock", "package", "exports", "model", "pull",
+                "paging", "links", "webhooks", "mcp")
 #: ``%load_ext nbconnect`` and ``python -m nbconnect`` hand over to a face
 ENTRY_POINTS = ("nbconnect", "nbconnect.__main__")
 #: the line count a module may reach ("no module over ~500 lines")
@@ -133,7 +134,8 @@ def test_capabilities_do_not_import_the_verb_table(path):
                          ids=lambda p: str(p.relative_to(SRC)))
 def test_model_is_plain_data(path):
     heavy = tuple(f"nbconnect.{c}" for c in ("spec", "testing", "package", "mock", "exports",
-                                             "verbs"))
+                                             "verbs", "pull", "paging", "links", "webhooks",
+                                             "mcp"))
     lazy_ok = _type_checking_only(path)
     bad = [m for m, top in _imports(path)
            if top and _starts(m, heavy) and m.removeprefix("nbconnect.") not in lazy_ok]
