@@ -38,6 +38,13 @@ The tree::
     ├── MockError                  the mock API cannot be built or served
     ├── ServerStartError           a background server cannot start (port busy, TLS, timeout)
     ├── ExportError                a connector cannot be written in another tool's format
+    ├── LinkError                  a parameter link problem
+    │   ├── LinkDefinitionError    a link to a missing endpoint or parameter, a bad path,
+    │   │                          duplicate static values
+    │   ├── LinkCycleError         links that depend on each other in a circle (E→L→E)
+    │   ├── LinkSourceError        the linked endpoint failed, gave no values, or its
+    │   │                          response has nothing at the linked-parameter path
+    │   └── LinkValueError         a value not in the parameter's list (refused before sending)
     └── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
 
 Only leaves are raised (tests/test_errors.py checks it); the inner classes exist to be caught.
@@ -60,6 +67,11 @@ __all__ = [
     "EndpointNotFoundError",
     "ExportError",
     "LimitError",
+    "LinkCycleError",
+    "LinkDefinitionError",
+    "LinkError",
+    "LinkSourceError",
+    "LinkValueError",
     "MissingParameterError",
     "MockError",
     "NbConnectError",
@@ -239,3 +251,23 @@ class VerbUsageError(NbConnectError, ValueError):
 
 class ServerStartError(NbConnectError, OSError):
     """A background server cannot start (port busy, TLS setup, timeout) or is not running."""
+
+
+class LinkError(NbConnectError, ValueError):
+    """A parameter link problem (caught as one; the leaves below are raised)."""
+
+
+class LinkDefinitionError(LinkError):
+    """A link to a missing endpoint or parameter, a bad path, or duplicate static values."""
+
+
+class LinkCycleError(LinkError):
+    """Links that depend on each other in a circle (E→L→E)."""
+
+
+class LinkSourceError(LinkError):
+    """The linked endpoint failed, returned no values, or has nothing at the linked path."""
+
+
+class LinkValueError(LinkError):
+    """A value not in a linked parameter's list (refused before anything is sent)."""
