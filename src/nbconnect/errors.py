@@ -38,6 +38,8 @@ The tree::
     ├── MockError                  the mock API cannot be built or served
     ├── ServerStartError           a background server cannot start (port busy, TLS, timeout)
     ├── ExportError                a connector cannot be written in another tool's format
+    ├── PullError                  no usable response to pull from (none yet, not JSON, empty,
+    │                              too large or too deeply nested)
     ├── LinkError                  a parameter link problem
     │   ├── LinkDefinitionError    a link to a missing endpoint or parameter, a bad path,
     │   │                          duplicate static values
@@ -45,6 +47,8 @@ The tree::
     │   ├── LinkSourceError        the linked endpoint failed, gave no values, or its
     │   │                          response has nothing at the linked-parameter path
     │   └── LinkValueError         a value not in the parameter's list (refused before sending)
+    ├── PagingError                a paging rule naming a missing parameter or field, bad
+    │                              paging options (max pages under 1)
     └── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
 
 Only leaves are raised (tests/test_errors.py checks it); the inner classes exist to be caught.
@@ -78,6 +82,8 @@ __all__ = [
     "OAuthError",
     "OverwriteError",
     "PackageError",
+    "PagingError",
+    "PullError",
     "SecretError",
     "ServerStartError",
     "SpecContentError",
@@ -271,3 +277,13 @@ class LinkSourceError(LinkError):
 
 class LinkValueError(LinkError):
     """A value not in a linked parameter's list (refused before anything is sent)."""
+
+
+class PullError(NbConnectError, ValueError):
+    """No usable response to pull a response tree from: no successful test response yet, a
+    body that is not JSON, empty, over the size bound or nested too deeply."""
+
+
+class PagingError(NbConnectError, ValueError):
+    """A paging rule that names a parameter or response field the endpoint lacks, or bad
+    paging options (max pages under 1). An API that never advances is a stop reason, not this."""
