@@ -49,7 +49,17 @@ The tree::
     │   └── LinkValueError         a value not in the parameter's list (refused before sending)
     ├── PagingError                a paging rule naming a missing parameter or field, bad
     │                              paging options (max pages under 1)
-    └── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
+    ├── EventLogError              the webhook event log cannot be opened, written or read
+    ├── SubscriptionError          a RESThook subscribe or unsubscribe call failed
+    ├── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
+    └── McpError                   a remote MCP server problem
+        ├── McpConfigError         a bad MCP server definition (name, URL, auth, secret reference)
+        ├── McpServerNotFoundError no MCP server with that name
+        ├── McpConnectError        unreachable, not MCP (HTML, other JSON), handshake timeout
+        ├── McpProtocolError       no protocol revision both sides speak
+        ├── McpAuthError           discovery (RFC 9728/8414), resource/issuer mismatch, denied
+        ├── McpRegistrationError   no client registration possible, or the server refused it
+        └── McpToolError           unknown tool, invalid input, server never checked
 
 Only leaves are raised (tests/test_errors.py checks it); the inner classes exist to be caught.
 """
@@ -69,6 +79,7 @@ __all__ = [
     "EndpointDefinitionError",
     "EndpointError",
     "EndpointNotFoundError",
+    "EventLogError",
     "ExportError",
     "LimitError",
     "LinkCycleError",
@@ -95,8 +106,17 @@ __all__ = [
     "SpecTooLargeError",
     "SpecValidationError",
     "SpecVersionError",
+    "SubscriptionError",
     "TestRunError",
     "VerbUsageError",
+    "McpAuthError",
+    "McpConfigError",
+    "McpConnectError",
+    "McpError",
+    "McpProtocolError",
+    "McpRegistrationError",
+    "McpServerNotFoundError",
+    "McpToolError",
     "clip",
     "json_path",
 ]
@@ -287,3 +307,43 @@ class PullError(NbConnectError, ValueError):
 class PagingError(NbConnectError, ValueError):
     """A paging rule that names a parameter or response field the endpoint lacks, or bad
     paging options (max pages under 1). An API that never advances is a stop reason, not this."""
+
+
+class EventLogError(NbConnectError):
+    """The webhook event log cannot be opened, written or read (path, Redis server)."""
+
+
+class SubscriptionError(NbConnectError):
+    """A RESThook subscribe or unsubscribe call failed or gave no subscription id."""
+
+
+class McpError(NbConnectError):
+    """A remote MCP server problem (the inner class of the MCP client's errors)."""
+
+
+class McpConfigError(McpError, ValueError):
+    """A bad remote MCP server definition: name, URL, auth, a secret that is not a reference."""
+
+
+class McpServerNotFoundError(McpError, LookupError):
+    """No remote MCP server with the given name."""
+
+
+class McpConnectError(McpError):
+    """The MCP server cannot be reached, answers something that is not MCP, or times out."""
+
+
+class McpProtocolError(McpError):
+    """The MCP server and this client share no protocol revision."""
+
+
+class McpAuthError(McpError):
+    """Authorization discovery or the authorization itself failed (RFC 9728, RFC 8414)."""
+
+
+class McpRegistrationError(McpError):
+    """No OAuth client can be registered with the MCP server's authorization server."""
+
+
+class McpToolError(McpError, ValueError):
+    """A tool call that cannot be made: unknown tool, invalid input, server never checked."""

@@ -1,0 +1,1 @@
+"""Incoming webhooks: signatures, URL validation, the receiver, the event log, RESThooks."""
