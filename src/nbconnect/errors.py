@@ -51,6 +51,8 @@ The tree::
     │                              paging options (max pages under 1)
     ├── EventLogError              the webhook event log cannot be opened, written or read
     ├── SubscriptionError          a RESThook subscribe or unsubscribe call failed
+    ├── WebhookDefinitionError     a bad webhook definition (name, type, signature, challenge)
+    ├── WebhookNotFoundError       no webhook with that name
     ├── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
     └── McpError                   a remote MCP server problem
         ├── McpConfigError         a bad MCP server definition (name, URL, auth, secret reference)
@@ -109,6 +111,8 @@ __all__ = [
     "SubscriptionError",
     "TestRunError",
     "VerbUsageError",
+    "WebhookDefinitionError",
+    "WebhookNotFoundError",
     "McpAuthError",
     "McpConfigError",
     "McpConnectError",
@@ -347,3 +351,11 @@ class McpRegistrationError(McpError):
 
 class McpToolError(McpError, ValueError):
     """A tool call that cannot be made: unknown tool, invalid input, server never checked."""
+
+
+class WebhookDefinitionError(NbConnectError, ValueError):
+    """A bad webhook definition: name, type, signature check, challenge, RESThook fields."""
+
+
+class WebhookNotFoundError(NbConnectError, LookupError):
+    """No webhook with the given name."""
