@@ -153,3 +153,59 @@ def test_a_pattern_nothing_compiles_is_skipped_with_a_reason(api: Any) -> None:
     answers["body"] = {"tag": "t;", "arn": "a", "code": "AB12", "name": "n", "odd": "?"}
     result = test_endpoint(_connector(spec, server.url, lenient=True), "get_tags")
     assert not result.ok and "$.tag" in result.reason  # the other patterns still judge
+
+
+# --------------------------------------------------------------- branches, repeats, classes
+
+#: patterns whose first walk (first branch, fewest repeats, first class character) the
+#: pattern itself rejects: the generator must take another branch, count or character
+BACKTRACKING = [
+    # storagegateway's IPv4Address: the fourth octet needs the `$` branch, not `\.(?!$)`
+    (r"^((25[0-5]|(2[0-4]|1[0-9]|[1-9]|)[0-9])(\.(?!$)|$)){4}", 7, 15),
+    (r"^(a|b)c(?<=bc)$", 0, None),               # the second branch of an alternation
+    (r"^(ab)*(?<!b)c$", 0, None),                # a repeat taken zero times
+    (r"^(x|yz)+(?<=zyz)$", 0, None),             # several repeats, each its own branch
+    (r"^(?=.*[A-Z])(?=.*\d)[A-Za-z\d]{8,}$", 0, None),  # a class character: a digit
+    (r"^(?!admin$)[a-z]{5}$", 0, None),          # a negative lookahead
+]
+
+
+@pytest.mark.parametrize(("pattern", "low", "high"), BACKTRACKING)
+def test_mock_generates_strings_that_need_other_branches(pattern: str, low: int,
+                                                         high: int | None) -> None:
+    """Every string the generator gives passes the judge's own matcher, lengths included."""
+    texts = [from_pattern(pattern, min_length=low, max_length=high, variant=v)
+             for v in range(3)]
+    for text in texts:
+        assert text is not None, pattern
+        assert _valid(pattern, text) and low <= len(text) <= (high or 10**6), (pattern, text)
+
+
+def test_variants_of_a_retried_pattern_stay_distinct() -> None:
+    pattern = r"^(?=.*[A-Z])(?=.*\d)[A-Za-z\d]{8}$"
+    texts = [from_pattern(pattern, variant=v) for v in range(5)]
+    assert len(set(texts)) == 5 and all(t and _valid(pattern, t) for t in texts), texts
+
+
+def test_mock_serves_an_ipv4_list_the_runner_accepts() -> None:
+    """storagegateway's ``IpAddressList``: the mock's body passes ``nbconnect test``."""
+    ipv4 = {"type": "string", "minLength": 7, "maxLength": 15,
+            "pattern": BACKTRACKING[0][0]}
+    schema = {"type": "object", "required": ["ips", "cidr"], "properties": {
+        "ips": {"type": "array", "items": ipv4, "minItems": 2, "uniqueItems": True},
+        "cidr": {"type": "string", "pattern": r"^(([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|"
+                 r"25[0-5])\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])"
+                 r"(\/([0-9]|[1-2][0-9]|3[0-2]))?$"}}}
+    spec = {"openapi": "3.0.3", "info": {"title": "IPs", "version": "1"},
+            "servers": [{"url": "https://api.example.com/v1"}],
+            "paths": {"/ips": {"get": {"operationId": "get_ips", "responses": {"200": {
+                "description": "ok", "content": {"application/json": {"schema": schema}}}}}}}}
+    with MockServer(spec) as mock:
+        assert mock.info.problems == ()
+        body = httpx2.get(mock.url + "/ips").json()
+        connector = nbconnect.Connector("ips")
+        connector.import_spec(json.dumps(spec))
+        connector.connections = (Connection("mock", base_url=mock.url, default=True),)
+        report = connector.test(connection="mock", progress=lambda *a: None)
+    assert all(_valid(ipv4["pattern"], ip) for ip in body["ips"]), body
+    assert [(r.ok, r.reason) for r in report.results] == [(True, "")]

@@ -1,14 +1,16 @@
 """Strings for the mock's generated values: from a regular expression, or from a ``format``.
 
 :func:`from_pattern` builds a short string matching a ``pattern`` (walking the parsed
-expression, first branch and fewest repeats; ECMA-262/PCRE patterns such as ``\\p{L}`` and
-``\\z`` through :func:`nbconnect.spec.oas.patterns.generable`) or gives up with None;
+expression, first branch and fewest repeats, then other branches, repeat counts and class
+characters until the judge's matcher accepts one; ECMA-262/PCRE patterns such as ``\\p{L}``
+and ``\\z`` through :func:`nbconnect.spec.oas.patterns.generable`) or gives up with None;
 :data:`FORMATS` maps a ``format`` to a fixed or seeded value (date-time and date fixed, email
 and uuid seeded).
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import uuid
@@ -29,7 +31,22 @@ def from_pattern(pattern: str, *, min_length: int = 0, max_length: int | None = 
     Repeats are as few as the pattern allows; when that is too short, the first repeats
     that may grow do. ``variant`` picks other characters from the character classes (a
     different string for each variant while the classes have room), for unique items.
+    Every string given is checked with the judge's matcher
+    (:func:`nbconnect.spec.oas.patterns.compile_pattern`); when the first walk of the
+    pattern fails it (a later alternation branch, another repeat count or other class
+    characters were needed, as for ``((25[0-5]|1?[0-9]?[0-9])(\\.(?!$)|$)){4}``), other
+    choices are tried, fewest changes first, at most :data:`MAX_ATTEMPTS` walks.
     """
+    return _from_pattern(pattern, min_length, max_length, variant)
+
+
+#: walks of a pattern's parse tree tried for one string (each checked with the matcher)
+MAX_ATTEMPTS = 400
+
+
+@functools.lru_cache(maxsize=2048)
+def _from_pattern(pattern: str, min_length: int, max_length: int | None,
+                  variant: int) -> str | None:
     from ..spec.oas.patterns import compile_pattern, generable
 
     try:
@@ -49,29 +66,83 @@ def from_pattern(pattern: str, *, min_length: int = 0, max_length: int | None = 
             max_length is None or len(text) <= max_length) and \
             compiled.search(text) is not None
 
-    first = _emit(tree, c, 0, variant)
+    first = _emit(tree, c, 0, variant, _Choices(()))
     if fits(first):
         return first
+    found = _search(tree, c, 0, variant, fits, MAX_ATTEMPTS // 2)
+    if found is not None:
+        return found
     if first is not None and len(first) < min_length:
-        grown = _emit(tree, c, min_length - len(first), variant)
-        if fits(grown):
-            return grown
-        if grown is not None and compiled.search(first + "x") is not None:
+        grow = min_length - len(first)
+        found = _search(tree, c, grow, variant, fits, MAX_ATTEMPTS // 2, first=True)
+        if found is not None:
+            return found
+        if compiled.search(first + "x") is not None:
             padded = first + "x" * (min_length - len(first))  # an unanchored end
             if fits(padded):
                 return padded
     return None
 
 
-#: characters tried for a class that names no character of its own (``[^...]``, ``\w``)
+class _Choices:
+    """The choices of one walk: ``prefix[i]`` at the i-th decision (0 past its end), and
+    how many options each decision had (``counts``), so other walks can be derived."""
+
+    __slots__ = ("counts", "prefix", "used")
+
+    def __init__(self, prefix: tuple[int, ...]) -> None:
+        self.prefix = prefix
+        self.counts: list[int] = []
+        self.used: list[int] = []
+
+    def pick(self, options: int) -> int:
+        """The option (0 to ``options - 1``) taken at the next decision."""
+        i = len(self.counts)
+        k = self.prefix[i] if i < len(self.prefix) and self.prefix[i] < options else 0
+        self.counts.append(options)
+        self.used.append(k)
+        return k
+
+
+def _search(tree: Any, c: Any, grow: int, variant: int, fits: Callable[[str | None], bool],
+            budget: int, *, first: bool = False) -> str | None:
+    """The first walk whose string ``fits``: walks that change one decision of the first
+    walk, then two, ... (breadth first, each distinct set of choices once), at most
+    ``budget`` walks."""
+    import collections
+
+    queue: collections.deque[tuple[int, ...]] = collections.deque([()])
+    tried = 0
+    while queue and tried < budget:
+        prefix = queue.popleft()
+        choices = _Choices(prefix)
+        text = _emit(tree, c, grow, variant, choices)
+        tried += 1
+        if (prefix or first) and fits(text):
+            return text
+        if len(queue) > 4 * budget:
+            continue
+        used = tuple(choices.used)
+        for j in range(len(prefix), len(choices.counts)):
+            for k in range(1, choices.counts[j]):
+                queue.append((*used[:j], k))
+    return None
+
+
+#: characters tried for a class that names no character of its own (``[^...]``, ``\\w``)
 _POOL = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 _CATEGORY_CHARS = {"CATEGORY_DIGIT": "0123456789", "CATEGORY_SPACE": " ",
                    "CATEGORY_WORD": "abcdefghijklmnopqrstuvwxyz0123456789_"}
 
 
-def _emit(tree: Any, c: Any, grow: int, variant: int) -> str | None:
+def _kind(ch: str) -> int:
+    return 0 if ch.islower() else 1 if ch.isupper() else 2 if ch.isdigit() else 3
+
+
+def _emit(tree: Any, c: Any, grow: int, variant: int, choices: _Choices) -> str | None:
     """The string of a parsed pattern: fewest repeats (``grow`` more characters from the
-    first repeats that may grow), choices from ``variant`` in mixed radix."""
+    first repeats that may grow), choices from ``variant`` in mixed radix; ``choices``
+    takes other branches, repeat counts and class characters (option 0 is the default)."""
     out: list[str] = []
     state = {"budget": 512, "grow": grow, "variant": variant}
 
@@ -81,7 +152,11 @@ def _emit(tree: Any, c: Any, grow: int, variant: int) -> str | None:
         n = len(chars)
         index = state["variant"] % n
         state["variant"] //= n
-        return chars[index]
+        # other options, shifted like the variant: into each run of lower/upper/digit/other
+        starts = [i for i in range(1, n) if _kind(chars[i]) != _kind(chars[i - 1])]
+        options = list(dict.fromkeys([index, *((index + s) % n for s in starts[:6]),
+                                      (index + 1) % n]))
+        return chars[options[choices.pick(len(options))] if len(options) > 1 else index]
 
     def candidates(items: Any) -> str:
         negate = any(op is c.NEGATE for op, _ in items)
@@ -118,6 +193,10 @@ def _emit(tree: Any, c: Any, grow: int, variant: int) -> str | None:
             elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
                 lo, hi, sub = av
                 count = min(max(lo, 1), hi, 64)
+                others = [n for n in (lo, count + 1, count + 2) if n != count and n <= hi]
+                if others:  # other counts: none (when allowed), one or two more
+                    options = [count, *dict.fromkeys(others)]
+                    count = options[choices.pick(len(options))]
                 for _ in range(count):
                     emit(sub)
                 while state["grow"] > 0 and count < min(hi, 4096):
@@ -130,7 +209,9 @@ def _emit(tree: Any, c: Any, grow: int, variant: int) -> str | None:
             elif op is getattr(c, "ATOMIC_GROUP", None):
                 emit(av)
             elif op is c.BRANCH:
-                emit(av[1][0])
+                branches = av[1]
+                emit(branches[choices.pick(len(branches))] if len(branches) > 1
+                     else branches[0])
             elif op in (c.AT, c.ASSERT, c.ASSERT_NOT):
                 continue
             else:
