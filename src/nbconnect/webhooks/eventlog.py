@@ -1,0 +1,363 @@
+"""The webhook event log: the interface every log keeps, and the embedded SQLite log.
+
+A receiver stores every accepted delivery as a :class:`StoredEvent` *before* it answers 2xx,
+so an event the third party saw acknowledged survives a crash of the receiver. A log keeps
+each ``(webhook, delivery id)`` once: storing a redelivered event again returns False and
+changes nothing (idempotence by delivery id).
+
+:class:`SqliteEventLog` is the embedded default: one SQLite file (in the package's folder
+or a given path) in WAL mode with ``synchronous=FULL``, so a commit is on disk (the WAL
+fsynced) when :meth:`EventLog.append` returns. Writes from the receiver's event loop go to
+one writer thread that commits whatever is waiting in one transaction (group commit: one
+fsync for a burst of concurrent deliveries); every waiter is answered after that commit.
+Several processes may share the file (SQLite's locking, a busy timeout of 10 s).
+
+:func:`open_event_log` picks the log from a target: a path (SQLite) or
+``redis://HOST:PORT/N`` (:class:`~nbconnect.webhooks.eventlog_redis.RedisEventLog`,
+Redis Streams for several receiver processes or machines). ``sqlite3`` is the standard
+library's; redis-py is imported only for a Redis target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import queue
+import sqlite3
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import EventLogError
+
+__all__ = ["EVENT_LOG_FILE", "EventLog", "SqliteEventLog", "StoredEvent", "open_event_log"]
+
+#: the SQLite file name a package folder keeps its events in
+EVENT_LOG_FILE = "webhook-events.sqlite"
+#: how many waiting deliveries one SQLite transaction commits at most
+_BATCH = 256
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """One accepted delivery as the log keeps it.
+
+    ``received_at``: seconds since the epoch (UTC) when the receiver accepted it;
+    ``timestamp``: the sender's signed timestamp (epoch seconds) or None; ``headers``: the
+    request's headers as ``(name, value)`` pairs, lower-case names, in the order received,
+    with any header that carried a secret value already masked; ``body``: the raw request
+    bytes; ``position``: where the log keeps it (SQLite: the row number; Redis: the stream
+    entry id), set by the log on reading ("" before it is stored).
+    """
+
+    webhook: str
+    delivery_id: str
+    received_at: float
+    verified: bool
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    timestamp: int | None = None
+    position: str = field(default="", compare=False)
+
+    def headers_json(self) -> str:
+        """The headers as compact JSON (a list of ``[name, value]`` pairs)."""
+        return json.dumps([list(h) for h in self.headers], separators=(",", ":"))
+
+    @staticmethod
+    def headers_from_json(text: str | bytes) -> tuple[tuple[str, str], ...]:
+        """The inverse of :meth:`headers_json`."""
+        return tuple((str(k), str(v)) for k, v in json.loads(text))
+
+
+class EventLog(ABC):
+    """What a receiver stores accepted events in and what ``webhook events`` reads.
+
+    ``location`` says where it is (a path, or a ``redis://`` URL without credentials);
+    ``durable`` is False when the backend is configured so that an acknowledged write may
+    be lost in a crash (a Redis without ``appendfsync always``).
+    """
+
+    location: str = ""
+    durable: bool = True
+
+    @abstractmethod
+    def append(self, event: StoredEvent) -> bool:
+        """Store ``event`` durably; True when stored, False when its ``(webhook,
+        delivery_id)`` was stored before (nothing changes). Raises
+        :class:`~nbconnect.errors.EventLogError` when it cannot be stored."""
+
+    async def append_async(self, event: StoredEvent) -> bool:
+        """:meth:`append` for an event loop (the default runs it in a thread)."""
+        return await asyncio.to_thread(self.append, event)
+
+    @abstractmethod
+    def events(self, webhook: str | None = None, *, limit: int | None = None) -> list[StoredEvent]:
+        """Stored events in the order they were stored (``webhook``: only that one's;
+        ``limit``: the newest ``limit``)."""
+
+    def get(self, webhook: str, delivery_id: str) -> StoredEvent | None:
+        """The stored event of ``webhook`` with ``delivery_id``, or None."""
+        for event in self.events(webhook):
+            if event.delivery_id == delivery_id:
+                return event
+        return None
+
+    def count(self, webhook: str | None = None) -> int:
+        """How many events are stored (of ``webhook``, or of all)."""
+        return len(self.events(webhook))
+
+    async def aclose(self) -> None:
+        """Close from an event loop (the default: :meth:`close`)."""
+        self.close()
+
+    def close(self) -> None:  # noqa: B027 - a log without resources has nothing to close
+        """Release files and connections (safe to call twice)."""
+
+    def __enter__(self) -> EventLog:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.location!r})"
+
+
+# --------------------------------------------------------------------------- SQLite
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    received_at REAL NOT NULL,
+    verified INTEGER NOT NULL,
+    timestamp INTEGER,
+    headers TEXT NOT NULL,
+    body BLOB NOT NULL,
+    UNIQUE (webhook, delivery_id)
+)
+"""
+_INSERT = ("INSERT OR IGNORE INTO events (webhook, delivery_id, received_at, verified, "
+           "timestamp, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+_COLUMNS = "position, webhook, delivery_id, received_at, verified, timestamp, headers, body"
+
+_Done = Callable[[bool | None, BaseException | None], None]
+
+
+class SqliteEventLog(EventLog):
+    """The embedded log: one SQLite file, WAL mode, ``synchronous=FULL``, group commit."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser()
+        self.location = str(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._connect()
+            conn.execute(_SCHEMA)
+            conn.commit()
+        except (OSError, sqlite3.Error) as exc:
+            raise EventLogError(f"The event log {self.path} cannot be opened ({exc}); give "
+                                "a writable path.", option="event_log") from None
+        self._writer = conn
+        self._queue: queue.SimpleQueue[tuple[StoredEvent, _Done] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # FULL: in WAL mode the WAL is fsynced at every commit, so a commit survives a crash
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+        return conn
+
+    # -- writing ---------------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise EventLogError(f"The event log {self.path} is closed; open it again.")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._write_loop, daemon=True,
+                                                name="nbconnect-event-log")
+                self._thread.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < _BATCH:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                batch.append(more)
+            self._commit(batch)
+
+    def _commit(self, batch: Sequence[tuple[StoredEvent, _Done]]) -> None:
+        conn = self._writer
+        results: list[bool] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for event, _ in batch:
+                cur = conn.execute(_INSERT, _row(event))
+                results.append(cur.rowcount == 1)
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            error = EventLogError(f"The event log {self.path} could not store an event "
+                                  f"({exc}); check the disk and the file's permissions.")
+            for _, done in batch:
+                done(None, error)
+            return
+        for (_, done), stored in zip(batch, results, strict=True):
+            done(stored, None)
+
+    def append(self, event: StoredEvent) -> bool:
+        """Store ``event`` (committed and fsynced on return); False for a redelivery."""
+        self._start()
+        finished = threading.Event()
+        out: list[Any] = []
+
+        def done(stored: bool | None, error: BaseException | None) -> None:
+            out.append((stored, error))
+            finished.set()
+
+        self._queue.put((event, done))
+        finished.wait()
+        stored, error = out[0]
+        if error is not None:
+            raise error
+        return bool(stored)
+
+    async def append_async(self, event: StoredEvent) -> bool:
+        """:meth:`append` without blocking the event loop (answered after the commit)."""
+        self._start()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+
+        def settle(stored: bool | None, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(bool(stored))
+
+        def done(stored: bool | None, error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(settle, stored, error)
+
+        self._queue.put((event, done))
+        return await future
+
+    # -- reading ---------------------------------------------------------------------
+
+    def _select(self, where: str, params: tuple[Any, ...], limit: int | None) -> list[StoredEvent]:
+        conn = sqlite3.connect(self.path, timeout=10.0)
+        try:
+            sql = f"SELECT {_COLUMNS} FROM events {where} ORDER BY position"
+            if limit is not None:
+                sql = (f"SELECT * FROM (SELECT {_COLUMNS} FROM events {where} "
+                       f"ORDER BY position DESC LIMIT {int(limit)}) ORDER BY position")
+            rows = conn.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise EventLogError(f"The event log {self.path} cannot be read ({exc}); check "
+                                "the path.", option="event_log") from None
+        finally:
+            conn.close()
+        return [_event(row) for row in rows]
+
+    def events(self, webhook: str | None = None, *, limit: int | None = None) -> list[StoredEvent]:
+        if webhook is None:
+            return self._select("", (), limit)
+        return self._select("WHERE webhook = ?", (webhook,), limit)
+
+    def get(self, webhook: str, delivery_id: str) -> StoredEvent | None:
+        found = self._select("WHERE webhook = ? AND delivery_id = ?", (webhook, delivery_id),
+                             None)
+        return found[0] if found else None
+
+    def count(self, webhook: str | None = None) -> int:
+        conn = sqlite3.connect(self.path, timeout=10.0)
+        try:
+            if webhook is None:
+                return int(conn.execute("SELECT COUNT(*) FROM events").fetchone()[0])
+            return int(conn.execute("SELECT COUNT(*) FROM events WHERE webhook = ?",
+                                    (webhook,)).fetchone()[0])
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            self._queue.put(None)
+            thread.join(timeout=30)
+        with contextlib.suppress(sqlite3.Error):
+            self._writer.close()
+
+
+def _row(event: StoredEvent) -> tuple[Any, ...]:
+    return (event.webhook, event.delivery_id, float(event.received_at), int(event.verified),
+            event.timestamp, event.headers_json(), bytes(event.body))
+
+
+def _event(row: Sequence[Any]) -> StoredEvent:
+    position, webhook, delivery, received, verified, ts, headers, body = row
+    return StoredEvent(webhook=webhook, delivery_id=delivery, received_at=float(received),
+                       verified=bool(verified), timestamp=None if ts is None else int(ts),
+                       headers=StoredEvent.headers_from_json(headers), body=bytes(body),
+                       position=str(position))
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def open_event_log(target: str | Path | EventLog | None = None, *,
+                   default: str | Path | None = None, namespace: str = "default") -> EventLog:
+    """The event log for ``target``: an :class:`EventLog` as it is, ``redis://HOST:PORT/N``
+    (or ``rediss://``) a :class:`~nbconnect.webhooks.eventlog_redis.RedisEventLog` whose
+    keys start with ``nbconnect:webhooks:<namespace>:``, any other text or path a SQLite
+    file (a folder gets :data:`EVENT_LOG_FILE` inside it); None: ``default`` (a path).
+
+    Raises :class:`~nbconnect.errors.EventLogError` when the log cannot be opened.
+    """
+    if isinstance(target, EventLog):
+        return target
+    if target is None:
+        if default is None:
+            raise EventLogError("No event log was given and there is no package folder to "
+                                "keep one in; give a path or a redis:// URL.",
+                                option="event_log")
+        target = default
+    text = str(target)
+    if text.startswith(("redis://", "rediss://", "unix://")):
+        from .eventlog_redis import RedisEventLog
+
+        return RedisEventLog(text, namespace=namespace)
+    path = Path(text).expanduser()
+    if path.is_dir():
+        path = path / EVENT_LOG_FILE
+    return SqliteEventLog(path)
+
+
+def now() -> float:
+    """Seconds since the epoch (the receiver's ``received_at``)."""
+    return time.time()

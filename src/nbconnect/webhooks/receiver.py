@@ -1,0 +1,329 @@
+"""The webhook receiver: a starlette ASGI app with one route per webhook, and its server.
+
+Each webhook of the connector gets the route :attr:`~nbconnect.model.webhook.Webhook.path`,
+``/webhooks/<name>/<token>`` (the token is the unguessable part of a static URL; RESThooks
+get the same kind of URL, which subscribe hands to the third party). A delivery goes
+through these steps, in this order:
+
+1. **Size** (RFC 9110 §15.5.14): a ``Content-Length`` over the limit (default 1 MB), or a
+   streamed body that grows past it, is refused with 413 before anything is hashed.
+2. **URL validation**: a challenge the webhook answers unsigned (``challenge.signed`` False)
+   is answered before the signature check; a signed one (Slack, Zoom) after it.
+   Challenges are answered, never stored.
+3. **Signature**: :func:`nbconnect.webhooks.verify.verify_delivery` on the raw bytes and
+   headers: 401 for a bad or missing signature or a stale timestamp, 400 for a malformed
+   one (the verifier's status). A JSON body (``Content-Type: application/json`` or
+   ``+json``) that does not parse, or is not UTF-8, is 400 (RFC 8259 §8.1).
+4. **Storage**: the event goes to the event log, durably, and only then the 200 is sent.
+   A redelivery (same webhook and delivery id) is answered 200 and stored once. The
+   delivery id is the verifier's (the scheme's id header), else ``sha256:<hex of the
+   body>``. If the log cannot store it the answer is 503, so the sender retries.
+
+Rejected requests are never stored. Secrets are resolved once, when the app is built, from
+the webhooks' references (:func:`nbconnect.auth.secrets.resolve`); a header that carries a
+secret value (hash algorithm ``none``) is stored masked.
+
+:class:`ReceiverServer` serves the app with :class:`nbconnect.serving.BackgroundServer`
+(in the background, or in the foreground until Ctrl-C) and knows each webhook's URL,
+under ``public_url`` when the third party reaches the receiver through a proxy or tunnel.
+starlette and uvicorn are imported when an app is built.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..auth.secrets import MASK, Secret, register, resolve
+from ..errors import EventLogError
+from ..model import Connector
+from ..model.webhook import Webhook
+from .eventlog import EventLog, StoredEvent
+
+__all__ = ["MAX_BODY_BYTES", "Receiver", "ReceiverServer", "build_app", "webhook_urls"]
+
+#: the default size limit of a delivery's body, in bytes (1 MB)
+MAX_BODY_BYTES = 1_000_000
+_JSON = b'{"status":"%s"}'
+
+
+@dataclass(frozen=True)
+class _Hook:
+    webhook: Webhook
+    secret: Secret | None
+    masked_headers: frozenset[str]
+
+
+def _resolve_secret(webhook: Webhook) -> Secret | None:
+    sig = webhook.signature
+    if sig is None or sig.secret is None:
+        return None
+    if isinstance(sig.secret, Secret):
+        register(sig.secret.reveal())
+        return sig.secret
+    return resolve(sig.secret, connection=f"webhook {webhook.name}", field="secret")
+
+
+def webhook_urls(connector: Connector, base_url: str) -> dict[str, str]:
+    """``{webhook name: base_url + its path}`` for every webhook of ``connector``."""
+    base = base_url.rstrip("/")
+    return {w.name: base + w.path for w in connector.webhooks}
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _response(status: int, state: str, extra: Mapping[str, str] | None = None) -> Any:
+    from starlette.responses import Response
+
+    return Response(_JSON % state.encode("ascii", errors="replace"), status_code=status,
+                    media_type="application/json", headers=dict(extra or {}))
+
+
+class Receiver:
+    """The receiving logic of one connector's webhooks, over one event log.
+
+    ``app`` is the starlette application. ``on_event(stored_event, new)`` is called after
+    each accepted delivery is stored (the notebook's live table listens there); an
+    exception in it is ignored. ``max_body`` is in bytes.
+    """
+
+    def __init__(self, connector: Connector, log: EventLog, *, max_body: int = MAX_BODY_BYTES,
+                 clock: Callable[[], float] = time.time,
+                 on_event: Callable[[StoredEvent, bool], None] | None = None) -> None:
+        if not isinstance(max_body, int) or isinstance(max_body, bool) or max_body < 1:
+            raise EventLogError("The body size limit must be a positive number of bytes.",
+                                option="max_body")
+        self.connector = connector
+        self.log = log
+        self.max_body = max_body
+        self.clock = clock
+        self.on_event = on_event
+        self._hooks: dict[str, _Hook] = {}
+        for webhook in connector.webhooks:
+            secret = _resolve_secret(webhook)
+            masked = frozenset()
+            sig = webhook.signature
+            if sig is not None and sig.algorithm == "none":
+                masked = frozenset({sig.header.lower()})
+            self._hooks[webhook.path] = _Hook(webhook, secret, masked)
+        self.app = self._build()
+
+    # -- the app ---------------------------------------------------------------------
+
+    def _build(self) -> Any:
+        from starlette.applications import Starlette
+        from starlette.routing import Route
+
+        routes = [Route(path, self._endpoint(hook), methods=["GET", "POST", "PUT"])
+                  for path, hook in self._hooks.items()]
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app: Any) -> Any:
+            yield
+            with contextlib.suppress(Exception):
+                await self.log.aclose()
+
+        return Starlette(routes=routes, lifespan=lifespan)
+
+    def _endpoint(self, hook: _Hook) -> Callable[[Any], Any]:
+        async def endpoint(request: Any) -> Any:
+            return await self.handle(hook, request)
+
+        return endpoint
+
+    async def _read_body(self, request: Any) -> bytes | None:
+        """The raw body, or None when it is over the limit (read no further)."""
+        declared = request.headers.get("content-length")
+        if declared is not None:
+            try:
+                if int(declared) > self.max_body:
+                    return None
+            except ValueError:
+                return b""  # a malformed Content-Length is the server's 400 before us
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    async def handle(self, hook: _Hook, request: Any) -> Any:
+        """Answer one request to ``hook``'s URL (see the module docstring for the steps)."""
+        from starlette.responses import Response
+
+        from .verify import verify_delivery
+
+        webhook = hook.webhook
+        body = await self._read_body(request)
+        if body is None:
+            return _response(413, "body too large", {"Connection": "close"})
+        headers = request.headers
+        query = request.query_params
+        challenge = webhook.challenge
+        if challenge is not None and not challenge.signed:
+            from .challenge import answer_challenge
+
+            answer = answer_challenge(webhook, headers=headers, body=body, query=query,
+                                      secret=hook.secret)
+            if answer is not None:
+                status, content_type, content = answer
+                return Response(content, status_code=status, media_type=content_type)
+        if request.method == "GET":
+            return _response(405, "send events with POST", {"Allow": "POST"})
+        now = self.clock()
+        verification = verify_delivery(webhook, headers, body, secret=hook.secret, now=now)
+        if not verification.ok:
+            return _response(verification.status if verification.status in (400, 401)
+                             else 401, verification.public_reason)
+        if challenge is not None and challenge.signed:
+            from .challenge import answer_challenge
+
+            answer = answer_challenge(webhook, headers=headers, body=body, query=query,
+                                      secret=hook.secret)
+            if answer is not None:
+                status, content_type, content = answer
+                return Response(content, status_code=status, media_type=content_type)
+        if _is_json(headers.get("content-type", "")):
+            try:
+                json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return _response(400, "malformed JSON body")
+        delivery = verification.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
+        event = StoredEvent(
+            webhook=webhook.name, delivery_id=str(delivery), received_at=now,
+            verified=verification.verified,
+            headers=self._stored_headers(hook, request.headers.raw), body=body,
+            timestamp=verification.timestamp)
+        try:
+            new = await self.log.append_async(event)
+        except EventLogError:
+            return _response(503, "not stored, retry", {"Retry-After": "1"})
+        if self.on_event is not None:
+            with contextlib.suppress(Exception):
+                self.on_event(event, new)
+        return _response(200, "stored" if new else "duplicate")
+
+    def _stored_headers(self, hook: _Hook, raw: list[tuple[bytes, bytes]]
+                        ) -> tuple[tuple[str, str], ...]:
+        secret = hook.secret.reveal() if hook.secret is not None else None
+        out: list[tuple[str, str]] = []
+        for k, v in raw:
+            name = k.decode("latin-1").lower()
+            value = v.decode("latin-1")
+            if name in hook.masked_headers or (secret and len(secret) >= 4 and secret in value):
+                value = MASK
+            out.append((name, value))
+        return tuple(out)
+
+
+def build_app(connector: Connector, log: EventLog, **options: Any) -> Any:
+    """The receiver's ASGI app for ``connector``'s webhooks over ``log`` (options: see
+    :class:`Receiver`). Raises :class:`~nbconnect.errors.SecretError` when a webhook's
+    secret reference cannot be resolved."""
+    return Receiver(connector, log, **options).app
+
+
+class ReceiverServer:
+    """The receiver of ``connector``'s webhooks on uvicorn, via ``BackgroundServer``.
+
+    ``event_log`` is an :class:`~nbconnect.webhooks.eventlog.EventLog`, a path or a
+    ``redis://`` URL (see :func:`~nbconnect.webhooks.eventlog.open_event_log`; None: the
+    ``default_log`` path). ``public_url``: the base URL third parties use (default: the
+    server's own ``http://127.0.0.1:PORT``). Use :meth:`start`/:meth:`stop`, ``with``, or
+    :meth:`serve_forever`.
+    """
+
+    def __init__(self, connector: Connector, *, event_log: Any = None,
+                 default_log: Any = None, port: int = 0, host: str = "127.0.0.1",
+                 public_url: str | None = None, tls: bool = False,
+                 max_body: int = MAX_BODY_BYTES,
+                 on_event: Callable[[StoredEvent, bool], None] | None = None) -> None:
+        from ..serving import BackgroundServer
+        from .eventlog import open_event_log
+
+        self.connector = connector
+        self.public_url = public_url.rstrip("/") if public_url else None
+        self.log = open_event_log(event_log, default=default_log,
+                                  namespace=connector.name)
+        try:
+            self.receiver = Receiver(connector, self.log, max_body=max_body,
+                                     on_event=on_event)
+            self.server = BackgroundServer(self.receiver.app, host=host, port=port, tls=tls,
+                                           name="webhook receiver")
+        except BaseException:
+            self.log.close()
+            raise
+        _remember(connector, self.log)
+
+    @property
+    def running(self) -> bool:
+        return self.server.running
+
+    @property
+    def url(self) -> str:
+        """The base URL third parties use (``public_url``, else the server's)."""
+        return self.public_url or self.server.root_url
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """``{webhook name: URL}`` (each URL holds the webhook's secret token)."""
+        return webhook_urls(self.connector, self.url)
+
+    def start(self, timeout: float = 30.0) -> str:
+        """Serve in the background; returns :attr:`url`."""
+        self.server.start(timeout=timeout)
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving and close the log (safe to call twice)."""
+        self.server.stop()
+        self.log.close()
+
+    def serve_forever(self, *, ready: Callable[[], None] | None = None) -> None:
+        """Serve in this thread until Ctrl-C, then close the log."""
+        try:
+            self.server.serve_forever(ready=ready)
+        finally:
+            self.log.close()
+
+    def __enter__(self) -> ReceiverServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return (f"ReceiverServer({self.connector.name!r}, webhooks={len(self.connector.webhooks)}, "
+                f"{state})")
+
+
+# the event log of the receiver last started for a webhook token, so that
+# ``connector.webhooks.events(name)`` finds the events without being told where they are
+_LOGS: dict[str, tuple[str, str]] = {}
+
+
+def _remember(connector: Connector, log: EventLog) -> None:
+    where = getattr(log, "url", None) or log.location
+    for webhook in connector.webhooks:
+        _LOGS[webhook.token] = (where, connector.name)
+
+
+def remembered_log(tokens: list[str]) -> tuple[str, str] | None:
+    """(event log location, Redis namespace) of the last receiver started in this process
+    that served one of the webhook ``tokens``, or None."""
+    for token in tokens:
+        if token in _LOGS:
+            return _LOGS[token]
+    return None
