@@ -302,6 +302,59 @@ def test_oauth2_token_endpoint_with_nbconnects_client() -> None:
         assert anon.status_code == 401 and anon.json()["error"] == "invalid_client"
 
 
+#: Mastodon's shape: the spec's own POST /oauth/token is also its oauth2 scheme's tokenUrl
+OWN_TOKEN_PATH: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "Own token path", "version": "1"},
+    "servers": [{"url": "https://social.example.com"}],
+    "components": {"securitySchemes": {"oauth": {"type": "oauth2", "flows": {
+        "clientCredentials": {"tokenUrl": "/oauth/token", "scopes": {"read": "read"}}}}}},
+    "paths": {
+        "/oauth/token": {"post": {"operationId": "post_oauth_token", "requestBody": {
+            "required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+                "type": "object", "required": ["grant_type", "redirect_uri"], "properties": {
+                    "grant_type": {"type": "string", "example": "authorization_code"},
+                    "redirect_uri": {"type": "string", "example": "urn:x"}}}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {
+                "schema": {"type": "object", "required": ["access_token", "created_at"],
+                           "properties": {"access_token": {"type": "string"},
+                                          "created_at": {"type": "integer"}}}}}}}}},
+        "/me": {"get": {"operationId": "me", "security": [{"oauth": ["read"]}],
+                        "responses": {"200": {"description": "ok"}}}}},
+}
+
+
+def test_the_token_endpoint_never_shadows_a_path_of_the_spec(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A ``tokenUrl`` that is also a POST operation of the spec: the spec's operation is
+    served as the spec says, and the token endpoint moves under ``/_mock``."""
+    from nbconnect.auth import oauth
+    from nbconnect.auth.flows import build_auth
+
+    oauth.clear_token_cache()
+    creds = {"oauth": {"client_id": "app", "client_secret": SENTINEL}}
+    with MockServer(OWN_TOKEN_PATH, credentials=creds) as mock:
+        assert mock.info.token_paths == ("/_mock/oauth/token",)
+        # the spec's own operation answers, with its own schema, whatever the grant
+        own = httpx2.post(mock.root_url + "/oauth/token",
+                          data={"grant_type": "authorization_code", "redirect_uri": "urn:x"})
+        assert own.status_code == 200 and set(own.json()) >= {"access_token", "created_at"}
+        assert httpx2.post(mock.root_url + "/oauth/token").status_code == 400  # body required
+        c = nbconnect.Connector("own")
+        c.import_spec(json.dumps(OWN_TOKEN_PATH))
+        c.base_url = mock.url
+        c.auth = None  # the operation itself is public
+        [result] = c.test("post_oauth_token", progress=lambda *a: None).results
+        assert (result.ok, result.status) == (True, 200), result.reason
+        # the mock's token endpoint, where the mock says it is, issues tokens it accepts
+        config = nbconnect.OAuth2ClientCredentials(
+            token_url=mock.root_url + mock.info.token_paths[0], client_id="app")
+        with httpx2.Client(auth=build_auth(config, {"client_secret": SENTINEL}, {})) as client:
+            assert client.get(mock.url + "/me").status_code == 200
+        assert httpx2.get(mock.url + "/me", headers={"Authorization": "Bearer made-up"}
+                          ).status_code == 401
+    assert "/_mock/oauth/token" in caplog.text
+
+
 def test_oauth2_configured_client(caplog: pytest.LogCaptureFixture) -> None:
     from nbconnect.auth import oauth
     from nbconnect.auth.flows import build_auth

@@ -33,7 +33,7 @@ from .params import check_params
 from .routes import Operation, build_operations, find_operation
 from .security import Scheme, Security
 from .source import check_document, load_source
-from .tokens import token_response
+from .tokens import token_response, unshadowed
 from .validation import Validators
 from .values import ValueGenerator
 
@@ -62,7 +62,18 @@ class MockAPI:
         global_security = doc.get("security") if isinstance(doc.get("security"), list) \
             else None
         self.operations = build_operations(self.doc, self.generator, global_security)
-        self.token_paths: dict[str, list[Scheme]] = self.security.token_paths
+        #: token endpoint path -> schemes; never a path the spec itself serves by POST
+        self.token_paths: dict[str, list[Scheme]]
+        self.token_paths, moved = unshadowed(
+            self.security.token_paths,
+            lambda path: self.route(path, "post", [], {})[0] is not None)
+        if moved:
+            import logging
+
+            for path, target in moved.items():
+                logging.getLogger("nbconnect.mock").warning(
+                    "The spec's own POST %s is served as the spec says; the mock's OAuth2 "
+                    "token endpoint for it is at %s.", path, target)
         self._lock = threading.Lock()
         #: one sentence per operation whose success schema no value can satisfy
         self.problems: tuple[str, ...] = tuple(self._problems())

@@ -56,7 +56,9 @@ demo's ``https://tasks.example.com/oauth/token`` at ``/oauth/token``; a relative
 by Basic auth, raw or form-encoded, or in the form). With ``credentials={"oauth2":
 {"client_id": "app", "client_secret": "..."}}`` only that client gets a token and only
 the tokens the mock issued are accepted; a plain string is the one bearer token both
-issued and accepted.
+issued and accepted. A ``tokenUrl`` path that the spec itself serves by POST (Mastodon's
+``/oauth/token``) stays the spec's operation; the token endpoint then moves under ``/_mock``
+(``MockInfo.token_paths`` says where).
 
 starlette and uvicorn are imported when a mock is built.
 """

@@ -6,6 +6,11 @@ oauth2 scheme's flows is served at its path. The client id and secret come by Ba
 token, and the tokens issued are remembered so only they are accepted; an expected token
 string is the one token both issued and accepted. Tokens are derived from the seed, the
 scheme and the client id, so they are stable.
+
+The token endpoint never shadows the spec: a ``tokenUrl`` path that is also a POST operation
+of the spec (Mastodon's own ``POST /oauth/token``) is served as the spec says, and the
+mock's token endpoint moves under ``/_mock`` (:func:`unshadowed`; ``MockInfo.token_paths``
+and the start-up lines give where).
 """
 
 from __future__ import annotations
@@ -13,15 +18,37 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import unquote_plus
 
 from .security import Scheme, Security, same_secret
 
-__all__ = ["token_response"]
+__all__ = ["token_response", "unshadowed"]
 
 _TOKEN_LIFETIME = 3600
+
+
+def unshadowed(token_paths: Mapping[str, list[Scheme]], is_spec_path: Callable[[str], bool]
+               ) -> tuple[dict[str, list[Scheme]], dict[str, str]]:
+    """(token endpoint path -> schemes, {spec path: where its token endpoint moved}).
+
+    ``is_spec_path(path)`` says whether a POST to ``path`` is an operation of the spec; such
+    a token path moves to ``/_mock`` + path (``/_mock-2`` + path, ... while that is one too).
+    """
+    out: dict[str, list[Scheme]] = {}
+    moved: dict[str, str] = {}
+    for path, schemes in token_paths.items():
+        target, n = path, 1
+        while is_spec_path(target) or (target != path and target in token_paths):
+            n += 1
+            target = ("/_mock" if n == 2 else f"/_mock-{n - 1}") + path
+            if n > 20:
+                break
+        if target != path:
+            moved[path] = target
+        out.setdefault(target, []).extend(schemes)
+    return out, moved
 
 
 def token_response(security: Security, schemes: list[Scheme], headers: Mapping[str, str],
