@@ -14,7 +14,8 @@ This module only gathers the public names of its parts:
 * :mod:`~nbconnect.model.authconfig` - the auth configs and ``auth_from_dict``;
 * :mod:`~nbconnect.model.connection` - ``Connection``;
 * :mod:`~nbconnect.model.connector` - ``Connector``;
-* :mod:`~nbconnect.model.urls` - the base URL rule.
+* :mod:`~nbconnect.model.urls` - the base URL rule;
+* :mod:`~nbconnect.model.webhook` - ``Webhook`` and its signature, challenge, RESThook.
 
 The model imports nothing from ``spec``, ``testing``, ``package``, ``mock`` or ``exports``
 at module level; ``Connector.import_spec``, ``.test`` and ``.export`` delegate to them.
@@ -51,6 +52,7 @@ from .params import (
     check_param_name,
     parse_path,
 )
+from .webhook import Challenge, Resthook, Signature, Webhook, Webhooks
 
 __all__ = [
     "API_KEY_ADD_TO",
@@ -66,6 +68,7 @@ __all__ = [
     "AuthConfig",
     "BasicAuth",
     "BearerAuth",
+    "Challenge",
     "Connection",
     "Connector",
     "Endpoint",
@@ -75,6 +78,10 @@ __all__ = [
     "OAuth2Password",
     "Param",
     "PathTemplate",
+    "Resthook",
+    "Signature",
+    "Webhook",
+    "Webhooks",
     "auth_from_dict",
     "check_param_name",
     "default_endpoint_id",

@@ -27,6 +27,7 @@ from .connection import Connection
 from .endpoint import Endpoint, default_endpoint_id
 from .params import Param
 from .urls import check_base_url
+from .webhook import Webhooks
 
 __all__ = ["Connector"]
 
@@ -108,6 +109,7 @@ _VALIDATORS = {
     "connections": _check_connections,
     "schemas": lambda v: dict(v),
     "test_values": lambda v: _check_test_values(v),
+    "webhooks": Webhooks.of,
 }
 
 
@@ -131,6 +133,8 @@ class Connector:
     description: str = ""
     #: values to test with: endpoint id -> parameter name -> value (see ``runner``)
     test_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: incoming webhooks (:class:`~nbconnect.model.webhook.Webhooks`, looked up by name)
+    webhooks: Webhooks = field(default_factory=Webhooks)
 
     def __setattr__(self, key: str, value: Any) -> None:
         check = _VALIDATORS.get(key)
@@ -289,6 +293,8 @@ class Connector:
             out["schemas"] = self.schemas
         if self.test_values:
             out["test_values"] = self.test_values
+        if self.webhooks:
+            out["webhooks"] = self.webhooks.to_list()
         return out
 
     @classmethod
@@ -303,4 +309,5 @@ class Connector:
             schemas=dict(data.get("schemas") or {}),
             description=data.get("description") or "",
             test_values=dict(data.get("test_values") or {}),
+            webhooks=Webhooks.of(data.get("webhooks") or ()),
         )

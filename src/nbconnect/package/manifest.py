@@ -17,6 +17,7 @@ from typing import Any
 from .. import limits
 from ..errors import NbConnectError, PackageError, clip, json_path
 from ..model import Connection, Connector, Endpoint, auth_from_dict
+from ..model.webhook import Webhook
 from .dumping import check_secrets
 from .members import FORMAT
 
@@ -142,7 +143,7 @@ def _schema_check(data: Any, where: str) -> None:
 
     def line(err: Any) -> str:
         parts = list(err.absolute_path)
-        if "secrets" in parts:  # never echo a secret value
+        if "secrets" in parts or "secret" in parts:  # never echo a secret value
             return (f"{json_path(parts)}: is not a secret reference "
                     "(env:NAME, keyring:NAME, prompt)")
         return f"{json_path(parts)}: {clip(err.message)}"
@@ -179,12 +180,19 @@ def _build(data: Mapping[str, Any], where: str) -> Connector:
         auth = auth_from_dict(data.get("auth"))
     except NbConnectError as exc:
         raise fail(["auth"], exc) from None
+    webhooks: list[Webhook] = []
+    for i, item in enumerate(data.get("webhooks") or ()):
+        try:
+            webhooks.append(Webhook.from_dict(item))
+        except NbConnectError as exc:
+            raise fail(["webhooks", i], exc) from None
     connector = Connector(name=data["name"])
     for key, value in (("description", data.get("description") or ""),
                        ("base_url", data.get("base_url")), ("auth", auth),
                        ("schemas", dict(data.get("schemas") or {})),
                        ("test_values", dict(data.get("test_values") or {})),
-                       ("connections", tuple(connections)), ("endpoints", tuple(endpoints))):
+                       ("connections", tuple(connections)), ("endpoints", tuple(endpoints)),
+                       ("webhooks", tuple(webhooks))):
         try:
             setattr(connector, key, value)
         except NbConnectError as exc:
