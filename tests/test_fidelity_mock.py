@@ -304,3 +304,62 @@ def test_aws_header_fragments_choose_the_operation() -> None:
     assert second.status_code == 200 and second.json() == {"op": "Second"}
     report = _run(spec, generate=True)
     assert _failures(report) == [] and len(report.results) == 2
+
+
+#: vtex's SetMultipleCustomFieldValues: a required free-form JSON object body (OAS 3.0.3
+#: §4.7.13: ``required`` request body; the schema says ``type: object`` and nothing more)
+FREE_FORM: dict[str, Any] = {
+    "openapi": "3.0.3", "info": {"title": "Free form", "version": "1"},
+    "servers": [{"url": "https://api.example.com/v1"}],
+    "components": {"schemas": {"Fields": {"type": "object",
+                                          "additionalProperties": {"type": "string"}}}},
+    "paths": {
+        "/custom/{app}": {"put": {
+            "operationId": "setFields",
+            "parameters": [{"name": "app", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "example": "shop"}],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": True}}}},
+            "responses": {"204": {"description": "set"}}}},
+        "/custom": {"post": {
+            "operationId": "setByRef",
+            "requestBody": {"required": True, "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/Fields"}}}},
+            "responses": {"204": {"description": "set"}}}},
+    },
+}
+
+
+def test_a_required_free_form_body_is_sent_and_accepted(tmp_path: Path,
+                                                        serve_app: Any) -> None:
+    """The runner sends ``{}`` (valid for the schema) where it sent no body, which the mock
+    rightly refused as a missing required body; newman sends the same."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+    from tests.newman import run_newman
+
+    from nbconnect.exports.postman import write_postman
+
+    seen: list[tuple[str, str, bytes]] = []
+
+    async def record(request: Request) -> Response:
+        seen.append((request.method, request.headers.get("content-type", ""),
+                     await request.body()))
+        return Response(status_code=204)
+
+    server = serve_app(Starlette(routes=[Route("/{p:path}", record, methods=["PUT",
+                                                                            "POST"])]))
+    connector = _connector(FREE_FORM, server.url)
+    assert [r.ok for r in connector.test(progress=lambda *a: None).results] == [True, True]
+    assert [(m, json.loads(b)) for m, c, b in seen] == [("PUT", {}), ("POST", {})]
+    assert all(c.startswith("application/json") for _, c, _ in seen)
+    seen.clear()
+    collection = write_postman(connector, tmp_path / "free.postman_collection.json")
+    run_newman(collection, tmp_path, {"baseUrl": server.url})
+    assert sorted((m, json.loads(b)) for m, _, b in seen) == [("POST", {}), ("PUT", {})]
+    # against the mock: accepted, and a request with no body is still refused
+    assert _failures(_run(FREE_FORM)) == []
+    with MockServer(FREE_FORM) as mock:
+        assert httpx2.put(mock.url + "/custom/shop").status_code == 400

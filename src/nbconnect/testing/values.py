@@ -156,6 +156,23 @@ def missing_parameter(name: str) -> MissingParameterError:
         f"value for {name})", option="param")
 
 
+def _free_object(schema: Any, schemas: Mapping[str, Any]) -> bool:
+    """Whether a request schema (following $refs) is an object that needs no member: a
+    ``type: object`` (or ``[object, ...]``) with no ``required`` and no ``minProperties``."""
+    for _ in range(20):
+        if not (isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str)):
+            break
+        ref = schema["$ref"]
+        schema = schemas.get(ref[len(_SCHEMA_PREFIX):]) if ref.startswith(_SCHEMA_PREFIX) \
+            else None
+    if not isinstance(schema, Mapping):
+        return False
+    kind = schema.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return "object" in kinds and not schema.get("required") and \
+        not schema.get("minProperties")
+
+
 def schema_example(schema: Any, schemas: Mapping[str, Any]) -> Any:
     """The ``example`` (or first of ``examples``) of a request schema, following $refs."""
     seen = 0
@@ -284,10 +301,13 @@ class EndpointValues:
 
     def body_data(self, *, strict: bool = True) -> Any:
         """The body's data: a dict built from the body fields (on top of the request
-        schema's example), the example alone when there are no fields, or None."""
+        schema's example), the example alone when there are no fields, an empty object for
+        a free-form object schema with neither (``{"type": "object"}``), or None."""
         ep = self.endpoint
         base = schema_example(ep.request_schema, self.connector.schemas)
         if not ep.body:
+            if base is None and _free_object(ep.request_schema, self.connector.schemas):
+                return {}
             return base
         base = dict(base) if isinstance(base, Mapping) else {}
         out: dict[str, Any] = {}
