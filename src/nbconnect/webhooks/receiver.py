@@ -7,9 +7,10 @@ through these steps, in this order:
 
 1. **Size** (RFC 9110 §15.5.14): a ``Content-Length`` over the limit (default 1 MB), or a
    streamed body that grows past it, is refused with 413 before anything is hashed.
-2. **URL validation**: a challenge the webhook answers unsigned (``challenge.signed`` False)
-   is answered before the signature check; a signed one (Slack, Zoom) after it.
-   Challenges are answered, never stored.
+2. **URL validation**: a challenge request is answered before the signature check by
+   :func:`nbconnect.webhooks.challenge.answer_challenge` (which checks the signature of a
+   challenge configured as signed, as Slack and Zoom send them). Challenges are answered,
+   never stored.
 3. **Signature**: :func:`nbconnect.webhooks.verify.verify_delivery` on the raw bytes and
    headers: 401 for a bad or missing signature or a stale timestamp, 400 for a malformed
    one (the verifier's status). A JSON body (``Content-Type: application/json`` or
@@ -169,30 +170,22 @@ class Receiver:
             return _response(413, "body too large", {"Connection": "close"})
         headers = request.headers
         query = request.query_params
-        challenge = webhook.challenge
-        if challenge is not None and not challenge.signed:
+        now = self.clock()
+        if webhook.challenge is not None:
             from .challenge import answer_challenge
 
+            # a signed challenge (Slack, Zoom) is verified inside answer_challenge first
             answer = answer_challenge(webhook, headers=headers, body=body, query=query,
-                                      secret=hook.secret)
+                                      secret=hook.secret, now=now)
             if answer is not None:
                 status, content_type, content = answer
                 return Response(content, status_code=status, media_type=content_type)
         if request.method == "GET":
             return _response(405, "send events with POST", {"Allow": "POST"})
-        now = self.clock()
         verification = verify_delivery(webhook, headers, body, secret=hook.secret, now=now)
         if not verification.ok:
             return _response(verification.status if verification.status in (400, 401)
                              else 401, verification.public_reason)
-        if challenge is not None and challenge.signed:
-            from .challenge import answer_challenge
-
-            answer = answer_challenge(webhook, headers=headers, body=body, query=query,
-                                      secret=hook.secret)
-            if answer is not None:
-                status, content_type, content = answer
-                return Response(content, status_code=status, media_type=content_type)
         if _is_json(headers.get("content-type", "")):
             try:
                 json.loads(body.decode("utf-8"))
