@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import EndpointDefinitionError
+from .paging import PagingRule, checked_paging
 from .params import _ID_RE, Param, parse_path
 
 __all__ = [
@@ -73,6 +74,9 @@ class Endpoint:
     #: the endpoint's own server (a path- or operation-level ``servers`` entry of the spec),
     #: an absolute base URL checked like the connector's; None: the connector's base URL
     server: str | None = None
+    #: how the endpoint's pages follow each other (see :mod:`nbconnect.model.paging`);
+    #: None: not known (a call fetches one page)
+    paging: PagingRule | None = None
 
     def __post_init__(self) -> None:
         method = self.method.upper() if isinstance(self.method, str) else self.method
@@ -128,6 +132,8 @@ class Endpoint:
         defaults = tuple(Param(k, location="query", default=v) for k, v in tpl.query_defaults
                          if k not in query_names)
         object.__setattr__(self, "params", path_params + others + defaults)
+        if self.paging is not None:  # it must name parameters and fields the endpoint has
+            object.__setattr__(self, "paging", checked_paging(self.paging, self))
 
     def __repr__(self) -> str:
         return f"Endpoint({self.id!r}, {self.method} {self.path}, name={self.name!r})"
@@ -240,6 +246,8 @@ class Endpoint:
             out["responses"] = {k: dict(v) for k, v in self.responses.items()}
         if self.server is not None:
             out["server"] = self.server
+        if self.paging is not None:
+            out["paging"] = self.paging.to_dict()
         return out
 
     @classmethod
@@ -254,7 +262,7 @@ class Endpoint:
         known = {"id", "method", "path", "name", "description", "tags", "source", "params",
                  "query", "headers", "cookies", "path_params", "body", "body_content_type",
                  "request_schema", "response", "response_status", "response_content_type",
-                 "response_schema", "responses", "server"}
+                 "response_schema", "responses", "server", "paging"}
         extra = sorted(set(data) - known)
         if extra:
             raise EndpointDefinitionError(
@@ -290,6 +298,7 @@ class Endpoint:
             source=data.get("source", "manual"),
             responses=data.get("responses") or {},
             server=data.get("server"),
+            paging=data.get("paging"),
         )
 
 
