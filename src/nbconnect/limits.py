@@ -30,3 +30,15 @@ MAX_ERRORS_SHOWN = 5
 MAX_NAME_LENGTH = 200
 #: Size cap of one file read from a connector package (manifest, openapi.json).
 MAX_PACKAGE_FILE_BYTES = MAX_SPEC_BYTES
+#: Response bodies kept per endpoint for ``pull`` (the oldest go first).
+MAX_PULL_SAMPLES = 20
+#: Size cap of one response body kept or read for ``pull``, in bytes.
+MAX_PULL_SAMPLE_BYTES = 1_000_000
+#: Bytes of samples kept per endpoint in all (the oldest go first; the newest is always kept).
+MAX_PULL_STORED_BYTES = 2_000_000
+#: Size cap of a JSON file given to ``pull`` (``--sample``), in bytes.
+MAX_PULL_FILE_BYTES = 64 * 1024 * 1024
+#: Nesting depth a pulled response tree keeps (deeper levels are cut, and the result says so).
+MAX_PULL_DEPTH = 32
+#: Length of an example shown for a pulled field (longer text is shortened).
+MAX_PULL_EXAMPLE_CHARS = 40

@@ -272,6 +272,18 @@ class Connector:
         ids = [endpoints] if isinstance(endpoints, str) else endpoints
         return test_endpoints(self, ids, **options)
 
+    def pull(self, endpoint_id: str, samples: Iterable[Any] = (), *, accept: bool = False,
+             **options: Any) -> Any:
+        """Infer ``endpoint_id``'s response tree from its last successful test responses and
+        the given ``samples`` (JSON file paths, JSON bytes, or parsed dicts/lists); returns a
+        PullResult (fields, drift from the declared response). ``accept=True`` writes the
+        tree into the endpoint. Options (``package``, ``stored``, ``drop``) are those of
+        :func:`nbconnect.pull.pulling.pull`; PullError when there is nothing to read.
+        """
+        from ..pull.pulling import pull
+
+        return pull(self, endpoint_id, samples, accept=accept, **options)
+
     def export(self, path: Any, *, zip: bool = False) -> Any:
         """Write the connector package to ``path`` (a directory, or a ``.zip``)."""
         from ..package.format import export

@@ -23,7 +23,7 @@ from ..verbs.workspace import Workspace
 __all__ = ["FORMS", "PLANNED_VERBS", "VIEWS", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
-PLANNED_VERBS = frozenset({"pull", "link", "webhook", "mcp"})
+PLANNED_VERBS = frozenset({"link", "webhook", "mcp"})
 
 def _show_link(url: str) -> None:
     """Show the authorization link: a clickable link in a notebook, text otherwise."""
@@ -88,10 +88,17 @@ def _endpoints_view(session: Session, result: Any) -> Any:
     return EndpointTable(result, title=session.require().name)
 
 
+def _pull_view(session: Session, result: Any) -> Any:
+    from .pullview import PullView
+
+    return PullView(result, session.require())
+
+
 #: view name (``Verb.view``) -> the displayable object the magic returns
 VIEWS: dict[str, Callable[[Session, Any], Any]] = {
     "connections": _connections_view,
     "endpoints": _endpoints_view,
+    "pull": _pull_view,
 }
 
 

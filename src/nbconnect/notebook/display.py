@@ -447,6 +447,12 @@ def report_html(report: Any) -> str:
 # --------------------------------------------------------------------------- IPython hooks
 
 
+def _pullview() -> Any:
+    from . import pullview  # ipywidgets: loaded when a pull result is shown
+
+    return pullview
+
+
 def _pretty(render: Any) -> Any:
     def printer(obj: Any, p: Any, cycle: bool) -> None:
         p.text(render(obj))
@@ -464,6 +470,8 @@ _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
     ("text/html", "nbconnect.testing.report", "TestReport", report_html),
     ("text/plain", "nbconnect.testing.report", "TestReport", _pretty(report_text)),
     (REPORT_MIME, "nbconnect.testing.report", "TestReport", report_json),
+    ("text/html", "nbconnect.pull.tree", "PullResult", lambda r: _pullview().pull_html(r)),
+    ("text/plain", "nbconnect.pull.tree", "PullResult", _pretty(lambda r: r.text())),
 )
 
 

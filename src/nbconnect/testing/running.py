@@ -153,6 +153,11 @@ def _run_one(run: _Run, ep: Endpoint, values: Mapping[str, Any]) -> TestResult:
                        f"{seconds(run.retry_wait)} s retry bound)")
         elif not ok and status in (429, 503) and attempt:
             reason += f" (still {status} after {attempt} retries)"
+        if 200 <= status < 300 and status != 204:  # a real answer: kept for pull
+            from ..pull.samples import keep
+
+            keep(run.connector, ep.id, ctype, b"" if truncated else sample,
+                 truncated=truncated)
         return result(ok, reason, status=status, latency_ms=latency, size=size,
                       content_type=media_type(ctype) or None, body=sample, truncated=truncated)
 

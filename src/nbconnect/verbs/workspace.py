@@ -177,6 +177,13 @@ class Workspace:
                 save_report(self.package_path, report)
             except (NbConnectError, OSError) as exc:
                 self.warn(f"The report was not saved into the package ({exc}).")
+            from ..pull.samples import save as save_samples
+
+            try:  # the kept response bodies, for a later pull
+                save_samples(connector, self.package_path,
+                             [r.endpoint_id for r in report.results])
+            except (NbConnectError, OSError) as exc:
+                self.warn(f"The response samples were not saved into the package ({exc}).")
         return report
 
     def _transport(self, connector: Connector, *, record: bool, verify: Any) -> Any:

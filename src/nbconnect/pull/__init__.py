@@ -1,0 +1,1 @@
+"""Pull parameters: learn an endpoint's response tree from real responses (see docs/pull.md)."""

@@ -1,0 +1,290 @@
+"""Inference: one iterative walker that folds JSON values into a field tree of counts.
+
+:class:`Shape` is one node of the tree being learned: how often each JSON type was seen there,
+how often the field was present in its parent object, its children (object keys, in the order
+first seen) and its array item shape, its first example and its string format so far.
+:class:`Inference` feeds samples into one root shape, one value at a time (a sample, a page,
+or each item of a large array: nothing is kept but the counts), so many responses merge into
+one tree. The walk keeps its own stack (no recursion, so no ``RecursionError``) and stops
+descending below ``max_depth``, marking the shape ``cut``. :func:`parse_json` reads one body
+within the size bound and refuses empty, non-JSON and too deeply nested text with a
+:class:`~nbconnect.errors.PullError`. Type rules live in :mod:`nbconnect.pull.merge`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .. import limits
+from ..errors import PullError
+from .formats import _MATCHERS, detect
+
+__all__ = ["NO_EXAMPLE", "Inference", "Shape", "parse_json"]
+
+
+class _Unset:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+#: the example of a shape that has seen no scalar value yet
+NO_EXAMPLE: Any = _Unset()
+_UNSET_FORMAT: Any = _Unset()
+
+
+class Shape:
+    """What was seen at one place of the tree (counts are numbers of values)."""
+
+    __slots__ = (
+        "cut",
+        "example",
+        "fmt",
+        "items",
+        "keys",
+        "n_arr",
+        "n_bool",
+        "n_int",
+        "n_num",
+        "n_obj",
+        "n_str",
+        "nulls",
+        "present",
+    )
+
+    def __init__(self) -> None:
+        self.present = 0  # times the key was present in a parent object
+        self.nulls = 0
+        self.n_str = self.n_int = self.n_num = self.n_bool = self.n_obj = self.n_arr = 0
+        self.keys: dict[str, Shape] = {}
+        self.items: Shape | None = None
+        self.example: Any = NO_EXAMPLE
+        self.fmt: Any = _UNSET_FORMAT  # unset, a format name, or None (no common format)
+        self.cut = False
+
+    @property
+    def format(self) -> str | None:
+        """The format every string here had (None: none, or no string seen)."""
+        return self.fmt if isinstance(self.fmt, str) else None
+
+    @property
+    def seen(self) -> int:
+        """Values seen here, null included."""
+        return (self.nulls + self.n_str + self.n_int + self.n_num + self.n_bool + self.n_obj
+                + self.n_arr)
+
+    def __repr__(self) -> str:
+        return (f"Shape(seen={self.seen}, keys={len(self.keys)}, "
+                f"items={'yes' if self.items is not None else 'no'})")
+
+
+def _scalar(shape: Shape, v: Any) -> None:
+    """Count one scalar value at ``shape`` (the slow path: a scalar root, odd types)."""
+    if type(v) is str:
+        shape.n_str += 1
+        if shape.fmt is _UNSET_FORMAT:
+            shape.fmt = detect(v)
+        elif shape.fmt is not None and not _MATCHERS[shape.fmt](v):
+            shape.fmt = None
+        if shape.example is NO_EXAMPLE:
+            shape.example = v
+        return
+    _other(shape, v)
+
+
+def _other(shape: Shape, v: Any) -> None:
+    """Count a value of a subclass of a JSON type (json.loads never makes one)."""
+    if v is None:
+        shape.nulls += 1
+        return
+    if isinstance(v, bool):
+        shape.n_bool += 1
+    elif isinstance(v, int):
+        shape.n_int += 1
+    elif isinstance(v, float):
+        shape.n_num += 1
+    elif isinstance(v, str):
+        shape.n_str += 1
+        shape.fmt = None
+    else:
+        raise PullError(f"A sample holds a {type(v).__name__}, which is not JSON data; give "
+                        "parsed JSON (dicts, lists, strings, numbers, booleans, None).")
+    if shape.example is NO_EXAMPLE:
+        shape.example = v
+
+
+class Inference:
+    """Learn one field tree from many JSON values: ``add`` each, then read ``root``.
+
+    ``max_depth`` (default ``limits.MAX_PULL_DEPTH``) bounds the nesting kept; ``cut`` tells
+    whether any value went deeper. ``samples`` counts the values added.
+    """
+
+    def __init__(self, max_depth: int | None = None) -> None:
+        self.root = Shape()
+        self.max_depth = limits.MAX_PULL_DEPTH if max_depth is None else int(max_depth)
+        self.samples = 0
+        self.cut = False
+
+    def add(self, value: Any) -> None:
+        """Fold one JSON value (a parsed response body) into the tree."""
+        self.samples += 1
+        self._walk(self.root, value)
+
+    def _walk(self, root: Shape, value: Any) -> None:
+        max_depth = self.max_depth
+        matchers = _MATCHERS
+        unset = _UNSET_FORMAT
+        no_ex = NO_EXAMPLE
+        stack: list[tuple[Shape, Any, int, bool]] = []
+        t = type(value)
+        if t is dict:
+            root.n_obj += 1
+            stack.append((root, iter(value.items()), 1, True))
+        elif t is list:
+            root.n_arr += 1
+            if root.items is None:
+                root.items = Shape()
+            stack.append((root.items, iter(value), 1, False))
+        elif value is None:
+            root.nulls += 1
+        else:
+            _scalar(root, value)
+        while stack:
+            parent, it, depth, is_dict = stack[-1]
+            descended = False
+            if is_dict:
+                keys = parent.keys
+                for k, v in it:
+                    c = keys.get(k)
+                    if c is None:
+                        c = keys[k] = Shape()
+                    c.present += 1
+                    t = type(v)
+                    if t is str:
+                        c.n_str += 1
+                        f = c.fmt
+                        if f is not None:
+                            if f is unset:
+                                c.fmt = detect(v)
+                            elif not matchers[f](v):
+                                c.fmt = None
+                        if c.example is no_ex:
+                            c.example = v
+                    elif t is int:
+                        c.n_int += 1
+                        if c.example is no_ex:
+                            c.example = v
+                    elif v is None:
+                        c.nulls += 1
+                    elif t is dict:
+                        c.n_obj += 1
+                        if depth >= max_depth:
+                            c.cut = self.cut = True
+                        elif v:
+                            stack.append((c, iter(v.items()), depth + 1, True))
+                            descended = True
+                            break
+                    elif t is list:
+                        c.n_arr += 1
+                        if c.items is None:
+                            c.items = Shape()
+                        if depth >= max_depth:
+                            c.cut = self.cut = True
+                        elif v:
+                            stack.append((c.items, iter(v), depth + 1, False))
+                            descended = True
+                            break
+                    elif t is float:
+                        c.n_num += 1
+                        if c.example is no_ex:
+                            c.example = v
+                    elif t is bool:
+                        c.n_bool += 1
+                        if c.example is no_ex:
+                            c.example = v
+                    else:
+                        _other(c, v)
+            else:
+                c = parent
+                for v in it:
+                    t = type(v)
+                    if t is dict:
+                        c.n_obj += 1
+                        if depth >= max_depth:
+                            c.cut = self.cut = True
+                        elif v:
+                            stack.append((c, iter(v.items()), depth + 1, True))
+                            descended = True
+                            break
+                    elif t is str:
+                        c.n_str += 1
+                        f = c.fmt
+                        if f is not None:
+                            if f is unset:
+                                c.fmt = detect(v)
+                            elif not matchers[f](v):
+                                c.fmt = None
+                        if c.example is no_ex:
+                            c.example = v
+                    elif t is int:
+                        c.n_int += 1
+                        if c.example is no_ex:
+                            c.example = v
+                    elif v is None:
+                        c.nulls += 1
+                    elif t is list:
+                        c.n_arr += 1
+                        if c.items is None:
+                            c.items = Shape()
+                        if depth >= max_depth:
+                            c.cut = self.cut = True
+                        elif v:
+                            stack.append((c.items, iter(v), depth + 1, False))
+                            descended = True
+                            break
+                    elif t is float:
+                        c.n_num += 1
+                        if c.example is no_ex:
+                            c.example = v
+                    elif t is bool:
+                        c.n_bool += 1
+                        if c.example is no_ex:
+                            c.example = v
+                    else:
+                        _other(c, v)
+            if not descended:
+                stack.pop()
+
+
+def parse_json(data: bytes | str, what: str, *, max_bytes: int | None = None) -> Any:
+    """``data`` (one response body or file) parsed as JSON.
+
+    ``what`` names it in messages ("the sample tasks.json"). Raises
+    :class:`~nbconnect.errors.PullError` when it is over ``max_bytes`` (default
+    ``limits.MAX_PULL_FILE_BYTES``), empty, not UTF-8 JSON (RFC 8259 §8.1), or nested more
+    deeply than the parser can follow.
+    """
+    cap = limits.MAX_PULL_FILE_BYTES if max_bytes is None else int(max_bytes)
+    if len(data) > cap:
+        raise PullError(f"{what[:1].upper()}{what[1:]} is {len(data):,} bytes, over the "
+                        f"{cap:,}-byte bound for pulling; give a smaller sample (one page).")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise PullError(f"{what[:1].upper()}{what[1:]} is not UTF-8 text, so it is not "
+                            "JSON; give a JSON response.") from None
+    if not data.strip():
+        raise PullError(f"{what[:1].upper()}{what[1:]} is empty; pull needs a JSON body with "
+                        "data in it.")
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise PullError(f"{what[:1].upper()}{what[1:]} is nested too deeply to read; give a "
+                        "sample nested less deeply.") from None
+    except ValueError as exc:
+        raise PullError(f"{what[:1].upper()}{what[1:]} is not JSON ({exc.args[0].split(':')[0]}"
+                        f"); pull reads JSON responses only.") from None

@@ -1,0 +1,212 @@
+"""Samples: the last successful JSON response bodies of each endpoint, kept for ``pull``.
+
+The runner hands every successful response to :func:`keep` (see
+:mod:`nbconnect.testing.running`); the bodies of a connector are kept in memory, per endpoint,
+at most ``limits.MAX_PULL_SAMPLES`` of them and ``limits.MAX_PULL_STORED_BYTES`` in all (the
+oldest go first), each at most ``limits.MAX_PULL_SAMPLE_BYTES``. :func:`save` writes them into
+the package's ``samples/<endpoint id>.json`` member and :func:`load` reads them back, so a
+later process (the command line) can pull from them.
+
+Samples are redacted before they are kept, like cassettes: the value of every field named
+like a credential (:func:`is_secret_name`: password, secret, token, api_key, authorization,
+...; plus the connector's own API-key parameter names) becomes ``***``, and every secret
+registered with :mod:`nbconnect.auth.redaction` (the connection's secrets) is masked wherever
+it appears. A success that cannot be pulled (not JSON, empty, too large) is remembered as a
+note, so ``pull`` can say why it has nothing to read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import weakref
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import limits
+from ..errors import PackageError, PullError
+
+__all__ = ["SAMPLES_FORMAT", "EndpointSamples", "is_secret_name", "keep", "load", "member",
+           "redact_sample", "save", "stored"]
+
+SAMPLES_FORMAT = "nbconnect-samples/1"
+_SECRET_NAME_RE = re.compile(
+    r"(?i)(password|passwd|passphrase|secret|token|tokens|api[_\-]?key|apikey|"
+    r"access[_\-]?key|private[_\-]?key|authorization|credentials?|cookie|session[_\-]?id|"
+    r"signature)\Z")
+_JSON_MEDIA_RE = re.compile(r"(?i)^application/([\w.\-]+\+)?json$")
+_lock = threading.Lock()
+
+
+def is_secret_name(name: object) -> bool:
+    """Whether a field called ``name`` likely holds a credential (matched at the end of the
+    name, any case: ``password``, ``client_secret``, ``accessToken``, ``x-api-key``...)."""
+    return isinstance(name, str) and _SECRET_NAME_RE.search(name) is not None
+
+
+@dataclass
+class EndpointSamples:
+    """One endpoint's kept bodies (redacted compact JSON text, oldest first) and the note
+    of its last success that could not be kept (None when it was kept)."""
+
+    bodies: deque[str] = field(default_factory=deque)
+    note: str | None = None
+
+    @property
+    def size(self) -> int:
+        return sum(len(b) for b in self.bodies)
+
+
+#: id(connector) -> endpoint id -> samples (an entry goes when its connector is collected)
+_STORES: dict[int, dict[str, EndpointSamples]] = {}
+
+
+def _store(connector: Any, create: bool) -> dict[str, EndpointSamples] | None:
+    key = id(connector)
+    with _lock:
+        store = _STORES.get(key)
+        if store is None and create:
+            store = _STORES[key] = {}
+            weakref.finalize(connector, _STORES.pop, key, None)
+        return store
+
+
+def _auth_names(connector: Any) -> frozenset[str]:
+    """The connector's own credential parameter and header names (lowercase)."""
+    auth = getattr(connector, "auth", None)
+    names: set[str] = set()
+    for key in ("keys",):
+        for entry in getattr(auth, key, None) or ():
+            if isinstance(entry, tuple | list) and entry and isinstance(entry[0], str):
+                names.add(entry[0].lower())
+    for attr in ("query_name", "header_name"):
+        value = getattr(auth, attr, None)
+        if isinstance(value, str) and value:
+            names.add(value.lower())
+    return frozenset(names)
+
+
+def redact_sample(value: Any, names: frozenset[str] = frozenset()) -> str:
+    """``value`` (parsed JSON) as compact JSON text with credential-like fields (and
+    ``names``, lowercase) masked and registered secrets redacted. Changes ``value`` in place.
+    Raises :class:`~nbconnect.errors.PullError` when it is nested too deeply to write."""
+    from ..auth.redaction import MASK, redact
+
+    work = [value]
+    while work:
+        node = work.pop()
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if isinstance(v, dict | list):
+                    work.append(v)
+                elif v not in (None, "") and (is_secret_name(k) or k.lower() in names):
+                    node[k] = MASK
+        elif isinstance(node, list):
+            work.extend(v for v in node if isinstance(v, dict | list))
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    except RecursionError:
+        raise PullError("The response is nested too deeply to keep as a sample; pull from a "
+                        "sample file instead.") from None
+    return redact(text)
+
+
+def keep(connector: Any, endpoint_id: str, content_type: str | None, body: bytes, *,
+         truncated: bool = False) -> bool:
+    """Keep one successful response body of ``endpoint_id`` (redacted) for ``pull``; returns
+    whether it was kept. ``truncated``: the body was over the runner's read bound (not
+    kept). Never raises: a body that cannot be kept leaves a note instead."""
+    from .infer import parse_json
+
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    store = _store(connector, True)
+    assert store is not None
+    with _lock:
+        entry = store.setdefault(endpoint_id, EndpointSamples())
+    if not _JSON_MEDIA_RE.match(media):
+        entry.note = (f"its last successful response was {media or 'of no content type'}, "
+                      "not JSON")
+        return False
+    if truncated or len(body) > limits.MAX_PULL_SAMPLE_BYTES:
+        entry.note = (f"its last successful response was over the "
+                      f"{limits.MAX_PULL_SAMPLE_BYTES:,}-byte sample bound")
+        return False
+    try:
+        value = parse_json(body, "the response", max_bytes=limits.MAX_PULL_SAMPLE_BYTES)
+        text = redact_sample(value, _auth_names(connector))
+    except PullError as exc:
+        entry.note = f"its last successful response could not be kept ({exc.message})"
+        return False
+    except Exception as exc:  # never lose a test run to a sample
+        entry.note = f"its last successful response could not be kept ({type(exc).__name__})"
+        return False
+    with _lock:
+        entry.bodies.append(text)
+        entry.note = None
+        while len(entry.bodies) > limits.MAX_PULL_SAMPLES or (
+                len(entry.bodies) > 1 and entry.size > limits.MAX_PULL_STORED_BYTES):
+            entry.bodies.popleft()
+    return True
+
+
+def stored(connector: Any, endpoint_id: str) -> EndpointSamples | None:
+    """The samples kept in memory for ``endpoint_id`` of ``connector`` (None: none yet)."""
+    store = _store(connector, False)
+    return None if store is None else store.get(endpoint_id)
+
+
+def member(endpoint_id: str) -> str:
+    """The package member that holds ``endpoint_id``'s samples."""
+    from ..package.members import SAMPLES
+
+    return f"{SAMPLES}/{endpoint_id}.json"
+
+
+def save(connector: Any, package: str | os.PathLike[str], endpoint_ids: Any = None) -> list[str]:
+    """Write the kept samples of ``endpoint_ids`` (default: every endpoint with samples) into
+    the package at ``package`` as ``samples/<id>.json``; returns the members written.
+    A file whose bytes would not change is not rewritten. Raises
+    :class:`~nbconnect.errors.PackageError` when the package cannot be written."""
+    from ..package.package import Package
+
+    store = _store(connector, False) or {}
+    ids = list(store) if endpoint_ids is None else [i for i in endpoint_ids if i in store]
+    files: dict[str, bytes] = {}
+    with _lock:
+        bodies = {i: list(store[i].bodies) for i in ids if store[i].bodies}
+    if not bodies:
+        return []
+    pkg = Package(package)
+    for ep_id, texts in bodies.items():
+        name = member(ep_id)
+        data = ('{"endpoint":' + json.dumps(ep_id) + ',"format":"' + SAMPLES_FORMAT
+                + '","samples":[\n' + ",\n".join(texts) + "\n]}\n").encode("utf-8")
+        try:
+            if pkg.has(name) and pkg.read_bytes(name) == data:
+                continue
+        except PackageError:
+            pass
+        files[name] = data
+    pkg.write(files)
+    return sorted(files)
+
+
+def load(package: str | os.PathLike[str], endpoint_id: str) -> list[Any]:
+    """The samples saved in the package for ``endpoint_id`` (parsed JSON values, oldest
+    first; empty when it has none). A broken samples file raises
+    :class:`~nbconnect.errors.PackageError`."""
+    from ..package.package import Package
+
+    pkg = Package(package)
+    name = member(endpoint_id)
+    if not pkg.has(name):
+        return []
+    data = pkg.read_json(name)
+    if not isinstance(data, dict) or data.get("format") != SAMPLES_FORMAT or \
+            not isinstance(data.get("samples"), list):
+        raise PackageError(f"{pkg.where(name)} is not a samples file of this nbconnect; "
+                           "delete it and test the endpoint again.")
+    return list(data["samples"])
