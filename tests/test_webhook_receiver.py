@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx2
 import pytest
+from tests.redisserver import RedisServer
 
 from nbconnect.errors import EventLogError, WebhookNotFoundError
 from nbconnect.model import Connector
@@ -24,7 +25,6 @@ from nbconnect.webhooks.eventlog import SqliteEventLog, StoredEvent, open_event_
 from nbconnect.webhooks.events import list_events, replay, replay_events
 from nbconnect.webhooks.receiver import ReceiverServer
 from nbconnect.webhooks.signing import sign
-from tests.redisserver import RedisServer
 
 SECRET = "whk-test-secret-0123456789"
 

@@ -151,13 +151,13 @@ def test_response_without_id_is_refused(third_party: tuple[ThirdParty, str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    tp, api_url = third_party
+    _, api_url = third_party
     c = _connector(api_url, monkeypatch)
     hook = c.webhooks["orders"]
     c.webhooks = Webhooks.of([dataclasses.replace(hook, resthook=dataclasses.replace(
         hook.resthook, subscription_id_path="subscription.id"))])
     before = c.to_dict()
-    with pytest.raises(SubscriptionError, match="no subscription id at 'subscription.id'"):
+    with pytest.raises(SubscriptionError, match=r"no subscription id at 'subscription\.id'"):
         subscribe(c, "orders", "https://hooks.example.com")
     assert c.to_dict() == before
 
