@@ -61,7 +61,9 @@ The tree::
         ├── McpProtocolError       no protocol revision both sides speak
         ├── McpAuthError           discovery (RFC 9728/8414), resource/issuer mismatch, denied
         ├── McpRegistrationError   no client registration possible, or the server refused it
-        └── McpToolError           unknown tool, invalid input, server never checked
+        ├── McpToolError           unknown tool, invalid input, server never checked
+        └── McpServeError          serving a connector: unknown client, a selection that
+                                   matches nothing, a tool call the served API refuses
 
 Only leaves are raised (tests/test_errors.py checks it); the inner classes exist to be caught.
 """
@@ -119,6 +121,7 @@ __all__ = [
     "McpError",
     "McpProtocolError",
     "McpRegistrationError",
+    "McpServeError",
     "McpServerNotFoundError",
     "McpToolError",
     "clip",
@@ -359,3 +362,8 @@ class WebhookDefinitionError(NbConnectError, ValueError):
 
 class WebhookNotFoundError(NbConnectError, LookupError):
     """No webhook with the given name."""
+
+
+class McpServeError(McpError, ValueError):
+    """Serving a connector as an MCP server cannot go as asked: an unknown client, a tool
+    selection that matches nothing, a tool call with bad arguments."""

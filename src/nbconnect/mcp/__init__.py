@@ -1,0 +1,2 @@
+"""MCP: remote MCP servers a connector uses (``remote``, ``discovery``, ``registration``,
+``tokens``, ``calls``), and serving a connector as an MCP server. Imports nothing."""
