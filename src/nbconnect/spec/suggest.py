@@ -53,6 +53,11 @@ def suggest_base_url(ctx: ImportContext) -> str | None:
         ctx.warn(f"The server URL {url!r} has variable(s) {', '.join(missing)} without a "
                  "default; set the base URL yourself.")
         return None
+    bad = oas.server_variable_problems(url, server.get("variables"))
+    if bad:
+        ctx.warn(f"The server URL {url!r} cannot be built: {'; '.join(bad)}; set the base "
+                 "URL yourself.")
+        return None
     if not oas.has_scheme(filled):
         if ctx.source_url:
             filled = urljoin(ctx.source_url, filled)
@@ -98,6 +103,9 @@ def endpoint_servers(ctx: ImportContext, ops: Mapping[str, Operation],
             problem = "without a URL"
         elif missing:
             problem = f"{url!r} with variable(s) {', '.join(missing)} without a default"
+        elif oas.server_variable_problems(url, server.get("variables")):
+            problem = f"{url!r}, whose " + "; ".join(
+                oas.server_variable_problems(url, server.get("variables")))
         elif not oas.has_scheme(filled):
             if ctx.source_url:
                 filled = urljoin(ctx.source_url, filled)

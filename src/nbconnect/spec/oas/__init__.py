@@ -17,7 +17,8 @@ docstring says otherwise.
 - **JSON pointers and local ``$ref``s** (RFC 6901, cycle safe): :func:`escape_token`,
   :func:`parse_pointer`, :func:`join_pointer`, :func:`ref_tokens`, :func:`get_at`,
   :data:`MISSING`, :class:`Resolver` (``at``, ``deref``, ``chain``), :class:`Resolved`.
-- **Servers**: :func:`first_server`, :func:`fill_server_url`, :func:`has_scheme`.
+- **Servers**: :func:`first_server`, :func:`fill_server_url`,
+  :func:`server_variable_problems`, :func:`has_scheme`.
 - **Media types**: :func:`media_base`, :func:`is_json`, :func:`may_be_json`,
   :func:`is_wildcard`, :func:`pick_media`, :data:`REQUEST_MEDIA_PREFERENCE`.
 - **Responses**: :func:`success_codes`.
@@ -54,6 +55,7 @@ from .document import (
     parameter_schema,
     parameter_style,
     path_item,
+    server_variable_problems,
     success_codes,
 )
 from .media import (
@@ -120,6 +122,7 @@ __all__ = [
     "pick_media",
     "ref_tokens",
     "security_schemes",
+    "server_variable_problems",
     "success_codes",
     "unescape_token",
 ]

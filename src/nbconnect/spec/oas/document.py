@@ -219,6 +219,30 @@ def fill_server_url(url: str, variables: Any,
     return _VARIABLE_RE.sub(fill, url.strip()), missing
 
 
+def server_variable_problems(url: str, variables: Any) -> list[str]:
+    """The variables of a server ``url`` whose ``default`` is not one of their ``enum``
+    values, each as ``"name's default 'x' is not one of its enum values a, b"``.
+
+    OAS 3.1 §4.8.6 (Server Variable Object): "If the enum is defined, the value MUST exist
+    in the enum's values" (and the enum "MUST NOT be empty"); OAS 3.0.3 §4.7.6 makes the
+    enum the set of allowed values ("SHOULD NOT be empty"). A variable with no enum, or none
+    named in ``url``, has no problem; an empty enum allows no value.
+    """
+    table = variables if isinstance(variables, dict) else {}
+    out: list[str] = []
+    for name in dict.fromkeys(_VARIABLE_RE.findall(url if isinstance(url, str) else "")):
+        var = table.get(name)
+        if not isinstance(var, dict) or not isinstance(var.get("enum"), list) or \
+                var.get("default") is None:
+            continue
+        allowed = [str(v) for v in var["enum"]]
+        if str(var["default"]) not in allowed:
+            shown = ", ".join(allowed[:8]) + (", ..." if len(allowed) > 8 else "")
+            out.append(f"{name}'s default {str(var['default'])!r} is not one of its enum "
+                       f"values {shown or '(none: the enum is empty)'}")
+    return out
+
+
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 
