@@ -247,7 +247,8 @@ class PagedAPI:
     """The paged API served by :class:`nbconnect.serving.BackgroundServer` on loopback.
 
     ``url`` is its base URL; :meth:`connector` a connector imported from its spec (base URL
-    set, no auth); :meth:`hits` the requests that reached a path. Use as a context manager
+    set, no auth); :meth:`hits` the requests that reached a path (:meth:`reset` forgets
+    them). Use as a context manager
     or ``start()``/``stop()``.
     """
 
@@ -287,6 +288,10 @@ class PagedAPI:
         connector.import_spec(self.spec_text())
         connector.base_url = self.url
         return connector
+
+    def reset(self) -> None:
+        """Forget the requests received so far."""
+        self.app.state.hits.clear()
 
     def hits(self, path: str | None = None) -> list[tuple[str, str]]:
         """``(path, query)`` of the requests received (to ``path`` only, when given)."""

@@ -472,6 +472,7 @@ _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
     (REPORT_MIME, "nbconnect.testing.report", "TestReport", report_json),
     ("text/html", "nbconnect.pull.tree", "PullResult", lambda r: _pullview().pull_html(r)),
     ("text/plain", "nbconnect.pull.tree", "PullResult", _pretty(lambda r: r.text())),
+    ("text/plain", "nbconnect.paging.follow", "PagingResult", _pretty(lambda r: r.text())),
 )
 
 

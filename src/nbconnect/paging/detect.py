@@ -188,7 +188,10 @@ def detect_rule(endpoint: Endpoint, *, body: Any = None, headers: Any = None) ->
 
 def _items_path(endpoint: Endpoint, body: Any) -> str | None:
     """The top-level field holding the items (None: the body is the list, or unknown)."""
-    arrays = [p.name for p in endpoint.response if p.type == "array"]
+    tops = endpoint.response
+    if len(tops) == 1 and tops[0].name == "response" and tops[0].type == "array":
+        return None  # the importer's name for a response that is an array itself
+    arrays = [p.name for p in tops if p.type == "array"]
     if isinstance(body, Mapping):
         body_arrays = [k for k, v in body.items() if isinstance(v, list)]
         if arrays:

@@ -116,6 +116,19 @@ class PagingResult:
         return f"{self.endpoint}: {pages}{items}; stopped: {self.stop_reason} " \
                f"({self.stop_message.rstrip('.')})."
 
+    def text(self, max_items: int = 20) -> str:
+        """The summary line, then the first ``max_items`` items (or the body, when no page
+        had a list of items) as one-line JSON each; registered secret values masked."""
+        lines = [self.summary()]
+        shown = self.items if self.items_found else ([] if self.data is None else [self.data])
+        for item in shown[:max_items]:
+            text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False,
+                                                                  default=str)
+            lines.append("  " + clip(text, 200))
+        if len(shown) > max_items:
+            lines.append(f"  ... and {len(shown) - max_items} more")
+        return redact("\n".join(lines))
+
     def to_dict(self) -> dict[str, Any]:
         """Plain data: endpoint, ok, pages, item_count, stop_reason, stop_message, status,
         rule (its dict or None), detected, items, and ``data`` (the first page's body, when

@@ -261,7 +261,8 @@ def next_step(rule: PagingRule, *, body: Any, headers: Any, items: list[Any] | N
     ``body`` is the parsed JSON page (None when not JSON), ``headers`` its response
     headers, ``items`` its items (:func:`find_items`), ``current`` the value the rule's
     parameter had for this page (offset or page number; None for the API's default),
-    ``collected`` the items received so far including this page's. Returns a :class:`Next`
+    ``collected`` the items received so far including this page's (a page rule's total
+    is compared with it; an offset rule's with the next offset). Returns a :class:`Next`
     or a :class:`Stop` (``no-next`` or ``empty-page``); repeats and bounds are the
     follower's to spot.
     """
@@ -292,14 +293,16 @@ def next_step(rule: PagingRule, *, body: Any, headers: Any, items: list[Any] | N
                                "holding the next cursor.")
         return Next(value=value)
     total = _total(body, rule)
-    if total is not None and collected >= total:
-        return Stop(NO_NEXT, f"the total of {total} items was reached on page {number}.")
     if kind == "offset":
         if items is None:
             return Stop(ERROR, f"page {number} has no list of items to count, so the next "
                                "offset is unknown; set the rule's items path.")
         start = rule.first if current is None else _as_int(current, rule.first)
+        if total is not None and start + len(items) >= total:
+            return Stop(NO_NEXT, f"the total of {total} items was reached on page {number}.")
         return Next(value=start + len(items))
+    if total is not None and collected >= total:
+        return Stop(NO_NEXT, f"the total of {total} items was reached on page {number}.")
     # page numbers
     if rule.field is not None:
         value = get_path(body, rule.field)

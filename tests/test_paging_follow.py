@@ -1,0 +1,222 @@
+"""Following pages against a real loopback server (tests/pagedapi.py): every way of paging
+and every way following ends (no-next, empty-page, repeated-page, repeated-cursor,
+max-pages, error), secrets kept out of what it shows, bad options refused before sending."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from tests.pagedapi import ITEMS, PagedAPI
+
+import nbconnect
+from nbconnect.errors import EndpointDefinitionError, PagingError
+from nbconnect.model import ApiKeyAuth, Connection
+from nbconnect.model.paging import PagingRule
+from nbconnect.paging.follow import follow, iter_pages
+
+
+@pytest.fixture(scope="module")
+def api():
+    with PagedAPI() as running:
+        yield running
+
+
+@pytest.fixture
+def paged(api):
+    api.reset()
+    return api.connector()
+
+
+def _with_rule(connector, endpoint_id, rule):
+    ep = connector.endpoint(endpoint_id)
+    connector.replace_endpoint(dataclasses.replace(ep, paging=rule))
+
+
+@pytest.mark.parametrize("endpoint,rule,path", [
+    ("listLink", PagingRule("link"), "/link"),
+    ("listLinkRelative", PagingRule("link"), "/link-relative"),
+    ("listNextUrl", PagingRule("link", field="next", items="results"), "/next-url"),
+    ("listCursor", PagingRule("cursor", param="cursor", field="next_cursor"), "/cursor"),
+    ("listOffset", PagingRule("offset", param="offset", limit_param="limit", limit=5,
+                              total_field="total"), "/offset"),
+    ("listPages", PagingRule("page", param="page", field="meta.next_page"), "/pages"),
+])
+def test_every_type_collects_every_item_and_stops_on_no_next(paged, api, endpoint, rule, path):
+    _with_rule(paged, endpoint, rule)
+    result = paged.call(endpoint, all_pages=True)
+    assert result.items == ITEMS
+    assert (result.pages, result.stop_reason, result.ok) == (5, "no-next", True)
+    assert result.stop_message.startswith("page 5 had no") or "total of 23" in \
+        result.stop_message
+    assert len(api.hits(path)) == 5
+    assert not result.detected and result.rule == rule
+
+
+def test_an_empty_page_ends_it(paged, api):
+    _with_rule(paged, "listUntilEmpty", PagingRule("page", param="page"))
+    result = paged.call("listUntilEmpty", all_pages=True)
+    assert (result.pages, len(result.items), result.stop_reason) == (6, 23, "empty-page")
+    assert result.stop_message == "page 6 had no items."
+    assert len(api.hits("/until-empty")) == 6
+
+
+def test_the_same_page_over_and_over_ends_it(paged, api):
+    # /repeat ignores ?page= and always offers a next page: an endless loop elsewhere
+    _with_rule(paged, "listRepeat", PagingRule("page", param="page", field="meta.next_page"))
+    result = paged.call("listRepeat", all_pages=True, max_pages=50)
+    assert (result.pages, result.stop_reason) == (1, "repeated-page")
+    assert result.items == ITEMS[:5]
+    assert "page 2 repeated page 1" in result.stop_message
+    assert len(api.hits("/repeat")) == 2
+
+
+def test_a_rule_that_never_advances_is_a_stop_reason_not_a_loop(paged, api):
+    # the API ignores the offset parameter the rule advances
+    _with_rule(paged, "listOffsetStuck", PagingRule("offset", param="offset",
+                                                    items="results"))
+    result = paged.call("listOffsetStuck", all_pages=True)
+    assert result.stop_reason == "repeated-page"
+    assert len(api.hits("/offset-stuck")) == 2
+
+
+def test_the_same_cursor_again_ends_it(paged, api):
+    _with_rule(paged, "listSameCursor", PagingRule("cursor", param="cursor",
+                                                   field="next_cursor"))
+    result = paged.call("listSameCursor", all_pages=True)
+    assert (result.pages, result.stop_reason) == (2, "repeated-cursor")
+    assert result.items == ITEMS[:10]
+    assert 'cursor "c0ffee" that page 1 already gave' in result.stop_message
+    assert len(api.hits("/same-cursor")) == 2
+
+
+def test_an_api_that_never_ends_stops_at_the_bound(paged, api):
+    _with_rule(paged, "listForever", PagingRule("cursor", param="cursor",
+                                                field="next_cursor"))
+    result = paged.call("listForever", all_pages=True, max_pages=7)
+    assert (result.pages, len(result.items), result.stop_reason) == (7, 35, "max-pages")
+    assert result.stop_message == "stopped after 7 pages (the max-pages bound); the API " \
+                                  "has more."
+    assert len(api.hits("/forever")) == 7
+    api.reset()
+    default = paged.call("listForever", all_pages=True)
+    assert (default.pages, default.stop_reason) == (100, "max-pages")
+    assert len(api.hits("/forever")) == 100
+
+
+def test_a_failing_page_ends_it_with_what_came_before(paged, api):
+    _with_rule(paged, "listFail3", PagingRule("page", param="page", field="meta.next_page"))
+    result = paged.call("listFail3", all_pages=True)
+    assert (result.pages, len(result.items), result.stop_reason, result.ok) == \
+        (2, 10, "error", False)
+    assert result.status == 500
+    assert result.stop_message.startswith("page 3 answered HTTP 500")
+
+
+def test_a_next_link_to_another_host_is_not_followed(paged, api):
+    _with_rule(paged, "listForeign", PagingRule("link"))
+    result = paged.call("listForeign", all_pages=True)
+    assert (result.pages, result.stop_reason) == (1, "error")
+    assert "another host (https://elsewhere.example/steal?page=2)" in result.stop_message
+    assert "no credential leaves" in result.stop_message
+
+
+def test_a_refused_connection_is_an_error_stop(paged):
+    from tests.servers import free_port
+
+    paged.base_url = f"http://127.0.0.1:{free_port()}"
+    result = paged.call("listPages", all_pages=True)
+    assert (result.pages, result.stop_reason) == (0, "error")
+    assert result.stop_message == "page 1 failed: connection refused."
+
+
+def test_without_all_pages_one_page_and_the_reason_says_more_exist(paged, api):
+    _with_rule(paged, "listPages", PagingRule("page", param="page", field="meta.next_page"))
+    one = paged.call("listPages", per_page=10)
+    assert (one.pages, len(one.items), one.stop_reason) == (1, 10, "max-pages")
+    assert one.data["meta"] == {"page": 1, "per_page": 10, "total": 23, "next_page": 2}
+    last = paged.call("listPages", page=5)
+    assert (last.pages, last.stop_reason) == (1, "no-next")
+    assert api.hits("/pages") == [("/pages", "per_page=10"), ("/pages", "page=5")]
+
+
+def test_a_page_size_and_start_from_the_rule_and_the_call(paged, api):
+    _with_rule(paged, "listOffset", PagingRule("offset", param="offset", limit_param="limit",
+                                               limit=10, total_field="total"))
+    result = paged.call("listOffset", all_pages=True, offset=10)
+    assert result.items == ITEMS[10:]
+    assert [q for _, q in api.hits("/offset")] == ["offset=10&limit=10", "offset=20&limit=10"]
+
+
+def test_no_stored_rule_is_detected_from_spec_and_first_page(paged):
+    result = paged.call("listLink", all_pages=True)
+    assert result.detected and result.rule == PagingRule("link")
+    assert (result.pages, result.items) == (5, ITEMS)
+
+
+def test_no_rule_at_all_fetches_one_page(api):
+    c = nbconnect.Connector("bare", base_url=api.url)
+    c.add_endpoint("GET", "/until-empty", name="things")
+    result = c.call("things", all_pages=True)
+    assert (result.pages, result.stop_reason) == (1, "no-next")
+    assert "has no paging rule" in result.stop_message
+    assert result.items == ITEMS[:5]
+
+
+def test_iter_pages_is_lazy_and_fills_its_result(paged, api):
+    _with_rule(paged, "listCursor", PagingRule("cursor", param="cursor", field="next_cursor"))
+    run = iter_pages(paged, "listCursor", params={"limit": 10})
+    assert api.hits("/cursor") == []  # nothing sent before the first page is asked for
+    first = next(run)
+    assert (first.number, first.status, len(first.items)) == (1, 200, 10)
+    assert repr(first) == f"Page(1, status=200, items=10, size={first.size})"
+    assert run.result.pages == 1 and run.result.stop_reason == ""
+    pages = [first, *run]
+    assert [p.number for p in pages] == [1, 2, 3]
+    assert run.result.stop_reason == "no-next" and len(run.result.items) == 23
+    assert repr(run.result) == "PagingResult('listCursor', pages=3, items=23, " \
+                               "stop_reason='no-next')"
+
+
+def test_closing_early_sends_nothing_more(paged, api):
+    _with_rule(paged, "listForever", PagingRule("cursor", param="cursor", field="next_cursor"))
+    with iter_pages(paged, "listForever") as run:
+        next(run)
+        next(run)
+    assert len(api.hits("/forever")) == 2
+
+
+@pytest.mark.parametrize("bound", [0, -1, True, "3", 10_001])
+def test_bad_max_pages_is_refused_before_sending(paged, api, bound):
+    before = paged.to_dict()
+    with pytest.raises(PagingError) as info:
+        paged.call("listPages", all_pages=True, max_pages=bound)
+    assert info.value.option == "max_pages"
+    assert "max-pages bound must be a whole number from 1 to 10000" in str(info.value)
+    assert api.hits() == [] and paged.to_dict() == before
+
+
+def test_bad_parameters_and_rules_are_refused_before_sending(paged, api):
+    with pytest.raises(EndpointDefinitionError, match="no parameter 'pag'"):
+        paged.call("listPages", pag=2)
+    with pytest.raises(PagingError, match="'offset'"):
+        follow(paged, "listPages", rule={"type": "offset", "param": "offset"})
+    with pytest.raises(nbconnect.errors.EndpointNotFoundError):
+        paged.call("nope")
+    assert api.hits() == []
+
+
+def test_secrets_stay_out_of_pages_results_and_messages(paged, api, monkeypatch):
+    secret = "s3cr3t-paging-key-0123456789"
+    monkeypatch.setenv("PAGED_KEY", secret)
+    paged.auth = ApiKeyAuth(key="api_key", add_to="query")
+    paged.connections = (Connection("dev", api.url, secrets={"value": "env:PAGED_KEY"}),)
+    _with_rule(paged, "listLink", PagingRule("link"))
+    pages = list(iter_pages(paged, "listLink", connection="dev"))
+    # the key went with every request, the next links carried it back, it is shown nowhere
+    assert all(f"api_key={secret}" in q for _, q in api.hits("/link"))
+    assert len(pages) == 5
+    assert not any(secret in p.url for p in pages)
+    _with_rule(paged, "listForeign", PagingRule("link"))
+    result = paged.call("listForeign", connection="dev", all_pages=True)
+    assert secret not in result.to_json() and secret not in result.stop_message
