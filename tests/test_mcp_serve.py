@@ -217,3 +217,29 @@ def test_the_sdk_client_lists_and_calls_in_process_and_over_http(on_mock) -> Non
         names, result = anyio.run(session, server.url)
     assert len(names) == 5 and not result.is_error
     assert result.structured_content["status"] == 200
+
+
+def test_a_paged_endpoint_follows_its_pages_when_asked(on_mock) -> None:
+    from dataclasses import replace
+
+    from nbconnect.model.paging import PagingRule
+
+    c, log = on_mock
+    ep = c.endpoint("listProjects")
+    c.replace_endpoint(replace(ep, paging=PagingRule("page", param="page",
+                                                     field="meta.next_page", items="items")))
+    tool = tool_for(c, "listProjects")
+    assert {"all_pages", "max_pages"} <= set(tool.input_schema["properties"])
+    assert "all_pages" in tool.output_schema["properties"]
+    served = ToolServer(c)
+    one = served.call("listProjects", {})
+    assert not one.is_error and "all_pages" not in one.structured
+    sent = len(log)
+    # the mock's next_page keeps pointing at page 1: following stops on the repeat
+    many = served.call("listProjects", {"all_pages": "true", "max_pages": "5"})
+    assert not many.is_error, many.text
+    pages = many.structured["all_pages"]
+    assert pages["stop_reason"] == "repeated-page"
+    assert pages["pages"] == 1 and len(pages["items"]) == 2
+    assert len(log) == sent + 2  # page 1, then page 1 again: the repeat ends it
+    assert not tool_for(c, "getTask").input_schema["properties"].get("all_pages")

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import McpServeError, NbConnectError, SecretError, clip
 from ..model import Connector, Endpoint, Param
-from .tools import ToolDef, coerce_arguments, tools_for
+from .tools import ALL_PAGES, MAX_PAGES, ToolDef, coerce_arguments, tools_for
 
 __all__ = ["MCP_PATH", "ToolResult", "ToolServer", "build_server", "http_app", "serve_stdio",
            "start_http"]
@@ -186,9 +186,14 @@ class ToolServer:
                 if arg.location == "document":
                     body = values.pop(arg.name, None)
                     ep = dataclasses.replace(ep, request_schema={"example": body})
+            controls = {a.name for a in tool.arguments if a.location == "control"}
+            all_pages = bool(values.pop(ALL_PAGES, False)) if ALL_PAGES in controls else False
+            max_pages = values.pop(MAX_PAGES, None) if MAX_PAGES in controls else None
             for p in ep.params:  # optional parameters not given are left out
                 values.setdefault(p.name, None)
             run = self._prepared()
+            if all_pages:
+                return self._all_pages(tool, values, max_pages)
         except NbConnectError as exc:
             return ToolResult(redact(str(exc)), is_error=True)
         from ..testing.running import _run_one
@@ -208,6 +213,29 @@ class ToolServer:
         if shown and shown != "null":
             message += f"\n{clip(shown, _ERROR_BODY)}"
         return ToolResult(redact(message), is_error=True, status=result.status)
+
+
+    def _all_pages(self, tool: ToolDef, values: dict[str, Any],
+                   max_pages: Any) -> ToolResult:
+        """Follow the endpoint's pages (:func:`nbconnect.paging.follow.follow`, its rule and
+        termination guarantees) through the same connection."""
+        from ..auth.secrets import redact
+        from ..paging.follow import follow
+
+        bound = 10 if max_pages is None else max_pages
+        result = follow(self._connector, tool.endpoint_id, connection=self.connection,
+                        params=values, max_pages=bound, transport=self._transport,
+                        verify=self._verify, prompt=_no_prompt, timeout=self._timeout,
+                        detect=False)
+        if not result.ok or result.status is None:
+            return ToolResult(redact(f"HTTP {result.status}: {result.stop_message}"),
+                              is_error=True, status=result.status)
+        pages = {"items": list(result.items), "pages": result.pages,
+                 "stop_reason": result.stop_reason, "stop_message": result.stop_message}
+        structured = {"status": result.status, "content_type": "application/json",
+                      "body": result.data, ALL_PAGES: pages}
+        return ToolResult(redact(json.dumps(pages, ensure_ascii=False, default=str)),
+                          structured, status=result.status)
 
 
 # --------------------------------------------------------------------------- the SDK

@@ -13,7 +13,10 @@
   static link values as ``enum``); a body field whose name a parameter already has is
   called ``body_NAME``; ``$defs`` hold only the component schemas the properties reach;
 * **output schema** (``type: object``, never a root ``$ref``): ``status`` (the HTTP status),
-  ``content_type`` and ``body``, the response's declared schema as JSON Schema 2020-12.
+  ``content_type`` and ``body``, the response's declared schema as JSON Schema 2020-12;
+* **paging**: an endpoint with a paging rule (``Endpoint.paging``) gets the arguments
+  ``all_pages`` and ``max_pages``; its result then also holds ``all_pages`` (the items of
+  every page, the page count and why following stopped, :mod:`nbconnect.paging.follow`).
 
 :func:`select_tools` picks endpoints by tag or id; :func:`coerce_arguments` turns
 arguments that arrive as text (``"7"``, ``"true"``) into the declared scalar type where
@@ -33,17 +36,22 @@ from typing import Any
 from ..errors import McpServeError
 from ..model import Connector, Endpoint, Param
 
-__all__ = ["Argument", "ToolDef", "coerce_arguments", "safe_name", "select_tools", "tool_for",
-           "tools_for"]
+__all__ = ["ALL_PAGES", "MAX_PAGES", "Argument", "ToolDef", "coerce_arguments", "safe_name",
+           "select_tools", "tool_for", "tools_for"]
 
 _DEFS = "#/$defs/"
+#: the arguments a tool of a paged endpoint adds (following its pages)
+ALL_PAGES = "all_pages"
+MAX_PAGES = "max_pages"
 _TYPES = {"string", "integer", "number", "boolean", "object", "array", "null"}
 
 
 @dataclass(frozen=True)
 class Argument:
     """One input property of a tool: its ``name`` in the input schema, the parameter it
-    fills (``param``: a request parameter or a top-level body field) and where that goes."""
+    fills (``param``: a request parameter or a top-level body field) and where that goes
+    (``location``: a parameter location, ``body``, ``document`` for a whole request body, or
+    ``control`` for :data:`ALL_PAGES`/:data:`MAX_PAGES`)."""
 
     name: str
     param: Param
@@ -289,15 +297,30 @@ def tool_for(connector: Connector, ep: Endpoint | str, *, name: str | None = Non
     static, link_notes = _link_notes(connector, ep)
     input_schema, arguments = _input_schema(connector, ep, static)
     parts = [ep.name if ep.name != ep.id else ep.id, f"({ep.method} {ep.path})."]
-    if ep.description:
+    if ep.description and _first_sentence(ep.description) != ep.name:
         parts.append(_first_sentence(ep.description))
     parts.extend(link_notes)
-    paging = getattr(ep, "paging", None)
-    if paging:
-        parts.append("Pages are followed: the body holds the items of every page.")
+    output_schema = _output_schema(connector, ep)
+    if ep.paging is not None and not ({ALL_PAGES, MAX_PAGES} & set(input_schema["properties"])):
+        input_schema["properties"][ALL_PAGES] = {
+            "type": "boolean", "default": False,
+            "description": f"Follow the pages ({ep.paging.type} paging) and return every "
+                           "page's items in all_pages."}
+        input_schema["properties"][MAX_PAGES] = {
+            "type": "integer", "minimum": 1, "maximum": 1000, "default": 10,
+            "description": "With all_pages: fetch at most this many pages."}
+        arguments = (*arguments,
+                     Argument(ALL_PAGES, Param(ALL_PAGES, type="boolean"), "control"),
+                     Argument(MAX_PAGES, Param(MAX_PAGES, type="integer"), "control"))
+        output_schema["properties"][ALL_PAGES] = {
+            "type": "object", "description": "With all_pages: what following the pages gave.",
+            "properties": {"items": {"type": "array"}, "pages": {"type": "integer"},
+                           "stop_reason": {"type": "string"},
+                           "stop_message": {"type": "string"}}}
+        parts.append("Set all_pages to follow its pages.")
     return ToolDef(name=name or ep.id, endpoint_id=ep.id, title=ep.name or ep.id,
                    description=" ".join(parts), input_schema=input_schema,
-                   output_schema=_output_schema(connector, ep), arguments=arguments,
+                   output_schema=output_schema, arguments=arguments,
                    tags=tuple(ep.tags), method=ep.method)
 
 
@@ -360,6 +383,9 @@ def coerce_arguments(tool: ToolDef, arguments: Mapping[str, Any] | None) -> dict
     out: dict[str, Any] = {}
     for key, value in given.items():
         arg = by_name[key]
+        if arg.location == "control":
+            out[arg.name] = coerce(value, arg.param)
+            continue
         if arg.location == "document":
             if isinstance(value, str) and value.strip()[:1] in ("{", "["):
                 with contextlib.suppress(ValueError):
