@@ -42,3 +42,7 @@ MAX_PULL_FILE_BYTES = 64 * 1024 * 1024
 MAX_PULL_DEPTH = 32
 #: Length of an example shown for a pulled field (longer text is shortened).
 MAX_PULL_EXAMPLE_CHARS = 40
+#: Seconds a remote MCP server has to answer the connection and handshake (and each call).
+MCP_TIMEOUT = 20.0
+#: Seconds to wait for the user to approve an MCP server's OAuth authorization.
+MCP_AUTH_TIMEOUT = 120.0

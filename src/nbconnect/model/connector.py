@@ -25,6 +25,7 @@ from ..errors import (
 from .authconfig import AuthConfig, auth_from_dict
 from .connection import Connection
 from .endpoint import Endpoint, default_endpoint_id
+from .mcpserver import McpServer, McpServers, check_mcp_servers
 from .params import Param
 from .urls import check_base_url
 from .webhook import Webhooks
@@ -109,6 +110,7 @@ _VALIDATORS = {
     "connections": _check_connections,
     "schemas": lambda v: dict(v),
     "test_values": lambda v: _check_test_values(v),
+    "mcp_servers": check_mcp_servers,
     "webhooks": Webhooks.of,
 }
 
@@ -133,6 +135,8 @@ class Connector:
     description: str = ""
     #: values to test with: endpoint id -> parameter name -> value (see ``runner``)
     test_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: remote MCP servers (plain data; ``mcp`` is the by-name view with add/check/remove)
+    mcp_servers: tuple[McpServer, ...] = ()
     #: incoming webhooks (:class:`~nbconnect.model.webhook.Webhooks`, looked up by name)
     webhooks: Webhooks = field(default_factory=Webhooks)
 
@@ -143,6 +147,12 @@ class Connector:
     def __repr__(self) -> str:
         return (f"Connector(name={self.name!r}, base_url={self.base_url!r}, auth={self.auth!r}, "
                 f"endpoints={len(self.endpoints)}, connections={len(self.connections)})")
+
+    @property
+    def mcp(self) -> McpServers:
+        """The remote MCP servers by name: ``c.mcp["tools"].call("add", a=1)``,
+        ``c.mcp.add(name, url, ...)``, ``c.mcp.check(name)``, ``c.mcp.remove(name)``."""
+        return McpServers(self)
 
     # -- endpoints ---------------------------------------------------------------------
 
@@ -305,6 +315,8 @@ class Connector:
             out["schemas"] = self.schemas
         if self.test_values:
             out["test_values"] = self.test_values
+        if self.mcp_servers:
+            out["mcp"] = [s.to_dict() for s in self.mcp_servers]
         if self.webhooks:
             out["webhooks"] = self.webhooks.to_list()
         return out
@@ -321,5 +333,6 @@ class Connector:
             schemas=dict(data.get("schemas") or {}),
             description=data.get("description") or "",
             test_values=dict(data.get("test_values") or {}),
+            mcp_servers=check_mcp_servers(data.get("mcp") or ()),
             webhooks=Webhooks.of(data.get("webhooks") or ()),
         )

@@ -23,7 +23,7 @@ from ..verbs.workspace import Workspace
 __all__ = ["FORMS", "PLANNED_VERBS", "VIEWS", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
-PLANNED_VERBS = frozenset({"link", "webhook", "mcp"})
+PLANNED_VERBS = frozenset({"link", "webhook"})
 
 def _show_link(url: str) -> None:
     """Show the authorization link: a clickable link in a notebook, text otherwise."""
@@ -73,7 +73,15 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "connection": _connection_form,
     "test-panel": _test_panel,
     "overwrite": _overwrite_dialog,
+    "mcp": lambda session, data: _mcpview().McpForm(data["connector"],
+                                                    open_url=session.show_link),
 }
+
+
+def _mcpview() -> Any:
+    from . import mcpview
+
+    return mcpview
 
 
 def _connections_view(session: Session, result: Any) -> Any:
@@ -98,6 +106,9 @@ def _pull_view(session: Session, result: Any) -> Any:
 VIEWS: dict[str, Callable[[Session, Any], Any]] = {
     "connections": _connections_view,
     "endpoints": _endpoints_view,
+    "mcp-servers": lambda session, result: _mcpview().McpServersView(result),
+    "mcp-check": lambda session, result: _mcpview().McpCheckView(result),
+    "mcp-result": lambda session, result: _mcpview().ToolResultView(result),
     "pull": _pull_view,
 }
 

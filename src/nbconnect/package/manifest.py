@@ -17,6 +17,7 @@ from typing import Any
 from .. import limits
 from ..errors import NbConnectError, PackageError, clip, json_path
 from ..model import Connection, Connector, Endpoint, auth_from_dict
+from ..model.mcpserver import check_mcp_servers
 from ..model.webhook import Webhook
 from .dumping import check_secrets
 from .members import FORMAT
@@ -143,7 +144,7 @@ def _schema_check(data: Any, where: str) -> None:
 
     def line(err: Any) -> str:
         parts = list(err.absolute_path)
-        if "secrets" in parts or "secret" in parts:  # never echo a secret value
+        if "secrets" in parts or "secret" in parts or "client_secret" in parts:  # never echo
             return (f"{json_path(parts)}: is not a secret reference "
                     "(env:NAME, keyring:NAME, prompt)")
         return f"{json_path(parts)}: {clip(err.message)}"
@@ -186,11 +187,16 @@ def _build(data: Mapping[str, Any], where: str) -> Connector:
             webhooks.append(Webhook.from_dict(item))
         except NbConnectError as exc:
             raise fail(["webhooks", i], exc) from None
+    try:
+        mcp_servers = check_mcp_servers(data.get("mcp") or ())
+    except NbConnectError as exc:
+        raise fail(["mcp"], exc) from None
     connector = Connector(name=data["name"])
     for key, value in (("description", data.get("description") or ""),
                        ("base_url", data.get("base_url")), ("auth", auth),
                        ("schemas", dict(data.get("schemas") or {})),
                        ("test_values", dict(data.get("test_values") or {})),
+                       ("mcp_servers", mcp_servers),
                        ("connections", tuple(connections)), ("endpoints", tuple(endpoints)),
                        ("webhooks", tuple(webhooks))):
         try:

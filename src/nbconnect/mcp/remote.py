@@ -1,0 +1,361 @@
+"""Connecting to a remote MCP server and checking it: negotiation, identity, tools.
+
+:func:`connected` runs async work on a connection made with the ``mcp`` SDK's ``Client``
+over Streamable HTTP (an httpx2 client carrying the server's auth: none, one header from a
+secret reference, or the SDK's ``OAuthClientProvider``). The SDK negotiates the protocol
+revision: it probes ``server/discover`` (the stateless 2026-07-28 revision) and falls back to
+the ``initialize`` handshake (2025-11-25 and older). Every HTTP exchange is traced (method,
+URL, status, content type; never headers or bodies) so a failure becomes one typed sentence:
+unreachable, HTML or other JSON instead of MCP, a handshake that times out, no shared
+revision, or authorization needed. :func:`run_sync` runs it from synchronous code (a
+notebook's running event loop included: the work gets a thread of its own).
+
+:func:`check_server` connects, reads the server's name, version, revision and capabilities
+and lists its tools with their input schemas (:class:`CheckResult`). For ``oauth`` servers it
+first runs the discovery steps (:mod:`nbconnect.mcp.discovery`), plans the client
+(:mod:`nbconnect.mcp.registration`) and authorizes with PKCE on a loopback redirect
+(:mod:`nbconnect.mcp.tokens`); a client registered on the way is returned on the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from .. import limits
+from ..errors import (
+    McpAuthError,
+    McpConnectError,
+    McpError,
+    McpProtocolError,
+    McpRegistrationError,
+    NbConnectError,
+    clip,
+)
+from ..model.mcpserver import McpCheck, McpServer
+
+__all__ = ["CheckResult", "Trace", "check_server", "connected", "run_sync"]
+
+T = TypeVar("T")
+
+
+@dataclass
+class Trace:
+    """The HTTP exchanges of one connection: (method, URL, status, content type)."""
+
+    exchanges: list[tuple[str, str, int, str]] = field(default_factory=list)
+
+    async def on_response(self, response: Any) -> None:
+        request = response.request
+        ctype = response.headers.get("content-type", "").split(";")[0].strip()
+        self.exchanges.append((request.method, str(request.url.copy_with(query=None)),
+                               response.status_code, ctype))
+
+    def last_to(self, url: str) -> tuple[str, str, int, str] | None:
+        return next((e for e in reversed(self.exchanges) if e[1] == url), None)
+
+
+@dataclass
+class Auth:
+    """How one connection authenticates, as the SDK's client needs it."""
+
+    headers: dict[str, str] = field(default_factory=dict)
+    provider: Any = None
+    #: the loopback handlers, storage and plan of an OAuth connection (else None)
+    loopback: Any = None
+    storage: Any = None
+    plan: Any = None
+    discovery: Any = None
+
+
+@dataclass
+class CheckResult:
+    """What :func:`check_server` found: ``server`` (with ``checked`` set, and a client that
+    was registered on the way), ``check`` (:class:`~nbconnect.model.mcpserver.McpCheck`),
+    ``discovery`` (the authorization steps, for oauth servers) and ``notes``."""
+
+    server: McpServer
+    check: McpCheck
+    discovery: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def tools(self) -> tuple[Any, ...]:
+        return self.check.tools
+
+    def __repr__(self) -> str:
+        c = self.check
+        return (f"CheckResult(server={self.server.name!r}, protocol={c.protocol!r}, "
+                f"name={c.server_name!r}, version={c.server_version!r}, "
+                f"tools={c.tool_names!r})")
+
+
+def run_sync(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``await fn(*args)`` from synchronous code, in a thread with its own event loop (so
+    it also works under a notebook's running loop); exceptions are re-raised here."""
+    import anyio
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = anyio.run(fn, *args)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="nbconnect-mcp", daemon=True)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]
+
+
+def _translate(exc: BaseException, server: McpServer, trace: Trace,
+               timeout: float) -> NbConnectError:
+    """One typed error for whatever the connection raised."""
+    import httpx2
+
+    leaves = _leaves(exc)
+    for leaf in leaves:
+        if isinstance(leaf, NbConnectError):
+            return leaf
+    url = server.url
+    last = trace.last_to(url)
+    name = server.name
+    for leaf in leaves:
+        if isinstance(leaf, TimeoutError | httpx2.TimeoutException):
+            return McpConnectError(f"MCP server {name!r} at {url} did not answer the MCP "
+                                   f"handshake within {timeout:g} seconds; check that it is an "
+                                   "MCP server and running, or allow a longer timeout.",
+                                   option="timeout")
+        if isinstance(leaf, httpx2.ConnectError | httpx2.NetworkError | OSError):
+            return McpConnectError(f"MCP server {name!r} at {url} cannot be reached "
+                                   f"({type(leaf).__name__}); check the URL and that the "
+                                   "server is running.", option="url")
+    if last is not None and last[2] == 401:
+        return McpAuthError(f"MCP server {name!r} asks for authorization (HTTP 401); use oauth "
+                            "authentication (with dynamic registration or a client id) or "
+                            "header authentication with a token.", option="auth")
+    if last is not None and last[2] == 403:
+        return McpAuthError(f"MCP server {name!r} refused the credentials (HTTP 403); check "
+                            "the token or the scopes.", option="auth")
+    if last is not None and last[3] == "text/html":
+        return McpConnectError(f"{url} answers an HTML page, not MCP; give the server's "
+                               "Streamable HTTP endpoint (often ending in /mcp).", option="url")
+    if last is not None and last[2] == 404:
+        return McpConnectError(f"{url} answers HTTP 404; give the server's Streamable HTTP "
+                               "endpoint (often ending in /mcp).", option="url")
+    from mcp.shared.exceptions import MCPError
+    from pydantic import ValidationError
+
+    known = (MCPError, httpx2.HTTPError, RuntimeError, ValidationError, ValueError)
+    if not all(isinstance(leaf, known) for leaf in leaves):
+        raise exc  # a bug, not a peer's answer: never disguised as one
+
+    for leaf in leaves:
+        if (isinstance(leaf, MCPError) and leaf.code == -32022) or \
+                (isinstance(leaf, RuntimeError) and "protocol version" in str(leaf)):
+            from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
+
+            data = getattr(getattr(leaf, "error", None), "data", None)
+            theirs = data.get("supported") if isinstance(data, dict) else None
+            said = f" (it speaks {', '.join(map(str, theirs))})" if theirs else ""
+            return McpProtocolError(
+                f"MCP server {name!r} speaks no protocol revision this client knows"
+                f"{said}; this client speaks {', '.join(KNOWN_PROTOCOL_VERSIONS)}; upgrade "
+                "the client or the server.")
+    if last is not None and last[3] == "application/json":
+        return McpConnectError(f"{url} answers JSON that is not MCP (JSON-RPC); give the "
+                               "server's Streamable HTTP endpoint.", option="url")
+    first = leaves[0] if leaves else exc
+    return McpConnectError(f"MCP server {name!r} at {url} failed the MCP exchange "
+                           f"({type(first).__name__}: {clip(first, 120)}); check that the URL "
+                           "is an MCP Streamable HTTP endpoint.", option="url")
+
+
+def _resolve_header(server: McpServer, prompt: Any) -> dict[str, str]:
+    from ..auth.secrets import resolve
+
+    value = resolve(server.secret or "", connection=server.name, field="secret",
+                    prompt=prompt)
+    return {str(server.header): value.reveal()}
+
+
+def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
+                 verify: Any = True, timeout: float = limits.MCP_TIMEOUT,
+                 auth_timeout: float = limits.MCP_AUTH_TIMEOUT,
+                 discovery: Any = None) -> Auth:
+    """The :class:`Auth` of one connection to ``server``: a header, or (oauth) discovery,
+    the client plan and the SDK's provider on a loopback redirect. The caller closes
+    ``auth.loopback``."""
+    if server.auth == "header":
+        return Auth(headers=_resolve_header(server, prompt))
+    if server.auth != "oauth":
+        return Auth()
+    from mcp.client.auth import OAuthClientProvider
+
+    from ..auth.secrets import resolve
+    from .discovery import discover
+    from .registration import client_metadata, plan_client
+    from .tokens import LoopbackAuthorization, SecretTokenStorage
+
+    if discovery is None:
+        discovery = discover(server.url, timeout=timeout, verify=verify)
+    secret = None
+    if server.client_secret:
+        secret = resolve(server.client_secret, connection=server.name, field="client_secret",
+                         prompt=prompt)
+    loopback = LoopbackAuthorization(open_url, redirect_url=server.redirect_url,
+                                     timeout=auth_timeout)
+    try:
+        plan = plan_client(server, discovery, loopback.redirect_uri, secret=secret)
+        storage = SecretTokenStorage(server, plan.client_info)
+        provider = OAuthClientProvider(
+            server.url, client_metadata(server, loopback.redirect_uri), storage,
+            redirect_handler=loopback.redirect_handler,
+            callback_handler=loopback.callback_handler,
+            client_metadata_url=server.client_metadata_url)
+    except BaseException:
+        loopback.close()
+        raise
+    return Auth(provider=provider, loopback=loopback, storage=storage, plan=plan,
+                discovery=discovery)
+
+
+@contextlib.asynccontextmanager
+async def connected(server: McpServer, auth: Auth, trace: Trace, *,
+                    timeout: float = limits.MCP_TIMEOUT, verify: Any = True
+                    ) -> AsyncIterator[Any]:
+    """An SDK ``Client`` connected to ``server`` (the revision negotiated), inside
+    ``async with``."""
+    import httpx2
+    from mcp import Client
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp_types import Implementation
+
+    from .. import __version__
+
+    http = httpx2.AsyncClient(headers=auth.headers, auth=auth.provider, verify=verify,
+                              timeout=httpx2.Timeout(timeout),
+                              event_hooks={"response": [trace.on_response]})
+    async with http:
+        transport = streamable_http_client(server.url, http_client=http)
+        client = Client(transport, mode="auto", read_timeout_seconds=timeout,
+                        client_info=Implementation(name="nbconnect", version=__version__))
+        async with client:
+            yield client
+
+
+async def _read_check(client: Any) -> McpCheck:
+    tools: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(100):  # a paginator that never ends cannot hang the check
+        page = await client.list_tools(cursor=cursor)
+        for tool in page.tools:
+            entry: dict[str, Any] = {"name": tool.name}
+            if tool.title:
+                entry["title"] = tool.title
+            entry["description"] = tool.description or ""
+            entry["input_schema"] = tool.input_schema
+            if tool.output_schema:
+                entry["output_schema"] = tool.output_schema
+            tools.append(entry)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    info = client.server_info
+    caps = client.server_capabilities.model_dump(by_alias=True, mode="json",
+                                                 exclude_none=True)
+    return McpCheck(protocol=client.protocol_version,
+                    server_name=info.name if info is not None else "",
+                    server_version=info.version if info is not None else "",
+                    capabilities=caps, tools=tuple(tools))
+
+
+def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
+            open_url: Any = None, prompt: Any = None, verify: Any = True,
+            timeout: float = limits.MCP_TIMEOUT,
+            auth_timeout: float = limits.MCP_AUTH_TIMEOUT) -> tuple[T, Auth]:
+    """Connect to ``server``, ``await work(client)``, close; returns (its result, the
+    :class:`Auth` used). Every failure is one typed :mod:`nbconnect.errors` error."""
+    import anyio
+
+    auth = prepare_auth(server, open_url=open_url, prompt=prompt, verify=verify,
+                        timeout=timeout, auth_timeout=auth_timeout)
+    trace = Trace()
+    budget = timeout + (auth_timeout if auth.provider is not None else 0)
+
+    async def main() -> T:
+        with anyio.fail_after(budget):
+            async with connected(server, auth, trace, timeout=timeout, verify=verify) as c:
+                return await work(c)
+
+    try:
+        return run_sync(main), auth
+    except Exception as exc:
+        raise _oauth_error(exc, server, auth) or _translate(exc, server, trace, timeout) \
+            from None
+    finally:
+        if auth.loopback is not None:
+            auth.loopback.close()
+
+
+def _oauth_error(exc: BaseException, server: McpServer, auth: Auth) -> McpError | None:
+    from mcp.client.auth import OAuthFlowError, OAuthRegistrationError, OAuthTokenError
+
+    where = auth.discovery.issuer if auth.discovery is not None else "the authorization server"
+    for leaf in _leaves(exc):
+        if isinstance(leaf, NbConnectError):
+            return None
+        if isinstance(leaf, OAuthRegistrationError):
+            return McpRegistrationError(
+                f"The authorization server {where} refused to register a client "
+                f"({clip(leaf, 160)}); register a client by hand at {where} and give its "
+                "client id (and a reference to its secret).", option="client_id")
+        if isinstance(leaf, OAuthTokenError):
+            return McpAuthError(f"The token endpoint of {where} refused the authorization "
+                                f"({clip(leaf, 160)}); check the client id and secret, then "
+                                "authorize again.", option="client_id")
+        if isinstance(leaf, OAuthFlowError):
+            return McpAuthError(f"The OAuth authorization with {where} failed "
+                                f"({clip(leaf, 160)}); check the server's metadata and the "
+                                "client, then authorize again.", option="auth")
+    return None
+
+
+def check_server(server: McpServer, *, open_url: Any = None, prompt: Any = None,
+                 verify: Any = True, timeout: float = limits.MCP_TIMEOUT,
+                 auth_timeout: float = limits.MCP_AUTH_TIMEOUT) -> CheckResult:
+    """Check ``server``: connect and negotiate, read its identity, capabilities and tools.
+
+    ``open_url(url)`` shows the OAuth authorization link (default: print it); ``prompt``
+    asks for ``prompt`` secret references. Returns a :class:`CheckResult` whose ``server``
+    carries the check (and a client registered dynamically). Raises
+    :class:`~nbconnect.errors.McpConnectError` (unreachable, HTML or non-MCP JSON, timeout),
+    :class:`~nbconnect.errors.McpProtocolError`, :class:`~nbconnect.errors.McpAuthError`
+    (discovery, resource or issuer mismatch, denied) or
+    :class:`~nbconnect.errors.McpRegistrationError`; ``server`` itself is never changed.
+    """
+    check, auth = session(server, _read_check, open_url=open_url, prompt=prompt,
+                          verify=verify, timeout=timeout, auth_timeout=auth_timeout)
+    notes: list[str] = []
+    new = replace(server, checked=check)
+    if auth.plan is not None:
+        notes.append(auth.plan.note)
+    if auth.storage is not None and auth.storage.registered is not None and \
+            auth.plan is not None and auth.plan.kind == "dynamic":
+        from .registration import keep_registered_client
+
+        new, kept = keep_registered_client(new, auth.storage.registered)
+        notes.extend(kept)
+    return CheckResult(new, check, auth.discovery, notes)

@@ -1,0 +1,258 @@
+"""Notebook views of remote MCP servers: the tools table with expandable input schemas, the
+server list, a tool result (text, JSON, images), and the ``mcp add`` form.
+
+The views are plain HTML with a ``text/plain`` twin (the same text as the CLI,
+:mod:`nbconnect.mcp.text`), so they survive a reopened notebook without widget state and
+nbval compares their deterministic text. Each tool's input schema sits in a ``<details>``
+element: the table stays short and a click expands the schema.
+
+:class:`McpForm` is the form ``%connect mcp add`` opens without arguments: name, URL,
+authentication (none, header, oauth) with the fields of the chosen kind, and **Add** /
+**Add and check** buttons. It holds secret *references* only (never a value) and goes
+through the same :class:`~nbconnect.model.McpServer` checks as the line and the CLI.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from html import escape
+from typing import Any
+
+from ..errors import NbConnectError
+
+__all__ = ["McpCheckView", "McpForm", "McpServersView", "ToolResultView"]
+
+_CSS = ("<style>.nbc-mcp td,.nbc-mcp th{text-align:left !important;vertical-align:top;"
+        "padding:2px 8px}.nbc-mcp pre{margin:0;font-size:90%}</style>")
+
+
+def _schema_html(schema: Any) -> str:
+    from ..mcp.text import schema_summary
+
+    if not schema:
+        return ""
+    text = json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True)
+    return (f"<details><summary>{escape(schema_summary(schema))}</summary>"
+            f"<pre>{escape(text)}</pre></details>")
+
+
+def tools_html(tools: Any) -> str:
+    """A table of tools: name, description, input schema (expandable), output schema."""
+    rows = []
+    for t in tools:
+        rows.append(f"<tr><td><code>{escape(str(t.get('name')))}</code></td>"
+                    f"<td>{escape(t.get('description') or t.get('title') or '')}</td>"
+                    f"<td>{_schema_html(t.get('input_schema'))}</td>"
+                    f"<td>{_schema_html(t.get('output_schema'))}</td></tr>")
+    if not rows:
+        return "<p>(no tools)</p>"
+    return ("<table class='nbc-mcp'><thead><tr><th>tool</th><th>description</th>"
+            "<th>input schema</th><th>output schema</th></tr></thead><tbody>"
+            + "".join(rows) + "</tbody></table>")
+
+
+class McpCheckView:
+    """A :class:`~nbconnect.mcp.remote.CheckResult` shown as the server's identity, the
+    discovery steps (oauth) and the tools table. ``result`` is the CheckResult."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        from ..mcp.text import check_text
+
+        return check_text(self.result)
+
+    def _repr_html_(self) -> str:
+        r = self.result
+        c = r.check
+        parts = [_CSS]
+        if r.discovery is not None:
+            steps = "".join(f"<li>{escape(s.line())}</li>" for s in r.discovery.steps)
+            parts.append(f"<details><summary>Authorization discovery ({len(r.discovery.steps)}"
+                         f" steps)</summary><ol>{steps}</ol></details>")
+        who = escape(c.server_name or "(no name given)")
+        version = escape(c.server_version)
+        caps = escape(", ".join(sorted(c.capabilities)) or "none")
+        parts.append(f"<p><b>{escape(r.server.name)}</b>: {who} {version} — protocol "
+                     f"<code>{escape(c.protocol)}</code>; capabilities: {caps}</p>")
+        for note in r.notes:
+            parts.append(f"<p>{escape(note)}</p>")
+        parts.append(tools_html(c.tools))
+        return "".join(parts)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        return {"text/plain": repr(self), "text/html": self._repr_html_()}
+
+
+class McpServersView:
+    """The connector's remote MCP servers as a table."""
+
+    def __init__(self, servers: Any) -> None:
+        self.servers = tuple(servers)
+
+    def __repr__(self) -> str:
+        from ..mcp.text import servers_table
+
+        return servers_table(self.servers)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from ..mcp.text import _auth_summary
+
+        def checked(s: Any) -> str:
+            return f"{s.checked.protocol}, {len(s.checked.tools)} tools" if s.checked \
+                else "never"
+
+        rows = "".join(
+            f"<tr><td>{escape(s.name)}</td><td><code>{escape(s.url)}</code></td>"
+            f"<td>{escape(_auth_summary(s))}</td><td>{escape(checked(s))}</td></tr>"
+            for s in self.servers)
+        html = (_CSS + "<table class='nbc-mcp'><thead><tr><th>name</th><th>URL</th>"
+                "<th>auth</th><th>checked</th></tr></thead><tbody>" + rows + "</tbody></table>"
+                if self.servers else "<p>(no MCP servers)</p>")
+        return {"text/plain": repr(self), "text/html": html}
+
+
+class ToolResultView:
+    """A tool result: its JSON, its text and its images (inline)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def __repr__(self) -> str:
+        from ..mcp.text import result_text
+
+        return result_text(self.result)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        r = self.result
+        parts = [_CSS]
+        if r.json is not None:
+            parts.append("<pre>" + escape(json.dumps(r.json, indent=2, ensure_ascii=False,
+                                                     sort_keys=True)) + "</pre>")
+        elif r.texts:
+            parts.append("<pre>" + escape(r.text) + "</pre>")
+        for mime, data in r.images:
+            b64 = base64.b64encode(data).decode("ascii")
+            parts.append(f"<img alt='image from {escape(r.tool)}' "
+                         f"src='data:{escape(mime)};base64,{b64}'/>")
+        return {"text/plain": repr(self), "text/html": "".join(parts)}
+
+
+class McpForm:
+    """The ``mcp add`` form (ipywidgets): fields, **Add** and **Add and check**.
+
+    ``outcome`` is ``"pending"``, ``"added"``, ``"checked"`` or ``"failed"``; ``server`` the
+    stored :class:`~nbconnect.model.McpServer`; ``check`` the CheckResult after a check.
+    """
+
+    def __init__(self, connector: Any, *, open_url: Any = None) -> None:
+        import ipywidgets as widgets
+
+        self.connector = connector
+        self.open_url = open_url
+        self.outcome = "pending"
+        self.server: Any = None
+        self.check: Any = None
+        style = {"description_width": "10em"}
+        layout = {"width": "36em"}
+
+        def text(label: str, placeholder: str = "") -> Any:
+            return widgets.Text(description=label, placeholder=placeholder, style=style,
+                                layout=layout)
+
+        self.name = text("name", "tools")
+        self.url = text("URL", "https://mcp.example.com/mcp")
+        self.auth = widgets.Dropdown(options=("none", "header", "oauth"), value="none",
+                                     description="authentication", style=style)
+        self.header = text("header", "Authorization")
+        self.secret = text("header value ref", "env:MCP_TOKEN")
+        self.client_id = text("client id", "registered by hand (optional)")
+        self.client_secret = text("client secret ref", "env:MCP_CLIENT_SECRET (optional)")
+        self.dcr = widgets.Checkbox(description="Use dynamic client registration",
+                                    style=style)
+        self.scopes = text("scopes", "read write (optional)")
+        self.fields = widgets.VBox()
+        self.add_button = widgets.Button(description="Add", icon="plus")
+        self.check_button = widgets.Button(description="Add and check",
+                                           button_style="primary", icon="check")
+        self.status = widgets.HTML()
+        self.output = widgets.Output()
+        self.add_button.on_click(lambda _b: self.submit(check=False))
+        self.check_button.on_click(lambda _b: self.submit(check=True))
+        self.auth.observe(lambda _c: self._show_fields(), names="value")
+        self._show_fields()
+        self.widget = widgets.VBox([widgets.HTML("<b>Add an MCP server</b>"), self.name,
+                                    self.url, self.auth, self.fields,
+                                    widgets.HBox([self.add_button, self.check_button]),
+                                    self.status, self.output])
+
+    def _show_fields(self) -> None:
+        kind = self.auth.value
+        self.fields.children = (
+            (self.header, self.secret) if kind == "header" else
+            (self.client_id, self.client_secret, self.dcr, self.scopes) if kind == "oauth"
+            else ())
+
+    def __repr__(self) -> str:
+        return f"McpForm(connector={self.connector.name!r}, outcome={self.outcome!r})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+
+    def _values(self) -> dict[str, Any]:
+        def val(w: Any) -> str | None:
+            return w.value.strip() or None
+
+        kind = self.auth.value
+        values: dict[str, Any] = {"name": val(self.name) or "", "url": val(self.url) or "",
+                                  "auth": kind}
+        if kind == "header":
+            values.update(header=val(self.header), secret=val(self.secret))
+        elif kind == "oauth":
+            values.update(client_id=val(self.client_id),
+                          client_secret=val(self.client_secret), dcr=self.dcr.value,
+                          scopes=tuple((val(self.scopes) or "").split()))
+        return values
+
+    def submit(self, check: bool = False) -> None:
+        """Add the server (and check it): one message, the connector unchanged on error."""
+        from ..model.mcpserver import McpServer
+
+        for box in (self.secret, self.client_secret):  # a pasted value never stays in state
+            from ..auth.secrets import is_reference
+
+            if box.value.strip() and not is_reference(box.value.strip()):
+                box.value = ""
+                self.outcome = "failed"
+                self.status.value = ("<span style='color:#b00'>A secret field takes a "
+                                     "reference such as env:NAME, keyring:NAME or prompt, "
+                                     "never the value; it was cleared.</span>")
+                return
+        try:
+            server = McpServer(**self._values())
+            self.server = self.connector.mcp.add(server)
+        except NbConnectError as exc:
+            self.outcome = "failed"
+            self.status.value = f"<span style='color:#b00'>{escape(str(exc))}</span>"
+            return
+        self.outcome = "added"
+        self.status.value = f"MCP server {escape(self.server.name)} added."
+        if not check:
+            return
+        try:
+            self.check = self.connector.mcp.check(self.server.name, open_url=self.open_url)
+        except NbConnectError as exc:
+            self.outcome = "failed"
+            details = "".join(f"<li>{escape(d)}</li>" for d in exc.details)
+            self.status.value = (f"Added, but the check failed: <span style='color:#b00'>"
+                                 f"{escape(str(exc))}</span>"
+                                 + (f"<ol>{details}</ol>" if details else ""))
+            return
+        self.outcome = "checked"
+        self.server = self.check.server
+        self.status.value = f"MCP server {escape(self.server.name)} added and checked."
+        self.output.outputs = ({"output_type": "display_data",
+                                "data": McpCheckView(self.check)._repr_mimebundle_(),
+                                "metadata": {}},)

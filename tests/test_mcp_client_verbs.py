@@ -1,0 +1,208 @@
+"""The remote-server ``mcp`` verbs through both faces (``face``): add, list, remove, check,
+call, ``%%connect mcp``, and their bad input, against real SDK servers on loopback."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from tests.mcpservers import McpOAuthSetup, McpTestServer
+
+import nbconnect
+
+
+@pytest.fixture(scope="module", params=["2026-07-28", "2025-11-25"])
+def mcp_server(request: pytest.FixtureRequest) -> Any:
+    with McpTestServer(request.param) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def modern() -> Any:
+    with McpTestServer("2026-07-28") as server:
+        yield server
+
+
+def _start(face: Any) -> Any:
+    connector = nbconnect.Connector(name="demo")
+    face.start(connector)
+    return connector
+
+
+def test_add_check_call_in_both_revisions(face: Any, mcp_server: Any) -> None:
+    _start(face)
+    added = face.run(f"mcp add tools {mcp_server.url}")
+    assert added.code == 0, added.err
+    assert added.connector.mcp["tools"].checked is None
+    checked = face.run("mcp check tools")
+    assert checked.code == 0, checked.err
+    server = checked.connector.mcp["tools"]
+    assert server.checked.protocol == mcp_server.revision
+    assert server.checked.server_name == "demo-tools"
+    assert server.checked.server_version == "1.2.3"
+    assert server.checked.tool_names == ["add", "echo", "weather", "pixel"]
+    add = server.checked.tool("add")
+    assert add["input_schema"]["properties"]["a"]["type"] == "integer"
+    shown = checked.out if face.name == "cli" else repr(checked.result)
+    assert f"protocol {mcp_server.revision}" in shown
+    assert "add" in shown and "a: integer, b: integer" in shown
+    called = face.run("mcp call tools add --arg a=2 --arg b=40")
+    assert called.code == 0, called.err
+    shown = called.out if face.name == "cli" else repr(called.result)
+    assert shown.strip() == "42"
+
+
+def test_call_results_json_and_image(face: Any, modern: Any) -> None:
+    _start(face)
+    face.run(f"mcp add tools {modern.url}")
+    assert face.run("mcp check tools").code == 0
+    weather = face.run("mcp call tools weather --arg city=Paris --json")
+    assert weather.code == 0, weather.err
+    data = json.loads(weather.out)
+    assert data["json"] == {"city": "Paris", "temperature_c": 21, "sky": "clear"}
+    pixel = face.run("mcp call tools pixel")
+    assert pixel.code == 0, pixel.err
+    shown = pixel.out if face.name == "cli" else repr(pixel.result)
+    assert "[image image/png, " in shown
+    if face.name == "magic":
+        html = pixel.result._repr_mimebundle_()["text/html"]
+        assert "data:image/png;base64," in html
+
+
+def test_check_json_lists_tools_with_schemas(face: Any, modern: Any) -> None:
+    _start(face)
+    face.run(f"mcp add tools {modern.url}")
+    out = face.run("mcp check tools --json")
+    assert out.code == 0, out.err
+    data = json.loads(out.out)
+    assert data["protocol"] == "2026-07-28"
+    assert data["server_name"] == "demo-tools"
+    assert "tools" in data["capabilities"]
+    assert [t["name"] for t in data["tools"]] == ["add", "echo", "weather", "pixel"]
+    assert data["tools"][1]["input_schema"]["required"] == ["text"]
+
+
+def test_list_and_remove(face: Any, modern: Any) -> None:
+    _start(face)
+    face.run(f"mcp add tools {modern.url}")
+    face.run(f"mcp add other {modern.url} --auth header --header X-Api-Key "
+             "--secret env:OTHER_KEY")
+    listed = face.run("mcp list --json")
+    assert [s["name"] for s in json.loads(listed.out)] == ["tools", "other"]
+    table = face.run("mcp list")
+    shown = table.out if face.name == "cli" else repr(table.result)
+    assert "header X-Api-Key: env:OTHER_KEY" in shown and "never" in shown
+    removed = face.run("mcp remove other")
+    assert removed.code == 0
+    assert list(removed.connector.mcp) == ["tools"]
+
+
+def test_cell_body_adds_servers(face: Any, modern: Any) -> None:
+    _start(face)
+    body = (f"- name: tools\n  url: {modern.url}\n"
+            f"- name: secured\n  url: {modern.url}\n  auth: oauth\n  dcr: true\n"
+            "  scopes: read write\n")
+    out = face.run("mcp", cell=body)
+    assert out.code == 0, out.err
+    servers = out.connector.mcp
+    assert list(servers) == ["tools", "secured"]
+    assert servers["secured"].dcr and servers["secured"].scopes == ("read", "write")
+
+
+def test_header_auth_reaches_the_server(face: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    def wrap(app: Any) -> Any:
+        async def recorder(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                seen.extend(v.decode() for k, v in scope["headers"] if k == b"x-api-key")
+            await app(scope, receive, send)
+        return recorder
+
+    monkeypatch.setenv("MCP_KEY_FOR_TEST", "k-1234567890-secret")
+    with McpTestServer(wrap=wrap) as srv:
+        _start(face)
+        face.run(f"mcp add keyed {srv.url} --header X-Api-Key --secret env:MCP_KEY_FOR_TEST")
+        out = face.run("mcp check keyed")
+        assert out.code == 0, out.err
+    assert seen and set(seen) == {"k-1234567890-secret"}
+    package = face.workdir / "pkg"
+    if face.name == "cli":
+        assert "k-1234567890-secret" not in (package / "connector.yaml").read_text()
+    assert "k-1234567890-secret" not in out.out + out.err
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_literal_secret_is_refused_and_never_echoed(face: Any, modern: Any) -> None:
+    _start(face)
+    out = face.run(f"mcp add t {modern.url} --header X-Api-Key --secret sk_live_4242abcd")
+    assert out.code == 2
+    assert "reference" in out.error and "sk_live_4242abcd" not in out.out + out.err
+    assert len(out.connector.mcp) == 0
+
+
+def test_call_on_a_server_never_checked(face: Any, modern: Any) -> None:
+    _start(face)
+    face.run(f"mcp add tools {modern.url}")
+    out = face.run("mcp call tools add --arg a=1 --arg b=2")
+    assert out.code == 2
+    assert "never checked" in out.error and "check the server first" in out.error
+
+
+def test_invalid_tool_input_shows_the_servers_error(face: Any, modern: Any) -> None:
+    _start(face)
+    face.run(f"mcp add tools {modern.url}")
+    face.run("mcp check tools")
+    before = face.connector.to_dict()
+    out = face.run("mcp call tools add --arg a=notanumber --arg b=2")
+    assert out.code == 2
+    assert "Tool 'add' of MCP server 'tools' failed" in out.error
+    assert "valid integer" in out.error
+    assert face.connector.to_dict() == before
+    unknown = face.run("mcp call tools ad")
+    assert unknown.code == 2 and "did you mean add?" in unknown.error
+
+
+def test_unreachable_server_leaves_the_connector_as_it_was(face: Any) -> None:
+    from tests.servers import free_port
+
+    _start(face)
+    face.run(f"mcp add gone http://127.0.0.1:{free_port()}/mcp")
+    before = face.connector.to_dict()
+    out = face.run("mcp check gone")
+    assert out.code == 2
+    assert "cannot be reached" in out.error
+    assert face.connector.to_dict() == before
+
+
+def test_oauth_with_dcr_through_the_faces(face: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbconnect.notebook.commands import Session
+    from nbconnect.verbs.workspace import Workspace
+
+    with McpOAuthSetup() as setup:
+        agent = setup.agent
+        monkeypatch.setattr(Workspace, "show_link", lambda self, url: agent(url))
+        monkeypatch.setattr(Session, "show_link", lambda self, url: agent(url))
+        _start(face)
+        face.run(f"mcp add secured {setup.url} --auth oauth --dcr")
+        checked = face.run("mcp check secured")
+        assert checked.code == 0, checked.err
+        server = checked.connector.mcp["secured"]
+        assert server.registered and server.client_id in setup.auth_server.clients
+        assert server.client_secret is not None and server.client_secret.startswith(
+            ("env:", "keyring:"))
+        shown = checked.out if face.name == "cli" else repr(checked.result)
+        assert "protected resource metadata (RFC 9728)" in shown
+        assert "issuer check (RFC 8414 §3.3)" in shown
+        called = face.run("mcp call secured add --arg a=1 --arg b=1")
+        assert called.code == 0, called.err
+        secret = setup.auth_server.clients[server.client_id].client_secret
+        tokens = list(setup.auth_server.tokens)
+        texts = checked.out + checked.err + called.out + called.err
+        if face.name == "cli":
+            texts += (face.workdir / "pkg" / "connector.yaml").read_text()
+        for value in (secret, *tokens):
+            assert value not in texts
