@@ -25,6 +25,7 @@ Endpoints that misbehave (what users of other tools report as endless loops):
 ``/same-cursor``   new items but always the same ``next_cursor`` (ends: ``repeated-cursor``)
 ``/offset-stuck``  ignores ``?offset=`` (a rule that never advances: ``repeated-page``)
 ``/foreign``       a ``Link`` rel=next to another host (never followed: ``error``)
+``/stuck-next``    ``meta.next_page`` names the page just fetched (``repeated-cursor``)
 ``/fail-3``        like ``/pages`` but page 3 answers HTTP 500 (``error``)
 =================  ========================================================================
 
@@ -163,6 +164,10 @@ def app() -> Any:
         return JSONResponse(chunk(page, size), headers={
             "Link": '<https://elsewhere.example/steal?page=2>; rel="next"'})
 
+    async def stuck_next(request: Request) -> Any:
+        page, size = page_args(request)
+        return JSONResponse({"items": chunk(page, size), "meta": {"next_page": page}})
+
     async def fail_3(request: Request) -> Any:
         page, size = page_args(request)
         if page == 3:
@@ -182,6 +187,7 @@ def app() -> Any:
               Route("/repeat", repeat), Route("/forever", forever),
               Route("/same-cursor", same_cursor), Route("/offset-stuck", offset_stuck),
               Route("/foreign", foreign), Route("/fail-3", fail_3),
+              Route("/stuck-next", stuck_next),
               Route("/openapi.json", openapi)]
     application = Starlette(routes=routes)
     application.state.hits = hits
@@ -237,6 +243,7 @@ def spec(base_url: str = "http://127.0.0.1") -> dict[str, Any]:
                              _obj(results=_LIST, total={"type": "integer"})),
         "/foreign": _op("listForeign", [page, per_page], _LIST),
         "/fail-3": _op("listFail3", [page, per_page], _obj(items=_LIST, meta=_META)),
+        "/stuck-next": _op("listStuckNext", [page, per_page], _obj(items=_LIST, meta=_META)),
     }
     return {"openapi": "3.1.0", "info": {"title": "Paged API", "version": "1.0"},
             "servers": [{"url": base_url}], "paths": paths,

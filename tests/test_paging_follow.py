@@ -86,7 +86,7 @@ def test_the_same_cursor_again_ends_it(paged, api):
     result = paged.call("listSameCursor", all_pages=True)
     assert (result.pages, result.stop_reason) == (2, "repeated-cursor")
     assert result.items == ITEMS[:10]
-    assert 'cursor "c0ffee" that page 1 already gave' in result.stop_message
+    assert 'cursor "c0ffee", that page 1 already gave' in result.stop_message
     assert len(api.hits("/same-cursor")) == 2
 
 
@@ -220,3 +220,27 @@ def test_secrets_stay_out_of_pages_results_and_messages(paged, api, monkeypatch)
     _with_rule(paged, "listForeign", PagingRule("link"))
     result = paged.call("listForeign", connection="dev", all_pages=True)
     assert secret not in result.to_json() and secret not in result.stop_message
+
+
+def test_a_missing_required_value_raises_before_sending(api):
+    api.reset()
+    c = nbconnect.Connector("bare", base_url=api.url)
+    c.add_endpoint("GET", "/items/:itemId", name="item")
+    with pytest.raises(nbconnect.errors.MissingParameterError, match="itemId"):
+        iter_pages(c, "item")
+    assert api.hits() == []
+
+
+
+def test_a_next_page_number_that_names_the_page_itself_ends_it(paged, api):
+    # /stuck-next says the next page is the one just fetched: no second request is made
+    _with_rule(paged, "listStuckNext", PagingRule("page", param="page",
+                                                  field="meta.next_page"))
+    result = paged.call("listStuckNext", all_pages=True)
+    assert (result.pages, result.stop_reason) == (1, "repeated-cursor")
+    assert "page 1 gave the page number 1, the first page was fetched with" in \
+        result.stop_message
+    assert len(api.hits("/stuck-next")) == 1
+    api.reset()
+    later = paged.call("listStuckNext", all_pages=True, page=3)
+    assert (later.pages, later.stop_reason) == (1, "repeated-cursor")

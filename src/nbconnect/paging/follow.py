@@ -195,6 +195,7 @@ class _State:
     detect: bool
     max_pages: int
     result: PagingResult
+    first: Any
 
 
 def iter_pages(connector: Connector, endpoint_id: str, *,
@@ -216,12 +217,14 @@ def iter_pages(connector: Connector, endpoint_id: str, *,
 
     Raises :class:`~nbconnect.errors.EndpointNotFoundError`,
     :class:`~nbconnect.errors.EndpointDefinitionError` (a parameter the endpoint lacks),
-    :class:`~nbconnect.errors.PagingError` (a bad rule or ``max_pages``) and the
+    :class:`~nbconnect.errors.MissingParameterError`,
+    :class:`~nbconnect.errors.PagingError` (a bad rule or ``max_pages``), the parameter
+    links' errors (a value not in a linked list: ``LinkValueError``) and the
     connection's errors before anything is sent; the API's failures end the run with
     ``stop_reason == "error"``.
     """
     from ..auth.flows import client_for
-    from ..testing.request import DEFAULT_TIMEOUT, check_params
+    from ..testing.request import DEFAULT_TIMEOUT, build_request, check_params
     from ..testing.running import _default_ssl_context, _is_replay
 
     ep = connector.endpoint(endpoint_id)
@@ -235,11 +238,28 @@ def iter_pages(connector: Connector, endpoint_id: str, *,
                           f"{timeout!r}.", option="timeout")
     if verify is True:
         verify = _default_ssl_context()
+    if getattr(connector, "links", ()):  # linked parameters: filled and checked first
+        try:
+            from ..links.check import prepare_values
+        except ImportError:  # pragma: no cover - the links capability is absent
+            prepare_values = None
+        if prepare_values is not None:
+            values = prepare_values(connector, ep, values, connection=connection,
+                                    transport=transport, verify=verify, prompt=prompt,
+                                    timeout=timeout)
+    if chosen is not None and chosen.limit is not None and chosen.limit_param not in values:
+        values[chosen.limit_param] = chosen.limit
     client = client_for(connector, connection, prompt=prompt, verify=verify, timeout=tm,
                         transport=transport, authenticate=not _is_replay(transport))
+    base = str(client.base_url)
+    try:  # a missing or refused value raises here, before anything is sent
+        first = build_request(connector, ep, values, base_url=base, timeout=tm)
+    except BaseException:
+        client.close()
+        raise
     result = PagingResult(ep.id, rule=chosen)
-    state = _State(connector, ep, client, str(client.base_url), tm, values, chosen,
-                   bool(detect), bound, result)
+    state = _State(connector, ep, client, base, tm, values, chosen, bool(detect), bound,
+                   result, first)
     return PageRun(_pages(state), result)
 
 
@@ -342,14 +362,8 @@ def _loop(st: _State) -> Iterator[Page]:
     ep, result = st.endpoint, st.result
     rule = st.rule
     values = dict(st.values)
-    if rule is not None and rule.limit is not None and rule.limit_param not in values:
-        values[rule.limit_param] = rule.limit
     current = values.get(rule.param) if rule is not None and rule.param else None
-    try:
-        request = build_request(st.connector, ep, values, base_url=st.base, timeout=st.timeout)
-    except NbConnectError as exc:
-        _stop(st, R.ERROR, f"page 1 could not be built: {exc}")
-        return
+    request = st.first
     base_url = httpx2.URL(st.base)
     seen_pages: dict[str, int] = {}
     seen_next: dict[str, int] = {}
@@ -397,20 +411,27 @@ def _loop(st: _State) -> Iterator[Page]:
                                  "none detected), so one page was fetched; set one to "
                                  "follow more.")
             return
+        if current is None and number == 1 and rule.param:  # a rule detected on page 1
+            current = values.get(rule.param)
         step = R.next_step(rule, body=data if is_json else None, headers=answer.headers,
                            items=items, current=current, collected=len(result.items),
                            number=number)
         if isinstance(step, R.Stop):
             _stop(st, step.reason, step.message)
             return
+        if number == 1 and rule.type in ("page", "offset"):  # where page 1 was
+            here = values.get(rule.param or "")
+            seen_next.setdefault(R.Next(value=rule.first if here is None else here).key, 0)
         if step.key in seen_next:
             what = "next link" if step.url is not None else \
                 "cursor" if rule.type == "cursor" else \
                 "offset" if rule.type == "offset" else "page number"
+            before = seen_next[step.key]
+            where = "the first page was fetched with" if before == 0 else \
+                f"that page {before} already gave"
             _stop(st, R.REPEATED_CURSOR,
-                  f"page {number} gave the {what} {clip(step.shown(), 80)} that page "
-                  f"{seen_next[step.key]} already gave: the API does not advance, so "
-                  "following stopped.")
+                  f"page {number} gave the {what} {clip(step.shown(), 80)}, {where}: the "
+                  "API does not advance, so following stopped.")
             return
         seen_next[step.key] = number
         if number >= st.max_pages:
