@@ -331,7 +331,7 @@ class Webhook:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _ID_RE.match(self.name):
             raise _fail(f"Webhook name {self.name!r} is not valid; use letters, digits, '_', "
-                        "'-' and '.' (such as orders).", "name")
+                        "'-' and '.' (such as orders).")
         _choice(self.type, WEBHOOK_TYPES, "webhook type", "type")
         if not isinstance(self.description, str):
             raise _fail("The webhook description must be text.", "description")
@@ -339,7 +339,7 @@ class Webhook:
             object.__setattr__(self, "token", new_token())
         elif not isinstance(self.token, str) or not _TOKEN_RE.match(self.token):
             raise _fail("The webhook token must be 22 to 128 URL-safe characters (leave it "
-                        "empty to generate one).", "token")
+                        "empty to generate one).")
         for name, cls in (("signature", Signature), ("challenge", Challenge),
                           ("resthook", Resthook)):
             value = getattr(self, name)
@@ -433,7 +433,7 @@ class Webhooks(tuple):
                 raise _fail(f"Connector webhooks must be Webhook objects, not "
                             f"{type(w).__name__}.")
             if w.name in seen:
-                raise _fail(f"Two webhooks are named {w.name!r}; rename one.", "name")
+                raise _fail(f"Two webhooks are named {w.name!r}; rename one.")
             seen.add(w.name)
         return cls(hooks)
 
@@ -458,13 +458,12 @@ class Webhooks(tuple):
         names = self.names()
         if not names:
             raise WebhookNotFoundError(f"The connector has no webhook {name!r} (it has none "
-                                       "yet); add one first.", option="name")
+                                       "yet); add one first.")
         import difflib
 
         close = difflib.get_close_matches(name, names, n=1)
         hint = f"did you mean {close[0]}?" if close else f"its webhooks are {', '.join(names)}."
-        raise WebhookNotFoundError(f"The connector has no webhook {name!r}; {hint}",
-                                   option="name")
+        raise WebhookNotFoundError(f"The connector has no webhook {name!r}; {hint}")
 
     def names(self) -> list[str]:
         """The webhook names, in order."""

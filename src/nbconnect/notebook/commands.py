@@ -23,7 +23,7 @@ from ..verbs.workspace import Workspace
 __all__ = ["FORMS", "PLANNED_VERBS", "VIEWS", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
-PLANNED_VERBS = frozenset({"link", "webhook"})
+PLANNED_VERBS = frozenset({"link"})
 
 def _show_link(url: str) -> None:
     """Show the authorization link: a clickable link in a notebook, text otherwise."""
@@ -67,12 +67,19 @@ def _overwrite_dialog(session: Session, data: dict[str, Any]) -> Any:
     return OverwriteConfirmation(data["connector"], data["result"])
 
 
+def _webhook_form(data: dict[str, Any]) -> Any:
+    from .webhookform import WebhookForm
+
+    return WebhookForm(data["connector"])
+
+
 #: form name (``Verb.form``) -> the widget the notebook opens
 FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "auth": _auth_form,
     "connection": _connection_form,
     "test-panel": _test_panel,
     "overwrite": _overwrite_dialog,
+    "webhook": lambda session, data: _webhook_form(data),
     "mcp": lambda session, data: _mcpview().McpForm(data["connector"],
                                                     open_url=session.show_link),
 }

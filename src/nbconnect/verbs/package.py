@@ -105,7 +105,11 @@ def _show_text(shown: Any, args: argparse.Namespace, workspace: Any) -> str:
 
         return endpoint_text(shown, args, workspace)
     if args.json:
-        return json.dumps(connector_json(shown), indent=2, ensure_ascii=False)
+        from .webhook import webhook_json
+
+        data = connector_json(shown)
+        data["webhooks"] = [webhook_json(w) for w in shown.webhooks]
+        return json.dumps(data, indent=2, ensure_ascii=False)
     return f"{connector_summary(shown)}\n\n{endpoints_table(shown.endpoints)}"
 
 
