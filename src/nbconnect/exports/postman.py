@@ -25,6 +25,10 @@
   ``newman run c.json --env-var apiKey=...``. Non-secret settings (``username``,
   ``clientId``) take the default connection's values.
 * Each request carries a test script that passes on a 2xx status.
+* What a collection cannot express is named (:func:`postman_warnings`, logged by
+  :func:`write_postman` on the ``nbconnect.export`` logger, and in the request's
+  description): Postman's form-data has no per-part headers, so a multipart part's Encoding
+  Object ``headers`` (OAS 3.0.3 §4.7.14) are not sent by newman.
 
 The output is deterministic: no random ids (``_postman_id`` is a UUID5 of the connector
 name), no timestamps.
@@ -68,7 +72,7 @@ from ..testing.values import (
     query_pairs,
 )
 
-__all__ = ["SCHEMA_URL", "SECRET_VARIABLES", "to_postman", "write_postman"]
+__all__ = ["SCHEMA_URL", "SECRET_VARIABLES", "postman_warnings", "to_postman", "write_postman"]
 
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 #: the collection variable that stands for each secret field (always exported empty)
@@ -351,8 +355,11 @@ def _request_item(connector: Connector, ep: Endpoint, extra_headers: list[dict[s
     request: dict[str, Any] = {"method": ep.method, "header": headers, "url": url}
     if body is not None:
         request["body"] = body
-    if ep.description:
-        request["description"] = ep.description
+    notes = [ep.description] if ep.description else []
+    if chosen is not None and chosen.kind == "multipart":
+        notes += _part_header_warnings(ep)
+    if notes:
+        request["description"] = "\n\n".join(notes)
     return {
         "name": ep.name or ep.id,
         "event": [{"listen": "test", "script": {"type": "text/javascript",
@@ -396,8 +403,24 @@ def to_postman(connector: Connector) -> dict[str, Any]:
     return out
 
 
+def _part_header_warnings(ep: Endpoint) -> list[str]:
+    return [f"Postman cannot set headers on a form-data part: the {field.name!r} part is "
+            f"sent without its {', '.join(h.name for h in field.part_headers)} header(s) "
+            f"(endpoint {ep.id}); nbconnect test sends them."
+            for field in ep.body if field.part_headers]
+
+
+def postman_warnings(connector: Connector) -> list[str]:
+    """One sentence per thing of ``connector`` a Postman collection cannot express (each
+    multipart field whose Encoding Object has ``headers``, naming the endpoint)."""
+    return [w for ep in connector.endpoints
+            if (ep.body_content_type or "").split(";")[0].strip().lower() ==
+            "multipart/form-data" for w in _part_header_warnings(ep)]
+
+
 def write_postman(connector: Connector, path: str | os.PathLike[str]) -> Path:
-    """Write :func:`to_postman` as JSON to ``path`` (atomically); return the path."""
+    """Write :func:`to_postman` as JSON to ``path`` (atomically); return the path. Each of
+    :func:`postman_warnings` is logged as a warning (logger ``nbconnect.export``)."""
     data = (json.dumps(to_postman(connector), indent=2, ensure_ascii=False) + "\n").encode()
     target = Path(os.fspath(path)).expanduser()
     if target.is_dir():
@@ -405,4 +428,10 @@ def write_postman(connector: Connector, path: str | os.PathLike[str]) -> Path:
                              f"{target / (connector.name + '.postman_collection.json')}.")
     from ..package.format import write_atomic
 
-    return write_atomic(target, data)
+    written = write_atomic(target, data)
+    if any(field.part_headers for ep in connector.endpoints for field in ep.body):
+        import logging
+
+        for warning in postman_warnings(connector):
+            logging.getLogger("nbconnect.export").warning("%s", warning)
+    return written

@@ -5,7 +5,9 @@ request body the way the runner writes it (:mod:`nbconnect.spec.oas.encoding`, O
 §4.7.14): a property whose encoding gives ``style``/``explode`` by that style, an object (or
 an array of objects) from its JSON, an array of primitives from repeated fields or parts, a
 primitive from its text; texts are converted by the properties' types and the object is
-checked against the body's schema. Binary parts are not checked. Other media types: None.
+checked against the body's schema. Binary parts are not checked. A multipart property's
+encoding ``headers`` are checked in each of its parts (a required one present, each value
+valid for its schema, read as ``simple`` style). Other media types: None.
 """
 
 from __future__ import annotations
@@ -53,9 +55,15 @@ def check_body(validators: Validators, op_pointer: str, content_type: str | None
     if media_type == _FORM:
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
     else:
-        fields = _parts(body, content_type or "")
-        if fields is None:
+        parts = _parts(body, content_type or "")
+        if parts is None:
             return "The multipart body has no boundary or no parts; send a multipart body."
+        fields = [(name, text) for name, text, _ in parts]
+        problem = _check_part_headers(validators, encoding, parts,
+                                      f"{op_pointer}/requestBody/content/"
+                                      f"{escape_token(str(key))}/encoding")
+        if problem is not None:
+            return problem
     value: dict[str, Any] = {}
     for name, sub in props.items():
         sub = _deref(doc, sub)
@@ -166,8 +174,54 @@ def _deref(doc: Any, node: Any) -> Any:
     return node
 
 
-def _parts(body: bytes, content_type: str) -> list[tuple[str, str]] | None:
-    """(name, text) of each part of a multipart body, or None when it cannot be split."""
+def _check_part_headers(validators: Validators, encoding: Mapping[str, Any],
+                        parts: list[tuple[str, str, dict[str, str]]], pointer: str
+                        ) -> str | None:
+    """None when every part carries its encoding's headers (OAS 3.0.3 §4.7.14, Header
+    Objects; ``Content-Type`` ignored there), else a one-sentence problem."""
+    doc = validators.doc
+    for field, enc in encoding.items():
+        enc = _deref(doc, enc)
+        headers = enc.get("headers") if isinstance(enc, dict) else None
+        if not isinstance(headers, dict):
+            continue
+        for hname, raw in headers.items():
+            header = _deref(doc, raw)
+            if not isinstance(header, dict) or str(hname).lower() == "content-type":
+                continue
+            where = f"{pointer}/{escape_token(str(field))}/headers/{escape_token(str(hname))}"
+            if isinstance(raw, dict) and isinstance(raw.get("$ref"), str) and \
+                    raw["$ref"].startswith("#"):
+                where = raw["$ref"][1:]
+            schema = _deref(doc, header.get("schema"))
+            for name, _, got in parts:
+                if name != field:
+                    continue
+                text = got.get(str(hname).lower())
+                if text is None:
+                    if header.get("required"):
+                        return (f"The part {field!r} has no {hname} header; send it as the "
+                                "spec's encoding says.")
+                    continue
+                if not isinstance(schema, dict):
+                    continue
+                kind = _kind(schema)
+                shape = kind if kind in ("array", "object") else "scalar"
+                value, problem = styles.read_header(text, shape,  # type: ignore[arg-type]
+                                                    bool(header.get("explode", False)))
+                if problem is None:
+                    problem = validators.first_error(f"{where}/schema",
+                                                     _typed(value, schema, doc))
+                if problem is not None:
+                    return (f"The {hname} header of part {field!r} is {clip(text, 40)!r}, "
+                            f"which does not match its schema ({clip(problem, 100)}); send "
+                            "a valid value.")
+    return None
+
+
+def _parts(body: bytes, content_type: str) -> list[tuple[str, str, dict[str, str]]] | None:
+    """(name, text, headers by lower-case name) of each part of a multipart body, or None
+    when it cannot be split."""
     m = re.search(r'boundary="?([^";]+)"?', content_type)
     if m is None:
         return None
@@ -179,6 +233,9 @@ def _parts(body: bytes, content_type: str) -> list[tuple[str, str]] | None:
         head, _, data = chunk.strip(b"\r\n").partition(b"\r\n\r\n")
         name = re.search(rb'name="([^"]*)"', head)
         if name is not None:
+            lines = head.decode("utf-8", "replace").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, sep, v in
+                       (line.partition(":") for line in lines) if sep}
             out.append((name.group(1).decode("utf-8", "replace"),
-                        data.decode("utf-8", "replace")))
+                        data.decode("utf-8", "replace"), headers))
     return out or None

@@ -172,6 +172,10 @@ class Param:
     written, local ``#/components/schemas/...`` refs kept as refs) when it says more than
     the fields above (a ``pattern``, bounds, ...); None otherwise. It is compared but not
     hashed (a dict), and a value must be JSON data.
+
+    ``part_headers`` are the Encoding Object's ``headers`` of a top-level multipart body
+    field (OAS 3.0.3 §4.7.14): header Params (``location="header"``, style simple) written
+    in each part of the field.
     """
 
     name: str
@@ -192,6 +196,7 @@ class Param:
     allow_reserved: bool = False
     content_type: str | None = None
     schema: dict[str, Any] | None = field(default=None, hash=False)
+    part_headers: tuple[Param, ...] = ()
 
     def __post_init__(self) -> None:
         if self.location not in PARAM_LOCATIONS:
@@ -216,6 +221,13 @@ class Param:
             import copy
 
             object.__setattr__(self, "schema", copy.deepcopy(dict(self.schema)))
+        if self.part_headers:
+            object.__setattr__(self, "part_headers", tuple(self.part_headers))
+            if self.location != "body" or not all(
+                    isinstance(h, Param) and h.location == "header" for h in self.part_headers):
+                raise EndpointDefinitionError(
+                    f"Parameter {self.name!r}: part headers belong to a body field and are "
+                    "header parameters; give header Params on a body field only.")
         self._check_serialization()
 
     def _check_serialization(self) -> None:
@@ -326,6 +338,9 @@ class Param:
             out["schema"] = self.schema
         if self.children:
             out["children"] = [c.to_dict() for c in self.children]
+        if self.part_headers:
+            out["headers"] = [{k: v for k, v in h.to_dict().items() if k != "in"}
+                              for h in self.part_headers]
         return out
 
     @classmethod
@@ -337,7 +352,7 @@ class Param:
                 f"{type(data).__name__}.")
         known = {"name", "type", "items", "in", "location", "required", "nullable", "default",
                  "description", "format", "enum", "example", "recursive", "children",
-                 "style", "explode", "allowReserved", "contentType", "schema"}
+                 "style", "explode", "allowReserved", "contentType", "schema", "headers"}
         extra = sorted(set(data) - known)
         if extra:
             raise EndpointDefinitionError(f"Parameter {data.get('name')!r} has unknown field(s) "
@@ -363,4 +378,5 @@ class Param:
             allow_reserved=bool(data.get("allowReserved", False)),
             content_type=data.get("contentType"),
             schema=data.get("schema"),
+            part_headers=tuple(cls.from_dict(h, "header") for h in data.get("headers") or ()),
         )

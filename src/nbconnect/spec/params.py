@@ -288,21 +288,45 @@ class OperationReader:
                         f"{self.op.label}: dropped path parameter {name!r}, which is not in "
                         "the path.")
                     continue
-                schema, _ = oas.parameter_schema(p)
-                v = self.view(schema)
-                example = p.get("example", _media_example(p, v.example))
-                items = None
-                if v.type == "array":
-                    items = self.view(v.items).type if v.items is not None else "any"
-                fields = dict(
-                    name=name, type=v.type, location=loc,
-                    required=bool(p.get("required")) or loc == "path",
-                    default=v.default,
-                    description=short(p.get("description") or v.description),
-                    format=v.format, enum=v.enum, example=example, items=items,
-                    nullable=v.nullable, schema=declared_schema(schema))
-                merged[oas.parameter_key(name, loc)] = self.styled(fields, p)
+                merged[oas.parameter_key(name, loc)] = self.declared(p, name, loc)
         return tuple(merged.values())
+
+    def declared(self, p: dict[str, Any], name: str, loc: str) -> Param:
+        """The Param of a Parameter Object (or Header Object, ``loc="header"``) ``p``."""
+        schema, _ = oas.parameter_schema(p)
+        v = self.view(schema)
+        example = p.get("example", _media_example(p, v.example))
+        items = None
+        if v.type == "array":
+            items = self.view(v.items).type if v.items is not None else "any"
+        fields = dict(
+            name=name, type=v.type, location=loc,
+            required=bool(p.get("required")) or loc == "path",
+            default=v.default,
+            description=short(p.get("description") or v.description),
+            format=v.format, enum=v.enum, example=example, items=items,
+            nullable=v.nullable, schema=declared_schema(schema))
+        return self.styled(fields, p)
+
+    def part_headers(self, field: str, headers: Any) -> tuple[Param, ...]:
+        """The Encoding Object's ``headers`` of multipart field ``field`` as header Params
+        (OAS 3.0.3 §4.7.14: Header Objects; ``Content-Type`` "SHALL be ignored")."""
+        out: list[Param] = []
+        for name, raw in (headers.items() if isinstance(headers, dict) else ()):
+            h, _ = self.imp.deref(raw)
+            if not isinstance(h, dict) or not isinstance(name, str) or \
+                    name.strip().lower() == "content-type":
+                continue
+            try:
+                check_param_name(name, "header")
+                out.append(self.declared(h, name, "header"))
+            except EndpointError as exc:
+                self.problem(
+                    f"The {self.op.label} has a part header {name!r} on body field {field!r} "
+                    "that cannot be used; fix the spec (or import leniently to skip it).",
+                    f"{self.op.label}: skipped part header {name!r} of body field {field!r} "
+                    f"({exc.message})")
+        return tuple(out)
 
     def styled(self, fields: dict[str, Any], p: dict[str, Any]) -> Param:
         """The Param with the Parameter Object's ``style``, ``explode``, ``allowReserved``
@@ -352,12 +376,13 @@ class OperationReader:
         encoding = media.get("encoding") if isinstance(media, dict) else None
         if isinstance(encoding, dict) and encoding and oas.media_base(ctype) in (
                 "application/x-www-form-urlencoded", "multipart/form-data"):
-            body = tuple(self.encoded(p, encoding.get(p.name)) for p in body)
+            multipart = oas.media_base(ctype) == "multipart/form-data"
+            body = tuple(self.encoded(p, encoding.get(p.name), multipart) for p in body)
         return body, ctype, schema
 
-    def encoded(self, field: Param, enc: Any) -> Param:
+    def encoded(self, field: Param, enc: Any, multipart: bool = False) -> Param:
         """A form body field with its Encoding Object (OAS 3.0.3 §4.7.14: ``contentType``,
-        ``style``, ``explode``, ``allowReserved``)."""
+        ``style``, ``explode``, ``allowReserved``; ``headers`` for a ``multipart`` body)."""
         enc, _ = self.imp.deref(enc)
         if not isinstance(enc, dict):
             return field
@@ -367,6 +392,8 @@ class OperationReader:
         fields = {f.name: getattr(field, f.name) for f in dataclasses.fields(field)}
         if isinstance(ctype, str) and ctype.strip():
             fields["content_type"] = ctype.strip()
+        if multipart and enc.get("headers"):
+            fields["part_headers"] = self.part_headers(field.name, enc.get("headers"))
         return self.styled(fields, {k: enc[k] for k in ("style", "explode", "allowReserved")
                                     if k in enc})
 

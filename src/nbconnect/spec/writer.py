@@ -186,6 +186,9 @@ def _serialization(p: Param) -> dict[str, Any]:
         out["style"], out["explode"] = p.serialization
     if p.allow_reserved:
         out["allowReserved"] = True
+    if p.location == "body" and p.part_headers:  # Encoding Object headers (3.0.3 §4.7.14)
+        out["headers"] = {h.name: {k: v for k, v in _parameter(h).items()
+                                   if k not in ("name", "in")} for h in p.part_headers}
     return out
 
 
@@ -282,6 +285,10 @@ def to_openapi(connector: Connector) -> dict[str, Any]:
                   if connector.auth.type.startswith("oauth2") else [])
         doc["security"] = [{connector.auth.type: scopes,
                             **{name: [] for name in _extra_key_schemes(connector.auth)}}]
+    if getattr(connector, "links", ()):  # static lists as enum, dynamic as x-nbconnect-link
+        from ..links.openapi import annotate
+
+        annotate(doc, connector)
     return doc
 
 

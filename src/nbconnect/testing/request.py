@@ -77,7 +77,7 @@ def check_params(ep: Endpoint, params: Mapping[str, Any]) -> None:
 
 def _multipart(parts: list[Part]) -> tuple[bytes, str]:
     """A multipart/form-data body (RFC 7578): one part each, a Content-Type where it is not
-    text/plain, a filename on file parts."""
+    text/plain, a filename on file parts, the part's headers from the Encoding Object."""
     import hashlib
 
     chunks: list[bytes] = []
@@ -88,6 +88,8 @@ def _multipart(parts: list[Part]) -> tuple[bytes, str]:
             head += f'; filename="{safe}"'
         if part.content_type is not None:
             head += f"\r\nContent-Type: {part.content_type}"
+        for key, text in part.headers:  # the Encoding Object's headers (OAS 3.0.3 §4.7.14)
+            head += f"\r\n{key}: {text}"
         chunks.append(head.encode("utf-8") + b"\r\n\r\n" + part.data)
     boundary = "nbconnect-" + hashlib.sha256(b"".join(chunks)).hexdigest()[:24]
     sep = f"--{boundary}\r\n".encode()

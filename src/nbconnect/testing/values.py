@@ -9,7 +9,9 @@ send the same values.
 
 1. the explicit value (``params`` given for this run),
 2. the value saved on the connector (``Connector.test_values[endpoint_id]``),
-3. a linked value (:func:`linked_value`: the hook for parameter links, none yet),
+3. a linked value (:func:`linked_value`: a static list the user set gives its default,
+   example or first value; dynamic lists are filled by the runner, see
+   :mod:`nbconnect.links.check`),
 4. the parameter's default, 5. its example, 6. its first enum value.
 
 Explicit and saved values may be text (``--param taskId=7``): :func:`coerce` turns text into
@@ -143,10 +145,23 @@ def linked_value(connector: Connector, endpoint: Endpoint, name: str,
                  param: Param) -> tuple[bool, Any]:
     """(found, value) that a parameter link gives ``name`` of ``endpoint``.
 
-    The hook for parameter links (later work): links come after explicit and saved values
-    and before the spec's default, example and enum. No links exist yet: nothing found.
+    Links come after explicit and saved values and before the spec's default, example and
+    enum. A static list the user set (:mod:`nbconnect.links`) gives the parameter's
+    default or example when listed, else its first value; dynamic lists need a call to
+    the linked endpoint, which the runner makes before building the request
+    (:func:`nbconnect.links.check.prepare_values`): nothing found here.
     """
-    return False, None
+    if not getattr(connector, "links", ()):
+        return False, None
+    link = next((lk for lk in connector.links
+                 if lk.endpoint == endpoint.id and lk.param == name), None)
+    if link is None or link.values is None:
+        return False, None
+    listed = {value_text(v) for v in link.values}
+    for candidate in (param.default, param.example):
+        if candidate is not None and value_text(candidate) in listed:
+            return True, candidate
+    return True, link.values[0]
 
 
 def missing_parameter(name: str) -> MissingParameterError:
@@ -226,6 +241,10 @@ class EndpointValues:
             given.update(explicit)
         #: explicit and saved values merged (explicit wins), by name or dotted body path
         self.given = given
+        if getattr(connector, "links", ()):  # a value not in a static list: refused here
+            from ..links.check import check_listed
+
+            check_listed(connector, endpoint, given)
 
     def _given(self, name: str, param: Param) -> tuple[bool, Any]:
         if name in self.given:
@@ -419,7 +438,29 @@ def cookie_pairs(param: Param, value: Any) -> list[tuple[str, str]]:
 def body_encodings(endpoint: Endpoint) -> dict[str, FieldEncoding]:
     """The Encoding Object of each top-level body field (for form and multipart bodies)."""
     return {p.name: FieldEncoding(p.content_type, p.style, p.explode, p.allow_reserved,
-                                  p.format) for p in endpoint.body}
+                                  p.format, part_header_texts(p)) for p in endpoint.body}
+
+
+def part_header_texts(field: Param) -> tuple[tuple[str, str], ...]:
+    """The Encoding Object ``headers`` of a multipart body field as written in its parts:
+    ``(name, text)``, each value its default, example or first enum value (style simple); a
+    required one with none gets the mock generator's value for its schema; an optional one
+    with none is left out."""
+    out: list[tuple[str, str]] = []
+    for h in field.part_headers:
+        found, value = spec_value(h)
+        if not found or value is None:
+            if not h.required:
+                continue
+            from ..mock.values import generate_value
+            from ..spec.writer import param_schema
+
+            value = generate_value(h.schema or param_schema(h), direction="request",
+                                   where=f"{field.name}.{h.name}")
+            if value is None:
+                continue
+        out.append((h.name, header_value(h, value)))
+    return tuple(out)
 
 
 def form_fields(endpoint: Endpoint, body: BodyValue) -> list[tuple[str, str]]:

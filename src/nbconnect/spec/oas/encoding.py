@@ -15,7 +15,9 @@ importer keeps it on the body field's :class:`~nbconnect.model.Param`).
   ``contentType`` (the first of a list), else the spec's default: ``application/octet-stream``
   for ``format: binary`` strings and bytes (sent as a file, with a ``filename``),
   ``application/json`` for objects, ``text/plain`` for other primitives (left out of the part
-  head: RFC 7578 makes it the default). Arrays take their items' defaults.
+  head: RFC 7578 makes it the default). Arrays take their items' defaults. The encoding's
+  ``headers`` (multipart only; a ``Content-Type`` among them is ignored, as §4.7.14 says)
+  are written in each part of the property as ``name: text`` lines after its Content-Type.
 """
 
 from __future__ import annotations
@@ -43,17 +45,21 @@ class FieldEncoding:
     explode: bool | None = None
     allow_reserved: bool = False
     format: str | None = None
+    #: the encoding's ``headers`` as written in a multipart part: ``(name, text)`` pairs
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Part:
     """One multipart part: its field ``name``, Content-Type (None: ``text/plain``), the
-    ``filename`` of a file part, and its bytes."""
+    ``filename`` of a file part, its bytes, and its other ``headers`` (``(name, text)``
+    pairs from the Encoding Object)."""
 
     name: str
     content_type: str | None
     filename: str | None
     data: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def _json(value: Any) -> str:
@@ -120,5 +126,6 @@ def multipart_parts(data: Mapping[str, Any], encodings: Mapping[str, FieldEncodi
                 raw = _json(item).encode()
             else:
                 raw = text(item).encode()
-            out.append(Part(name, ctype, name if is_file else None, raw))
+            headers = tuple((k, v) for k, v in enc.headers if k.lower() != "content-type")
+            out.append(Part(name, ctype, name if is_file else None, raw, headers))
     return out
