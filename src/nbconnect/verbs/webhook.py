@@ -334,7 +334,8 @@ register(
          "(subscribed through two endpoints), its signature check (a preset, or key, prefix, "
          "algorithm, encoding, signed content, ...; the secret as a reference) and URL "
          "validation (challenge key and response).", run_add, changes=True, text=_add_text,
-         form="webhook", cell_synopsis="%%connect webhook [NAME] [--replace]",
+         form="webhook", form_when=lambda a: not a.name and a.definition is None,
+         cell_synopsis="%%connect webhook [NAME] [--replace]",
          cell_summary="define a webhook described in YAML in the cell body",
          args=(Arg("name", metavar="NAME", help="the webhook's name"),
                Arg("type", ("--type",), choices=WEBHOOK_TYPES, default="static",
