@@ -25,6 +25,7 @@ from ..errors import (
 from .authconfig import AuthConfig, auth_from_dict
 from .connection import Connection
 from .endpoint import Endpoint, default_endpoint_id
+from .links import Link, check_links
 from .mcpserver import McpServer, McpServers, check_mcp_servers
 from .params import Param
 from .urls import check_base_url
@@ -110,6 +111,7 @@ _VALIDATORS = {
     "connections": _check_connections,
     "schemas": lambda v: dict(v),
     "test_values": lambda v: _check_test_values(v),
+    "links": check_links,
     "mcp_servers": check_mcp_servers,
     "webhooks": Webhooks.of,
 }
@@ -135,6 +137,8 @@ class Connector:
     description: str = ""
     #: values to test with: endpoint id -> parameter name -> value (see ``runner``)
     test_values: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: parameter links: static and dynamic value lists (:mod:`nbconnect.model.links`)
+    links: tuple[Link, ...] = ()
     #: remote MCP servers (plain data; ``mcp`` is the by-name view with add/check/remove)
     mcp_servers: tuple[McpServer, ...] = ()
     #: incoming webhooks (:class:`~nbconnect.model.webhook.Webhooks`, looked up by name)
@@ -282,6 +286,16 @@ class Connector:
         ids = [endpoints] if isinstance(endpoints, str) else endpoints
         return test_endpoints(self, ids, **options)
 
+    def options(self, endpoint: str, param: str, *, connection: str | None = None,
+                **inputs: Any) -> list[tuple[Any, str]]:
+        """The allowed ``(value, label)`` pairs of parameter ``param`` of ``endpoint``: its
+        static list, or its linked endpoint called through the runner (every page, cached;
+        ``inputs`` are values of the endpoint's other parameters). See
+        :func:`nbconnect.links.options.options`."""
+        from ..links.options import options
+
+        return options(self, endpoint, param, connection=connection, **inputs)
+
     def pull(self, endpoint_id: str, samples: Iterable[Any] = (), *, accept: bool = False,
              **options: Any) -> Any:
         """Infer ``endpoint_id``'s response tree from its last successful test responses and
@@ -315,6 +329,8 @@ class Connector:
             out["schemas"] = self.schemas
         if self.test_values:
             out["test_values"] = self.test_values
+        if self.links:
+            out["links"] = [link.to_dict() for link in self.links]
         if self.mcp_servers:
             out["mcp"] = [s.to_dict() for s in self.mcp_servers]
         if self.webhooks:
@@ -333,6 +349,7 @@ class Connector:
             schemas=dict(data.get("schemas") or {}),
             description=data.get("description") or "",
             test_values=dict(data.get("test_values") or {}),
+            links=check_links(data.get("links") or ()),
             mcp_servers=check_mcp_servers(data.get("mcp") or ()),
             webhooks=Webhooks.of(data.get("webhooks") or ()),
         )

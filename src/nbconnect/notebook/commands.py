@@ -23,7 +23,7 @@ from ..verbs.workspace import Workspace
 __all__ = ["FORMS", "PLANNED_VERBS", "VIEWS", "Session"]
 
 #: Verbs of the design that later work adds (they get a "not built yet" message).
-PLANNED_VERBS = frozenset({"link"})
+PLANNED_VERBS: frozenset[str] = frozenset()
 
 def _show_link(url: str) -> None:
     """Show the authorization link: a clickable link in a notebook, text otherwise."""
@@ -82,7 +82,14 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "webhook": lambda session, data: _webhook_form(data),
     "mcp": lambda session, data: _mcpview().McpForm(data["connector"],
                                                     open_url=session.show_link),
+    "link": lambda session, data: _linkview().link_form(session, data),
 }
+
+
+def _linkview() -> Any:
+    from . import linkview
+
+    return linkview
 
 
 def _mcpview() -> Any:
@@ -117,6 +124,8 @@ VIEWS: dict[str, Callable[[Session, Any], Any]] = {
     "mcp-check": lambda session, result: _mcpview().McpCheckView(result),
     "mcp-result": lambda session, result: _mcpview().ToolResultView(result),
     "pull": _pull_view,
+    "options": lambda session, result: _linkview().options_view(session, result),
+    "link-graph": lambda session, result: _linkview().graph_view(session, result),
 }
 
 

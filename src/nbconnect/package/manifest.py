@@ -198,6 +198,7 @@ def _build(data: Mapping[str, Any], where: str) -> Connector:
                        ("test_values", dict(data.get("test_values") or {})),
                        ("mcp_servers", mcp_servers),
                        ("connections", tuple(connections)), ("endpoints", tuple(endpoints)),
+                       ("links", tuple(data.get("links") or ())),
                        ("webhooks", tuple(webhooks))):
         try:
             setattr(connector, key, value)

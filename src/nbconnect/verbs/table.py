@@ -36,7 +36,7 @@ __all__ = ["FACES", "Arg", "Family", "FormRequest", "Verb", "build_parser", "dis
 FACES = ("cli", "magic")
 #: The verb family modules, in the order help lists them.
 _MODULES = ("help", "spec", "auth", "connection", "endpoint", "test", "pull", "mock", "package",
-            "mcp", "webhook")
+            "mcp", "webhook", "links")
 
 
 def kebab(name: str) -> str:

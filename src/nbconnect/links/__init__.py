@@ -1,0 +1,1 @@
+"""Parameter links: static and dynamic value lists for request parameters (see ``links.md``)."""
