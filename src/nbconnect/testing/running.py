@@ -105,6 +105,13 @@ def _run_one(run: _Run, ep: Endpoint, values: Mapping[str, Any]) -> TestResult:
     def result(ok: bool, reason: str, **kw: Any) -> TestResult:
         return TestResult(ep.id, ep.method, ep.path, ok, reason=redact(reason), **kw)
 
+    if getattr(run.connector, "links", ()):  # parameter links: fill and check, before sending
+        from ..links.check import run_values
+
+        try:
+            values = run_values(run, ep, values)
+        except NbConnectError as exc:
+            return result(False, str(exc))
     attempt = 0
     while True:
         try:
@@ -236,6 +243,8 @@ def test_endpoint(connector: Connector, endpoint_id: str, *,
     run = _make_run(connector, connection, prompt=prompt, verify=verify, timeout=timeout,
                     transport=transport, concurrency=1, retries=retries,
                     retry_wait=retry_wait, sample_bytes=sample_bytes)
+    run.link_options = {"connection": connection, "transport": transport,  # type: ignore[attr-defined]
+                        "verify": verify, "prompt": prompt, "timeout": timeout}
     with run.client:
         return _run_one(run, ep, params)
 
@@ -297,6 +306,8 @@ def test_endpoints(connector: Connector, endpoint_ids: Iterable[str] | None = No
     run = _make_run(connector, connection, prompt=prompt, verify=verify, timeout=timeout,
                     transport=transport, concurrency=min(n, max(1, len(endpoints))),
                     retries=retries, retry_wait=retry_wait, sample_bytes=sample_bytes)
+    run.link_options = {"connection": connection, "transport": transport,  # type: ignore[attr-defined]
+                        "verify": verify, "prompt": prompt, "timeout": timeout}
     close_bar: Callable[[], None] = lambda: None  # noqa: E731
     if progress is None:
         progress, close_bar = _tqdm_progress(len(endpoints))
@@ -326,7 +337,13 @@ def test_endpoints(connector: Connector, endpoint_ids: Iterable[str] | None = No
             def work(i: int, ep: Endpoint) -> None:
                 done_queue.put((i, task(ep)))
 
-            futures = [pool.submit(work, i, ep) for i, ep in enumerate(endpoints)]
+            order = list(range(total))
+            if getattr(connector, "links", ()):  # linked endpoints first (links.graph)
+                from ..links.graph import dependency_order
+
+                rank = {e: n for n, e in enumerate(dependency_order(connector, ids))}
+                order.sort(key=lambda i: rank.get(endpoints[i].id, i))
+            futures = [pool.submit(work, i, endpoints[i]) for i in order]
             try:
                 for done_count in range(1, total + 1):
                     i, res = done_queue.get()
