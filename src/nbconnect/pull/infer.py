@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import limits
 from ..errors import PullError
-from .formats import _MATCHERS, detect
+from .formats import all_match, detect
 
 __all__ = ["NO_EXAMPLE", "Inference", "Shape", "parse_json"]
 
@@ -51,6 +51,7 @@ class Shape:
         "n_obj",
         "n_str",
         "nulls",
+        "pending",
         "present",
     )
 
@@ -62,6 +63,8 @@ class Shape:
         self.items: Shape | None = None
         self.example: Any = NO_EXAMPLE
         self.fmt: Any = _UNSET_FORMAT  # unset, a format name, or None (no common format)
+        #: strings still to check against ``fmt`` (checked in one batch after each sample)
+        self.pending: list[str] | None = None
         self.cut = False
 
     @property
@@ -80,16 +83,26 @@ class Shape:
                 f"items={'yes' if self.items is not None else 'no'})")
 
 
+def _first_string(shape: Shape, v: str) -> None:
+    """The first string seen at ``shape``: its format (unless none fits already) and
+    example."""
+    if shape.fmt is _UNSET_FORMAT:
+        shape.fmt = detect(v)
+        shape.pending = [] if shape.fmt is not None else None
+    elif shape.fmt is not None:
+        shape.pending = [v]
+    if shape.example is NO_EXAMPLE:
+        shape.example = v
+
+
 def _scalar(shape: Shape, v: Any) -> None:
     """Count one scalar value at ``shape`` (the slow path: a scalar root, odd types)."""
     if type(v) is str:
         shape.n_str += 1
-        if shape.fmt is _UNSET_FORMAT:
-            shape.fmt = detect(v)
-        elif shape.fmt is not None and not _MATCHERS[shape.fmt](v):
-            shape.fmt = None
-        if shape.example is NO_EXAMPLE:
-            shape.example = v
+        if shape.n_str == 1:
+            _first_string(shape, v)
+        elif shape.pending is not None:
+            shape.pending.append(v)
         return
     _other(shape, v)
 
@@ -108,11 +121,30 @@ def _other(shape: Shape, v: Any) -> None:
     elif isinstance(v, str):
         shape.n_str += 1
         shape.fmt = None
+        shape.pending = None
     else:
         raise PullError(f"A sample holds a {type(v).__name__}, which is not JSON data; give "
                         "parsed JSON (dicts, lists, strings, numbers, booleans, None).")
     if shape.example is NO_EXAMPLE:
         shape.example = v
+
+
+def check_formats(root: Shape) -> None:
+    """Check the strings waiting at every shape under ``root`` against its format, in one
+    batch each (a field keeps its format only when every string fits)."""
+    work = [root]
+    while work:
+        shape = work.pop()
+        pending = shape.pending
+        if pending:
+            if not all_match(shape.fmt, pending):
+                shape.fmt = None
+                shape.pending = None
+            else:
+                pending.clear()
+        work.extend(shape.keys.values())
+        if shape.items is not None:
+            work.append(shape.items)
 
 
 class Inference:
@@ -131,13 +163,18 @@ class Inference:
     def add(self, value: Any) -> None:
         """Fold one JSON value (a parsed response body) into the tree."""
         self.samples += 1
-        self._walk(self.root, value)
+        try:
+            self._walk(self.root, value)
+        finally:
+            check_formats(self.root)
 
     def _walk(self, root: Shape, value: Any) -> None:
+        # One flat loop over an explicit stack of (shape, iterator, depth, is a dict):
+        # a frame is resumed where it left off after a child container is done. Scalars are
+        # counted inline (the hot path); the first string of a shape goes to _first_string,
+        # later ones wait in ``pending`` for check_formats.
         max_depth = self.max_depth
-        matchers = _MATCHERS
-        unset = _UNSET_FORMAT
-        no_ex = NO_EXAMPLE
+        first = _first_string
         stack: list[tuple[Shape, Any, int, bool]] = []
         t = type(value)
         if t is dict:
@@ -148,8 +185,6 @@ class Inference:
             if root.items is None:
                 root.items = Shape()
             stack.append((root.items, iter(value), 1, False))
-        elif value is None:
-            root.nulls += 1
         else:
             _scalar(root, value)
         while stack:
@@ -164,18 +199,18 @@ class Inference:
                     c.present += 1
                     t = type(v)
                     if t is str:
-                        c.n_str += 1
-                        f = c.fmt
-                        if f is not None:
-                            if f is unset:
-                                c.fmt = detect(v)
-                            elif not matchers[f](v):
-                                c.fmt = None
-                        if c.example is no_ex:
-                            c.example = v
+                        n = c.n_str
+                        c.n_str = n + 1
+                        if n:
+                            p = c.pending
+                            if p is not None:
+                                p.append(v)
+                        else:
+                            first(c, v)
                     elif t is int:
-                        c.n_int += 1
-                        if c.example is no_ex:
+                        n = c.n_int
+                        c.n_int = n + 1
+                        if not n and c.example is NO_EXAMPLE:
                             c.example = v
                     elif v is None:
                         c.nulls += 1
@@ -198,12 +233,14 @@ class Inference:
                             descended = True
                             break
                     elif t is float:
-                        c.n_num += 1
-                        if c.example is no_ex:
+                        n = c.n_num
+                        c.n_num = n + 1
+                        if not n and c.example is NO_EXAMPLE:
                             c.example = v
                     elif t is bool:
-                        c.n_bool += 1
-                        if c.example is no_ex:
+                        n = c.n_bool
+                        c.n_bool = n + 1
+                        if not n and c.example is NO_EXAMPLE:
                             c.example = v
                     else:
                         _other(c, v)
@@ -220,18 +257,18 @@ class Inference:
                             descended = True
                             break
                     elif t is str:
-                        c.n_str += 1
-                        f = c.fmt
-                        if f is not None:
-                            if f is unset:
-                                c.fmt = detect(v)
-                            elif not matchers[f](v):
-                                c.fmt = None
-                        if c.example is no_ex:
-                            c.example = v
+                        n = c.n_str
+                        c.n_str = n + 1
+                        if n:
+                            p = c.pending
+                            if p is not None:
+                                p.append(v)
+                        else:
+                            first(c, v)
                     elif t is int:
-                        c.n_int += 1
-                        if c.example is no_ex:
+                        n = c.n_int
+                        c.n_int = n + 1
+                        if not n and c.example is NO_EXAMPLE:
                             c.example = v
                     elif v is None:
                         c.nulls += 1
@@ -246,12 +283,14 @@ class Inference:
                             descended = True
                             break
                     elif t is float:
-                        c.n_num += 1
-                        if c.example is no_ex:
+                        n = c.n_num
+                        c.n_num = n + 1
+                        if not n and c.example is NO_EXAMPLE:
                             c.example = v
                     elif t is bool:
-                        c.n_bool += 1
-                        if c.example is no_ex:
+                        n = c.n_bool
+                        c.n_bool = n + 1
+                        if not n and c.example is NO_EXAMPLE:
                             c.example = v
                     else:
                         _other(c, v)

@@ -37,6 +37,8 @@ def read_sample(sample: Sample) -> Any:
     path = Path(os.fspath(sample)).expanduser()
     what = f"the sample {path.name}"
     try:
+        if path.is_dir():
+            raise IsADirectoryError(path)
         size = path.stat().st_size
         if size > limits.MAX_PULL_FILE_BYTES:
             raise PullError(f"The sample {path.name} is {size:,} bytes, over the "

@@ -18,7 +18,7 @@ from .table import Arg, Verb, register, usage_error
 
 __all__ = ["package_target", "shown_path"]
 
-FORMATS = ("package", "openapi", "postman")
+FORMATS = ("package", "openapi", "postman", "overlay")
 
 
 def package_target(path: Path, zip: bool = False) -> tuple[Path, bool]:
@@ -66,6 +66,10 @@ def run_export(workspace: Any, args: argparse.Namespace) -> Path:
         from ..exports.postman import write_postman
 
         return write_postman(connector, out)
+    if fmt == "overlay":
+        from ..exports.overlay import write_overlay
+
+        return write_overlay(connector, out)
     from ..spec.writer import to_openapi
 
     if out.is_dir():
@@ -140,7 +144,8 @@ register(
                Arg("output", ("-o", "--output"), "FILE", help="where to write (the same "
                                                                "as PATH)"),
                Arg("format", ("--format",), choices=FORMATS,
-                   help="package (default), openapi or postman"),
+                   help="package (default), openapi, postman or overlay (the responses "
+                        "accepted from pull, as an OpenAPI Overlay 1.0)"),
                Arg("zip", ("--zip",), switch=True,
                    help="write a .zip (adds the .zip suffix when PATH lacks it)"))),
     Verb(("load",), "load a connector package (it becomes current)",
