@@ -227,3 +227,26 @@ def test_sqlite_log_idempotence_and_order(tmp_path: Path) -> None:
     assert [e.webhook for e in log.events()] == ["a", "b"] and log.count("a") == 1
     assert log.get("a", "1") == event and log.get("a", "2") is None
     log.close()
+
+
+def test_redis_log_batches_and_survives_a_script_flush(redis_url: str) -> None:
+    import asyncio
+
+    import redis
+
+    log = open_event_log(redis_url, namespace="flush")
+    assert log.durable  # appendonly yes, appendfsync always
+
+    def ev(n: int) -> StoredEvent:
+        return StoredEvent("hook", f"d{n}", 1.5, True, (("x-id", str(n)),), b"%d" % n, n)
+
+    async def go() -> list[bool]:
+        first = await asyncio.gather(*[log.append_async(ev(n % 20)) for n in range(60)])
+        redis.Redis.from_url(redis_url).script_flush()  # as after a Redis restart
+        again = await asyncio.gather(log.append_async(ev(99)), log.append_async(ev(99)))
+        await log.aclose()
+        return [sum(first), *again]
+
+    assert asyncio.run(go()) == [20, True, False]
+    stored = log.events("hook")
+    assert len(stored) == 21 and stored[-1] == ev(99) and stored[0].headers == (("x-id", "0"),)

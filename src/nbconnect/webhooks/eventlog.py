@@ -28,7 +28,7 @@ import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,7 +147,38 @@ _INSERT = ("INSERT OR IGNORE INTO events (webhook, delivery_id, received_at, ver
            "timestamp, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
 _COLUMNS = "position, webhook, delivery_id, received_at, verified, timestamp, headers, body"
 
-_Done = Callable[[bool | None, BaseException | None], None]
+class _SyncWaiter:
+    """A thread waiting for its event's commit."""
+
+    __slots__ = ("_done", "_error", "_stored")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._stored: bool | None = None
+        self._error: BaseException | None = None
+
+    def settle(self, stored: bool | None, error: BaseException | None) -> None:
+        self._stored, self._error = stored, error
+        self._done.set()
+
+    def wait(self) -> bool:
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        return bool(self._stored)
+
+
+def _settle_futures(items: list[tuple[Any, bool | None]], error: BaseException | None) -> None:
+    for future, stored in items:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(bool(stored))
+
+
+_Waiter = _SyncWaiter | tuple[Any, Any]
 
 
 class SqliteEventLog(EventLog):
@@ -165,7 +196,7 @@ class SqliteEventLog(EventLog):
             raise EventLogError(f"The event log {self.path} cannot be opened ({exc}); give "
                                 "a writable path.", option="event_log") from None
         self._writer = conn
-        self._queue: queue.SimpleQueue[tuple[StoredEvent, _Done] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[StoredEvent, _Waiter] | None] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._closed = False
@@ -207,9 +238,10 @@ class SqliteEventLog(EventLog):
                 batch.append(more)
             self._commit(batch)
 
-    def _commit(self, batch: Sequence[tuple[StoredEvent, _Done]]) -> None:
+    def _commit(self, batch: Sequence[tuple[StoredEvent, _Waiter]]) -> None:
         conn = self._writer
-        results: list[bool] = []
+        results: list[bool | None] = []
+        error: BaseException | None = None
         try:
             conn.execute("BEGIN IMMEDIATE")
             for event, _ in batch:
@@ -221,47 +253,32 @@ class SqliteEventLog(EventLog):
                 conn.execute("ROLLBACK")
             error = EventLogError(f"The event log {self.path} could not store an event "
                                   f"({exc}); check the disk and the file's permissions.")
-            for _, done in batch:
-                done(None, error)
-            return
-        for (_, done), stored in zip(batch, results, strict=True):
-            done(stored, None)
+            results = [None] * len(batch)
+        # answer every waiter of the batch; one wake-up per event loop, not per event
+        by_loop: dict[Any, list[tuple[Any, bool | None]]] = {}
+        for (_, waiter), stored in zip(batch, results, strict=True):
+            if isinstance(waiter, _SyncWaiter):
+                waiter.settle(stored, error)
+            else:
+                loop, future = waiter
+                by_loop.setdefault(loop, []).append((future, stored))
+        for loop, items in by_loop.items():
+            with contextlib.suppress(RuntimeError):  # a loop closed meanwhile
+                loop.call_soon_threadsafe(_settle_futures, items, error)
 
     def append(self, event: StoredEvent) -> bool:
         """Store ``event`` (committed and fsynced on return); False for a redelivery."""
         self._start()
-        finished = threading.Event()
-        out: list[Any] = []
-
-        def done(stored: bool | None, error: BaseException | None) -> None:
-            out.append((stored, error))
-            finished.set()
-
-        self._queue.put((event, done))
-        finished.wait()
-        stored, error = out[0]
-        if error is not None:
-            raise error
-        return bool(stored)
+        waiter = _SyncWaiter()
+        self._queue.put((event, waiter))
+        return waiter.wait()
 
     async def append_async(self, event: StoredEvent) -> bool:
         """:meth:`append` without blocking the event loop (answered after the commit)."""
         self._start()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
-
-        def settle(stored: bool | None, error: BaseException | None) -> None:
-            if future.done():
-                return
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(bool(stored))
-
-        def done(stored: bool | None, error: BaseException | None) -> None:
-            loop.call_soon_threadsafe(settle, stored, error)
-
-        self._queue.put((event, done))
+        self._queue.put((event, (loop, future)))
         return await future
 
     # -- reading ---------------------------------------------------------------------

@@ -2,9 +2,13 @@
 
 ``redis://HOST:PORT/N`` (``rediss://`` for TLS, a password in the URL's userinfo) names the
 server and database. Events go to one stream, ``nbconnect:webhooks:<namespace>:events``
-(XADD); a hash ``...:deliveries`` maps ``<webhook> <delivery id>`` to the stream entry, and
-a Lua script does both at once (atomic on the server), so a redelivered event is stored
-once even when two receivers get it at the same moment.
+(XADD; fields ``webhook``, ``delivery_id``, ``meta`` (JSON: received at, verified,
+timestamp, headers) and ``body``); a hash ``...:deliveries`` maps ``<webhook> <delivery id>``
+to the stream entry, and a Lua script does both at once (atomic on the server), so a
+redelivered event is stored once even when two receivers get it at the same moment. From
+the receiver's event loop, concurrent appends go out together in one pipeline (one round
+trip, one AOF write and fsync for the lot; up to four pipelines in flight); each caller is
+answered with its own reply.
 
 Durability is the server's: an acknowledged XADD survives a crash of Redis only with the
 append-only file fsynced on every write (``appendonly yes``, ``appendfsync always``). The
@@ -18,6 +22,7 @@ redis-py is imported when a log is opened.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from typing import Any
@@ -27,6 +32,9 @@ from ..errors import EventLogError
 from .eventlog import EventLog, StoredEvent
 
 __all__ = ["RedisEventLog"]
+
+#: pipelines in flight at once from one receiver (each takes every append waiting)
+_PIPELINES = 4
 
 # KEYS[1] the stream, KEYS[2] the deliveries hash; ARGV[1] the delivery key, then the fields
 _APPEND = """
@@ -69,7 +77,9 @@ class RedisEventLog(EventLog):
         self._script = self._client.register_script(_APPEND)
         self.durable, self._waitaof = self._durability()
         self._async: Any = None
-        self._async_script: Any = None
+        self._pending: list[tuple[StoredEvent, asyncio.Future[bool]]] = []
+        self._sha: str | None = None
+        self._flushers: set[asyncio.Task[None]] = set()
 
     def _durability(self) -> tuple[bool, bool]:
         """(an acknowledged write survives a Redis crash, use WAITAOF)."""
@@ -91,11 +101,10 @@ class RedisEventLog(EventLog):
 
     @staticmethod
     def _fields(event: StoredEvent) -> list[Any]:
-        return ["webhook", event.webhook, "delivery_id", event.delivery_id,
-                "received_at", repr(float(event.received_at)),
-                "verified", "1" if event.verified else "0",
-                "timestamp", "" if event.timestamp is None else str(int(event.timestamp)),
-                "headers", event.headers_json(), "body", bytes(event.body)]
+        meta = json.dumps([event.received_at, int(event.verified), event.timestamp,
+                           [list(h) for h in event.headers]], separators=(",", ":"))
+        return ["webhook", event.webhook, "delivery_id", event.delivery_id, "meta", meta,
+                "body", bytes(event.body)]
 
     @staticmethod
     def _key(event: StoredEvent) -> str:
@@ -118,23 +127,59 @@ class RedisEventLog(EventLog):
         return bool(int(stored))
 
     async def append_async(self, event: StoredEvent) -> bool:
+        """:meth:`append` from an event loop. Concurrent calls are sent together, one
+        pipeline per round trip (Redis then fsyncs them with one write), and each caller is
+        answered when its own entry is acknowledged."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._pending.append((event, future))
+        self._flushers = {t for t in self._flushers if not t.done()}
+        if len(self._flushers) < _PIPELINES:
+            self._flushers.add(loop.create_task(self._flush()))
+        return await future
+
+    async def _flush(self) -> None:
         import redis
         import redis.asyncio as aioredis
 
-        try:
-            if self._async is None:
-                pool = aioredis.BlockingConnectionPool.from_url(
-                    self.url, max_connections=64, timeout=self._timeout,
-                    socket_timeout=self._timeout, socket_connect_timeout=self._timeout)
-                self._async = aioredis.Redis(connection_pool=pool)
-                self._async_script = self._async.register_script(_APPEND)
-            stored, _ = await self._async_script(keys=[self.stream, self.deliveries],
-                                                 args=[self._key(event), *self._fields(event)])
-            if self._waitaof and stored:
-                await self._async.execute_command("WAITAOF", 1, 0, int(self._timeout * 1000))
-        except redis.exceptions.RedisError as exc:
-            raise self._failed(exc) from None
-        return bool(int(stored))
+        if self._async is None:  # made in the loop that uses it
+            pool = aioredis.BlockingConnectionPool.from_url(
+                self.url, max_connections=_PIPELINES + 1, timeout=self._timeout,
+                socket_timeout=self._timeout, socket_connect_timeout=self._timeout)
+            self._async = aioredis.Redis(connection_pool=pool)
+        while self._pending:
+            batch, self._pending = self._pending, []
+            try:
+                replies = await self._send(batch)
+                if any(isinstance(r, redis.exceptions.NoScriptError) for r in replies):
+                    self._sha = None  # the server restarted and forgot the script
+                    replies = await self._send(batch)
+            except (redis.exceptions.RedisError, OSError) as exc:
+                error = self._failed(exc)
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), reply in zip(batch, replies, strict=False):
+                if future.done():
+                    continue
+                if isinstance(reply, Exception):
+                    future.set_exception(self._failed(reply))
+                else:
+                    future.set_result(bool(int(reply[0])))
+
+    async def _send(self, batch: list[tuple[StoredEvent, Any]]) -> list[Any]:
+        """One pipelined round trip: EVALSHA of the append script per event (then WAITAOF
+        when used); the replies, errors as values."""
+        if self._sha is None:
+            self._sha = await self._async.script_load(_APPEND)
+        pipe = self._async.pipeline(transaction=False)
+        for event, _ in batch:
+            pipe.evalsha(self._sha, 2, self.stream, self.deliveries, self._key(event),
+                         *self._fields(event))
+        if self._waitaof:
+            pipe.execute_command("WAITAOF", 1, 0, int(self._timeout * 1000))
+        return list(await pipe.execute(raise_on_error=False))
 
     # -- reading ---------------------------------------------------------------------
 
@@ -191,11 +236,9 @@ def _text(value: Any) -> str:
 
 def _event(entry_id: Any, fields: dict[Any, Any]) -> StoredEvent:
     f = {_text(k): v for k, v in fields.items()}
-    ts = _text(f.get("timestamp", b""))
+    received, verified, ts, headers = json.loads(_text(f["meta"]))
     return StoredEvent(webhook=_text(f["webhook"]), delivery_id=_text(f["delivery_id"]),
-                       received_at=float(_text(f["received_at"])),
-                       verified=_text(f.get("verified", b"0")) == "1",
-                       timestamp=int(ts) if ts else None,
-                       headers=tuple((str(k), str(v))
-                                     for k, v in json.loads(_text(f.get("headers", b"[]")))),
+                       received_at=float(received), verified=bool(verified),
+                       timestamp=None if ts is None else int(ts),
+                       headers=tuple((str(k), str(v)) for k, v in headers),
                        body=bytes(f.get("body", b"")), position=_text(entry_id))

@@ -81,11 +81,66 @@ def _is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def _response(status: int, state: str, extra: Mapping[str, str] | None = None) -> Any:
-    from starlette.responses import Response
+class _Headers(Mapping[str, str]):
+    """A request's headers, read once: case-insensitive ``[name]``/``get`` (the first
+    value) and ``getlist`` (every value, so the verifier sees duplicated headers)."""
 
-    return Response(_JSON % state.encode("ascii", errors="replace"), status_code=status,
-                    media_type="application/json", headers=dict(extra or {}))
+    __slots__ = ("_all", "raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+        found: dict[str, list[str]] = {}
+        for k, v in raw:
+            found.setdefault(k.decode("latin-1").lower(), []).append(v.decode("latin-1"))
+        self._all = found
+
+    def getlist(self, name: str) -> list[str]:
+        return list(self._all.get(name.lower(), ()))
+
+    def __getitem__(self, name: str) -> str:
+        return self._all[name.lower()][0]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        values = self._all.get(name.lower())
+        return values[0] if values else default
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._all
+
+    def __iter__(self) -> Any:
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
+
+
+def _start(status: int, content_type: bytes, length: int,
+           extra: tuple[tuple[bytes, bytes], ...] = ()) -> dict[str, Any]:
+    return {"type": "http.response.start", "status": status,
+            "headers": [(b"content-type", content_type),
+                        (b"content-length", str(length).encode("ascii")), *extra]}
+
+
+async def _answer(send: Any, status: int, state: str,
+                  extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    body = _JSON % state.encode("ascii", errors="replace")
+    await send(_start(status, b"application/json", len(body), extra))
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Endpoint:
+    """The raw ASGI endpoint of one webhook (starlette routes to it)."""
+
+    def __init__(self, receiver: Receiver, hook: _Hook) -> None:
+        self.receiver = receiver
+        self.hook = hook
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await self.receiver.handle(self.hook, scope, receive, send)
 
 
 class Receiver:
@@ -110,7 +165,7 @@ class Receiver:
         self._hooks: dict[str, _Hook] = {}
         for webhook in connector.webhooks:
             secret = _resolve_secret(webhook)
-            masked = frozenset()
+            masked: frozenset[str] = frozenset()
             sig = webhook.signature
             if sig is not None and sig.algorithm == "none":
                 masked = frozenset({sig.header.lower()})
@@ -123,7 +178,11 @@ class Receiver:
         from starlette.applications import Starlette
         from starlette.routing import Route
 
-        routes = [Route(path, self._endpoint(hook), methods=["GET", "POST", "PUT"])
+        from .challenge import answer_challenge
+        from .verify import verify_delivery
+
+        self._verify, self._challenge = verify_delivery, answer_challenge
+        routes = [Route(path, _Endpoint(self, hook), methods=["GET", "POST", "PUT"])
                   for path, hook in self._hooks.items()]
 
         @contextlib.asynccontextmanager
@@ -134,86 +193,87 @@ class Receiver:
 
         return Starlette(routes=routes, lifespan=lifespan)
 
-    def _endpoint(self, hook: _Hook) -> Callable[[Any], Any]:
-        async def endpoint(request: Any) -> Any:
-            return await self.handle(hook, request)
-
-        return endpoint
-
-    async def _read_body(self, request: Any) -> bytes | None:
-        """The raw body, or None when it is over the limit (read no further)."""
-        declared = request.headers.get("content-length")
-        if declared is not None:
-            try:
-                if int(declared) > self.max_body:
-                    return None
-            except ValueError:
-                return b""  # a malformed Content-Length is the server's 400 before us
+    async def _read_body(self, headers: _Headers, receive: Any) -> bytes:
+        """The raw body; :class:`_TooLarge` as soon as it is over the limit (declared or
+        streamed), before anything is hashed."""
+        declared = headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body:
+            raise _TooLarge
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise _TooLarge  # the client went away: nothing to store
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_body:
-                return None
+                raise _TooLarge
             chunks.append(chunk)
-        return b"".join(chunks)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
-    async def handle(self, hook: _Hook, request: Any) -> Any:
+    async def handle(self, hook: _Hook, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """Answer one request to ``hook``'s URL (see the module docstring for the steps)."""
-        from starlette.responses import Response
-
-        from .verify import verify_delivery
-
         webhook = hook.webhook
-        body = await self._read_body(request)
-        if body is None:
-            return _response(413, "body too large", {"Connection": "close"})
-        headers = request.headers
-        query = request.query_params
+        headers = _Headers(scope["headers"])
+        try:
+            body = await self._read_body(headers, receive)
+        except _TooLarge:
+            await _answer(send, 413, "body too large", ((b"connection", b"close"),))
+            return
         now = self.clock()
         if webhook.challenge is not None:
-            from .challenge import answer_challenge
+            from urllib.parse import parse_qsl
 
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
+                                   keep_blank_values=True))
             # a signed challenge (Slack, Zoom) is verified inside answer_challenge first
-            answer = answer_challenge(webhook, headers=headers, body=body, query=query,
-                                      secret=hook.secret, now=now)
+            answer = self._challenge(webhook, headers=headers, body=body, query=query,
+                                     secret=hook.secret, now=now)
             if answer is not None:
                 status, content_type, content = answer
-                return Response(content, status_code=status, media_type=content_type)
-        if request.method == "GET":
-            return _response(405, "send events with POST", {"Allow": "POST"})
-        verification = verify_delivery(webhook, headers, body, secret=hook.secret, now=now)
+                await send(_start(status, content_type.encode("latin-1"), len(content)))
+                await send({"type": "http.response.body", "body": content})
+                return
+        if scope["method"] == "GET":
+            await _answer(send, 405, "send events with POST", ((b"allow", b"POST"),))
+            return
+        verification = self._verify(webhook, headers, body, secret=hook.secret, now=now)
         if not verification.ok:
-            return _response(verification.status if verification.status in (400, 401)
-                             else 401, verification.public_reason)
+            status = verification.status if verification.status in (400, 401) else 401
+            await _answer(send, status, verification.public_reason)
+            return
         if _is_json(headers.get("content-type", "")):
             try:
-                json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                return _response(400, "malformed JSON body")
+                json.loads(body)  # bytes: UTF-8 (RFC 8259 §8.1); bad bytes raise too
+            except ValueError:  # UnicodeDecodeError is a ValueError
+                await _answer(send, 400, "malformed JSON body")
+                return
         delivery = verification.delivery_id or "sha256:" + hashlib.sha256(body).hexdigest()
-        event = StoredEvent(
-            webhook=webhook.name, delivery_id=str(delivery), received_at=now,
-            verified=verification.verified,
-            headers=self._stored_headers(hook, request.headers.raw), body=body,
-            timestamp=verification.timestamp)
+        event = StoredEvent(webhook=webhook.name, delivery_id=str(delivery), received_at=now,
+                            verified=verification.verified,
+                            headers=self._stored_headers(hook, headers),
+                            body=body, timestamp=verification.timestamp)
         try:
             new = await self.log.append_async(event)
         except EventLogError:
-            return _response(503, "not stored, retry", {"Retry-After": "1"})
+            await _answer(send, 503, "not stored, retry", ((b"retry-after", b"1"),))
+            return
         if self.on_event is not None:
             with contextlib.suppress(Exception):
                 self.on_event(event, new)
-        return _response(200, "stored" if new else "duplicate")
+        await _answer(send, 200, "stored" if new else "duplicate")
 
-    def _stored_headers(self, hook: _Hook, raw: list[tuple[bytes, bytes]]
-                        ) -> tuple[tuple[str, str], ...]:
+    def _stored_headers(self, hook: _Hook, headers: _Headers) -> tuple[tuple[str, str], ...]:
         secret = hook.secret.reveal() if hook.secret is not None else None
-        out: list[tuple[str, str]] = []
-        for k, v in raw:
+        check = secret if secret and len(secret) >= 4 else None
+        masked = hook.masked_headers
+        out = []
+        for k, v in headers.raw:
             name = k.decode("latin-1").lower()
             value = v.decode("latin-1")
-            if name in hook.masked_headers or (secret and len(secret) >= 4 and secret in value):
+            if name in masked or (check is not None and check in value):
                 value = MASK
             out.append((name, value))
         return tuple(out)
