@@ -243,14 +243,15 @@ class McpOAuthSetup:
     def __init__(self, revision: str = "2026-07-28", *, dcr: bool = True, prm: bool = True,
                  resource: str | None = None, issuer: str | None = None, deny: bool = False,
                  refuse_registration: bool = False, cimd: bool = False,
-                 scopes: tuple[str, ...] = ("read",)) -> None:
+                 scopes: tuple[str, ...] = ("read",), access_lifetime: int = 3600) -> None:
         from tests.oauth_server import OAuthTestServer
 
         self.dcr, self.prm, self.cimd = dcr, prm, cimd
         self.wrong_resource, self.wrong_issuer = resource, issuer
         self.refuse_registration = refuse_registration
         self.scopes = scopes
-        self.auth_server = OAuthTestServer(authorize_as=None if deny else "ada")
+        self.auth_server = OAuthTestServer(authorize_as=None if deny else "ada",
+                                           access_lifetime=access_lifetime)
         self.auth_server.add_user("ada", "pw", "ada@example.com")
         #: every registration request body (RFC 7591), in order
         self.registrations: list[dict[str, Any]] = []
@@ -338,6 +339,13 @@ class McpOAuthSetup:
             Route("/register", register, methods=["POST"]),
         ])
         return app
+
+    def accept_metadata_document(self, url: str) -> None:
+        """Let the authorization server know the client ID metadata document at ``url`` (as
+        if it had fetched it: a public client, loopback redirect, PKCE)."""
+        self.auth_server.add_client(url, None, auth_methods=("none",),
+                                    redirect_uris=("http://127.0.0.1/callback",),
+                                    scopes=tuple(self.scopes))
 
     # -- the protected MCP server
 

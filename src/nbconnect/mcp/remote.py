@@ -20,6 +20,7 @@ first runs the discovery steps (:mod:`nbconnect.mcp.discovery`), plans the clien
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -93,6 +94,26 @@ class CheckResult:
                 f"tools={c.tool_names!r})")
 
 
+_THREAD = "nbconnect-mcp"
+#: the SDK loggers whose error records nbconnect turns into one typed error instead
+_QUIET_LOGGERS = ("mcp.client.auth.oauth2", "mcp.client.streamable_http")
+
+
+class _OwnErrors(logging.Filter):
+    """Drops the SDK's error records (with tracebacks) logged on nbconnect's MCP thread:
+    each of those failures reaches the user as one typed sentence instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.levelno >= logging.ERROR and record.threadName == _THREAD)
+
+
+def _quiet_sdk_errors() -> None:
+    for name in _QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _OwnErrors) for f in logger.filters):
+            logger.addFilter(_OwnErrors())
+
+
 def run_sync(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     """``await fn(*args)`` from synchronous code, in a thread with its own event loop (so
     it also works under a notebook's running loop); exceptions are re-raised here."""
@@ -106,7 +127,8 @@ def run_sync(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
         except BaseException as exc:
             box["error"] = exc
 
-    thread = threading.Thread(target=target, name="nbconnect-mcp", daemon=True)
+    _quiet_sdk_errors()
+    thread = threading.Thread(target=target, name=_THREAD, daemon=True)
     thread.start()
     thread.join()
     if "error" in box:
@@ -124,11 +146,17 @@ def _translate(exc: BaseException, server: McpServer, trace: Trace,
                timeout: float) -> NbConnectError:
     """One typed error for whatever the connection raised."""
     import httpx2
+    from mcp.shared.exceptions import MCPError
+    from pydantic import ValidationError
 
     leaves = _leaves(exc)
     for leaf in leaves:
         if isinstance(leaf, NbConnectError):
             return leaf
+    known = (MCPError, httpx2.HTTPError, RuntimeError, ValidationError, ValueError, OSError,
+             TimeoutError)
+    if not all(isinstance(leaf, known) for leaf in leaves):
+        raise exc  # a bug, not a peer's answer: never disguised as one
     url = server.url
     last = trace.last_to(url)
     name = server.name
@@ -155,13 +183,6 @@ def _translate(exc: BaseException, server: McpServer, trace: Trace,
     if last is not None and last[2] == 404:
         return McpConnectError(f"{url} answers HTTP 404; give the server's Streamable HTTP "
                                "endpoint (often ending in /mcp).", option="url")
-    from mcp.shared.exceptions import MCPError
-    from pydantic import ValidationError
-
-    known = (MCPError, httpx2.HTTPError, RuntimeError, ValidationError, ValueError)
-    if not all(isinstance(leaf, known) for leaf in leaves):
-        raise exc  # a bug, not a peer's answer: never disguised as one
-
     for leaf in leaves:
         if (isinstance(leaf, MCPError) and leaf.code == -32022) or \
                 (isinstance(leaf, RuntimeError) and "protocol version" in str(leaf)):
@@ -202,12 +223,10 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
         return Auth(headers=_resolve_header(server, prompt))
     if server.auth != "oauth":
         return Auth()
-    from mcp.client.auth import OAuthClientProvider
-
     from ..auth.secrets import resolve
     from .discovery import discover
     from .registration import client_metadata, plan_client
-    from .tokens import LoopbackAuthorization, SecretTokenStorage
+    from .tokens import LoopbackAuthorization, SecretTokenStorage, provider_class
 
     if discovery is None:
         discovery = discover(server.url, timeout=timeout, verify=verify)
@@ -220,11 +239,16 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
     try:
         plan = plan_client(server, discovery, loopback.redirect_uri, secret=secret)
         storage = SecretTokenStorage(server, plan.client_info)
-        provider = OAuthClientProvider(
+        provider = provider_class()(
             server.url, client_metadata(server, loopback.redirect_uri), storage,
             redirect_handler=loopback.redirect_handler,
             callback_handler=loopback.callback_handler,
             client_metadata_url=server.client_metadata_url)
+        # what discovery found, so a refresh goes to the right token endpoint before any 401
+        provider.context.protected_resource_metadata = discovery.resource_metadata
+        provider.context.oauth_metadata = discovery.server_metadata
+        if discovery.resource_metadata is not None:
+            provider.context.auth_server_url = discovery.authorization_server
     except BaseException:
         loopback.close()
         raise

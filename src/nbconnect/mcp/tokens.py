@@ -26,9 +26,11 @@ from typing import Any
 
 from ..errors import McpAuthError, SecretError, clip
 
-__all__ = ["LoopbackAuthorization", "SecretTokenStorage", "clear_tokens", "stored_tokens"]
+__all__ = ["LoopbackAuthorization", "SecretTokenStorage", "clear_tokens", "expire_tokens",
+           "provider_class", "stored_tokens"]
 
-_CACHE: dict[tuple[str, str], Any] = {}
+#: (server URL, client id) -> [the SDK's OAuthToken, expiry in epoch seconds or None]
+_CACHE: dict[tuple[str, str], list[Any]] = {}
 _LOCK = threading.Lock()
 
 
@@ -48,7 +50,18 @@ def _register(token: Any) -> None:
 def stored_tokens(url: str, client_id: str) -> Any:
     """The SDK ``OAuthToken`` held for (url, client id) in this process, or None."""
     with _LOCK:
-        return _CACHE.get((url, client_id))
+        held = _CACHE.get((url, client_id))
+    return held[0] if held is not None else None
+
+
+def expire_tokens(url: str, client_id: str) -> bool:
+    """Mark the access token held for (url, client id) as expired, so the next connection
+    refreshes it (RFC 6749 §6); True when one was held."""
+    with _LOCK:
+        held = _CACHE.get((url, client_id))
+        if held is not None:
+            held[1] = 1.0  # the epoch's first second: long past (0 means none)
+    return held is not None
 
 
 def clear_tokens() -> None:
@@ -82,12 +95,21 @@ class SecretTokenStorage:
             token = self._from_keyring(client_id)
         return token
 
+    def expires_at(self) -> float | None:
+        """When the held access token expires (epoch seconds), None when unknown."""
+        with _LOCK:
+            held = _CACHE.get((self.url, self._client_id()))
+        return held[1] if held is not None else None
+
     async def set_tokens(self, tokens: Any) -> None:
+        from mcp.shared.auth_utils import calculate_token_expiry
+
         _register(tokens)
         client_id = self._client_id()
+        expires = calculate_token_expiry(tokens.expires_in) if tokens.expires_in else None
         with _LOCK:
-            _CACHE[(self.url, client_id)] = tokens
-        self._to_keyring(client_id, tokens)
+            _CACHE[(self.url, client_id)] = [tokens, expires]
+        self._to_keyring(client_id, tokens, expires)
 
     async def get_client_info(self) -> Any:
         return self.client_info
@@ -108,20 +130,41 @@ class SecretTokenStorage:
         try:
             secret = resolve(f"keyring:{_keyring_name(self.url, client_id, self.name)}",
                              connection=self.name, field="token")
-            token = OAuthToken.model_validate_json(secret.reveal())
-        except (SecretError, ValueError):
+            data = json.loads(secret.reveal())
+            expires = data.pop("expires_at", None)
+            token = OAuthToken.model_validate(data)
+        except (SecretError, ValueError, TypeError):
             return None
         _register(token)
         with _LOCK:
-            _CACHE[(self.url, client_id)] = token
+            _CACHE[(self.url, client_id)] = [token, expires]
         return token
 
-    def _to_keyring(self, client_id: str, tokens: Any) -> None:
+    def _to_keyring(self, client_id: str, tokens: Any, expires: float | None) -> None:
         from ..auth.secrets import Secret, store_in_keyring
 
-        text = json.dumps(tokens.model_dump(mode="json", exclude_none=True))
+        data = tokens.model_dump(mode="json", exclude_none=True)
+        if expires is not None:
+            data["expires_at"] = expires
+        text = json.dumps(data)
         with contextlib.suppress(SecretError):  # no keyring: this process only
             store_in_keyring(_keyring_name(self.url, client_id, self.name), Secret(text))
+
+
+def provider_class() -> type:
+    """The SDK's ``OAuthClientProvider``, told when held tokens expire: on loading them it
+    sets the expiry :class:`SecretTokenStorage` kept, so an expired access token is
+    refreshed (RFC 6749 §6) instead of being sent, refused and re-authorized."""
+    from mcp.client.auth import OAuthClientProvider
+
+    class Provider(OAuthClientProvider):
+        async def _initialize(self) -> None:
+            await super()._initialize()
+            expires_at = getattr(self.context.storage, "expires_at", None)
+            if callable(expires_at):
+                self.context.token_expiry_time = expires_at()
+
+    return Provider
 
 
 class LoopbackAuthorization:
