@@ -214,3 +214,16 @@ def test_frozen_values() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         w.name = "b"  # type: ignore[misc]
     assert dataclasses.replace(w, description="d").token == w.token
+
+
+def test_every_preset_round_trips_through_the_manifest(tmp_path: Path) -> None:
+    from nbconnect.webhooks.presets import PRESETS
+
+    c = connector()
+    for name in PRESETS:
+        add_webhook(c, build_webhook(name, preset=name, secret="env:S"))
+    nbconnect.export(c, tmp_path / "pkg")
+    back = nbconnect.load(tmp_path / "pkg")
+    assert back.webhooks == c.webhooks
+    assert back.webhooks["standard-webhooks"].signature.separator == " "
+    assert back.webhooks["stripe"].signature.timestamp_prefix == "t="
