@@ -6,7 +6,8 @@ strings, strings from a ``pattern`` within ``minLength``/``maxLength`` (every pa
 (:mod:`.numbers`), arrays of 1-2 items (``minItems`` and distinct items for ``uniqueItems``),
 objects with at least ``minProperties``, ``allOf`` merged with narrowing (:mod:`.narrowing`:
 bounds tightened, enums intersected), ``oneOf``/``anyOf`` their first non-null option (for
-``oneOf``, the next option whose value fits exactly one), nullable values not null. In a
+``oneOf``, the next option whose value fits exactly one, or one told apart by a member only
+another option forbids), nullable values not null. In a
 response writeOnly properties are left out, in a request (``direction="request"``) readOnly
 ones, required or not, and a string with neither pattern nor format looks like an identifier
 (``orderId42``, safe in a URL). Recursive schemas recurse once, then optional parts are cut; past a
@@ -218,12 +219,46 @@ class ValueGenerator:
         if isinstance(options, list) and len(options) > 1 and \
                 not self.validators.is_valid(target_pointer, result):
             # the first option's value also fits another option: try the others
+            tried = []
             for i in range(len(options)):
                 other = self._value(schema, pointer, where, name, depth, stack,
                                     (f"{target_pointer}/oneOf", i), variant)
                 if self.validators.is_valid(target_pointer, other):
                     return other
+                tried.append(other)
+            for i, other in enumerate(tried):  # options that overlap: tell them apart
+                apart = self._apart(other, i, options, target_pointer)
+                if apart is not None:
+                    return apart
         return result
+
+    def _apart(self, value: Any, i: int, options: list[Any], pointer: str) -> Any:
+        """``value`` (valid for option ``i`` of the ``oneOf`` at ``pointer``) with members
+        added that only another option forbids, so it is valid for exactly one (User and
+        Group objects with no required member both accept ``{"login": "x"}``; adding Group's
+        ``members: "x"``, which User leaves free, rules Group out); None when no such
+        members are found."""
+        valid = self.validators.is_valid
+        if isinstance(value, int) and not isinstance(value, bool):  # number and integer
+            return value + 0.5 if valid(pointer, value + 0.5) else None
+        if not isinstance(value, dict) or not valid(f"{pointer}/oneOf/{i}", value):
+            return None
+        own, _ = self.flatten(options[i], f"{pointer}/oneOf/{i}", [])
+        out = dict(value)
+        for j, option in enumerate(options):
+            if j == i or not valid(f"{pointer}/oneOf/{j}", out):
+                continue
+            other, _ = self.flatten(option, f"{pointer}/oneOf/{j}", [])
+            for prop in other.get("properties", {}):
+                if prop in own.get("properties", {}) or prop in out:
+                    continue
+                trial = next((t for t in ({**out, prop: w} for w in _WRONG)
+                              if valid(f"{pointer}/oneOf/{i}", t)
+                              and not valid(f"{pointer}/oneOf/{j}", t)), None)
+                if trial is not None:
+                    out = trial
+                    break
+        return out if valid(pointer, out) else None
 
     def _value(self, schema: Any, pointer: str, where: str, name: str, depth: int,
                stack: tuple[str, ...], choice: tuple[str, int] | None,
@@ -384,6 +419,10 @@ class ValueGenerator:
         if high is not None and len(text) > high:
             text = text[:high]
         return text
+
+
+#: member values tried to rule an overlapping ``oneOf`` option out (one of them breaks it)
+_WRONG: tuple[Any, ...] = ("x", 0, True, [], {}, None)
 
 
 def _fixed_length(pattern: str) -> bool:
