@@ -86,16 +86,16 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
 }
 
 
-def _linkview() -> Any:
-    from . import linkview
-
-    return linkview
-
-
 def _mcpview() -> Any:
     from . import mcpview
 
     return mcpview
+
+
+def _linkview() -> Any:
+    from . import linkview
+
+    return linkview
 
 
 def _connections_view(session: Session, result: Any) -> Any:
@@ -116,14 +116,21 @@ def _pull_view(session: Session, result: Any) -> Any:
     return PullView(result, session.require())
 
 
+def _webhook_events_view(session: Session, result: Any) -> Any:
+    from .eventtable import EventTable
+
+    return EventTable(result)
+
+
 #: view name (``Verb.view``) -> the displayable object the magic returns
 VIEWS: dict[str, Callable[[Session, Any], Any]] = {
     "connections": _connections_view,
     "endpoints": _endpoints_view,
+    "pull": _pull_view,
+    "webhook-events": _webhook_events_view,
     "mcp-servers": lambda session, result: _mcpview().McpServersView(result),
     "mcp-check": lambda session, result: _mcpview().McpCheckView(result),
     "mcp-result": lambda session, result: _mcpview().ToolResultView(result),
-    "pull": _pull_view,
     "options": lambda session, result: _linkview().options_view(session, result),
     "link-graph": lambda session, result: _linkview().graph_view(session, result),
 }

@@ -35,8 +35,8 @@ __all__ = ["FACES", "Arg", "Family", "FormRequest", "Verb", "build_parser", "dis
 #: The faces a verb line can come from.
 FACES = ("cli", "magic")
 #: The verb family modules, in the order help lists them.
-_MODULES = ("help", "spec", "auth", "connection", "endpoint", "test", "pull", "mock", "package",
-            "mcp", "webhook", "links")
+_MODULES = ("help", "spec", "auth", "connection", "endpoint", "test", "pull", "paging",
+            "mock", "package", "mcp", "mcp_serve", "links", "webhook", "webhook_serve")
 
 
 def kebab(name: str) -> str:
