@@ -307,3 +307,27 @@ def test_form_refuses_and_leaves_the_connector(ip: Any) -> None:
     form.secret_text.value = "env:Z"
     form.add()
     assert form.outcome == "added" and c.webhooks["w"].challenge.response == "zoom"
+
+
+def test_send_defaults_to_the_running_receiver(ip: Any, tmp_path: Path) -> None:
+    """In a notebook, send goes to the receiver running in the background, which verifies
+    and stores the event (the end-to-end proof without a third party)."""
+    session = ip.magics_manager.registry["ConnectMagics"].session
+    c = Connector("hooks", base_url="https://api.example.com")
+    session.set_connector(c)
+    ip.run_line_magic("connect", "webhook add gh --preset github --secret env:WH_SECRET")
+    ip.run_line_magic("connect", f"webhook serve --event-log {tmp_path / 'events.sqlite'}")
+    try:
+        response = ip.run_line_magic("connect", "webhook send gh --body '{\"n\": 1}'")
+        assert response.status_code == 200
+        events = c.webhooks.events("gh", log=str(tmp_path / "events.sqlite"))
+        assert len(events) == 1
+    finally:
+        ip.run_line_magic("connect", "webhook serve --stop")
+
+
+def test_send_without_url_and_receiver_is_a_usage_error(face: Any) -> None:
+    start(face)
+    face.run("webhook add gh --preset github --secret env:WH_SECRET")
+    out = face.run("webhook send gh --body '{}'")
+    assert out.code == 2 and "--url" in out.error

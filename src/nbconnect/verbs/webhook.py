@@ -293,12 +293,20 @@ def run_send(workspace: Any, args: argparse.Namespace) -> Any:
             raise usage_error("--header takes NAME=VALUE.", ("webhook", "send"),
                               option="header")
         extra[key.strip()] = value
+    url = args.url
+    if url is None:
+        # the receiver the notebook runs in the background (verbs/webhook_serve.py)
+        receiver = getattr(workspace, "webhook_receiver", None)
+        if receiver is None or not getattr(receiver, "running", False):
+            raise usage_error("the following arguments are required: --url (no webhook "
+                              "receiver is running here to send to)", ("webhook", "send"))
+        url = receiver.urls[hook.name]
     secret = resolve_webhook_secret(hook, args.secret) if hook.signature else None
     try:
-        response = send_event(hook, args.url, body, secret=secret, now=args.now,
+        response = send_event(hook, url, body, secret=secret, now=args.now,
                               delivery_id=args.id, headers=extra, timeout=args.timeout)
     except httpx2.HTTPError as exc:
-        raise WebhookDefinitionError(f"The event could not be sent to {redact_url(args.url)} "
+        raise WebhookDefinitionError(f"The event could not be sent to {redact_url(url)} "
                                      f"({type(exc).__name__}); check that the receiver is "
                                      "running and the URL.", option="url") from None
     return response
@@ -413,8 +421,9 @@ register(
          "fresh timestamp and delivery id) and POST it to URL: the end-to-end check without "
          "the third party. Exit 0 on a 2xx answer, else 1.", run_send,
          exit_code=lambda r: 0 if 200 <= r.status_code < 300 else 1, text=_send_text,
-         args=(_NAME, Arg("url", ("--url",), "URL", required=True,
-                          help="where to post (the receiver's URL for this webhook)"),
+         args=(_NAME, Arg("url", ("--url",), "URL",
+                          help="where to post (default in a notebook: the running "
+                               "receiver's URL for this webhook)"),
                Arg("body", ("--body",), "JSON", required=True,
                    help="the event as JSON text (@FILE: a file's raw bytes)"),
                Arg("header", ("--header",), "NAME=VALUE", repeatable=True,
