@@ -53,6 +53,13 @@ class Detection:
     def found(self) -> bool:
         return self.signature is not None
 
+    def __repr__(self) -> str:  # short and stable (the note holds an age in seconds)
+        if self.signature is None:
+            return f"Detection(found=False, tried={len(self.tried)} kinds)"
+        if self.preset:
+            return f"Detection(found=True, preset={self.preset!r})"
+        return f"Detection(found=True, signature={self.signature!r})"
+
     def options(self) -> dict[str, object]:
         """The found configuration as ``webhook add`` options (``{}`` when none)."""
         if self.signature is None:
