@@ -93,7 +93,7 @@ def test_cycles_are_found_and_the_connector_refuses_them(demo) -> None:
     assert find_cycle([a]) is None
     assert find_cycle([a, b]) is not None
     demo.links = (a,)
-    with pytest.raises(LinkCycleError, match="in a circle: .*getProject.*listProjects"):
+    with pytest.raises(LinkCycleError, match=r"in a circle: .*getProject.*listProjects"):
         demo.links = (a, b)
     assert demo.links == (a,)
     # a link to its own endpoint, and chained inputs that read each other
@@ -139,7 +139,7 @@ def test_static_lists_come_from_enums_and_links_replace_them(demo) -> None:
     assert link_for(demo, "searchTasks", "sort").values == ("relevance", "due", "created")
     origins = {(lk.endpoint, lk.param): o for lk, o in all_links(demo)}
     assert origins[("searchTasks", "sort")] == "enum"
-    link, replaced = set_link(demo, static_link(demo, "searchTasks", "sort", ["due"]))
+    _, replaced = set_link(demo, static_link(demo, "searchTasks", "sort", ["due"]))
     assert not replaced and link_for(demo, "searchTasks", "sort").values == ("due",)
     _, replaced = set_link(demo, static_link(demo, "searchTasks", "sort", ["created"]))
     assert replaced and len(demo.links) == 1

@@ -5,6 +5,7 @@ order), with the paged API of tests/pagedapi.py (it also misbehaves) and the dem
 from __future__ import annotations
 
 import pytest
+from tests.pagedapi import ITEMS, PagedAPI
 
 import nbconnect
 from nbconnect.errors import (
@@ -19,7 +20,6 @@ from nbconnect.links.dynamic import dynamic_link
 from nbconnect.links.options import clear_cache, options
 from nbconnect.links.static import set_link, static_link
 from nbconnect.model import Param
-from tests.pagedapi import ITEMS, PagedAPI
 
 
 @pytest.fixture(autouse=True)
@@ -85,7 +85,7 @@ def test_an_empty_list_and_a_path_matching_nothing_are_clear_errors(paged) -> No
     with pytest.raises(LinkSourceError, match="returned an empty list"):
         options(paged, "pick", "item")
     set_link(paged, dynamic_link(paged, "pick", "item", "listPages", "itemz[*].id"))
-    with pytest.raises(LinkSourceError, match="path itemz.*matches nothing in listPages"):
+    with pytest.raises(LinkSourceError, match=r"path itemz.*matches nothing in listPages"):
         options(paged, "pick", "item")
 
 

@@ -248,7 +248,10 @@ class ParamForm(widgets.VBox):
         else:
             self.problems.pop(name, None)
         box.found = [(v, str(label)) for v, label in found]
+        keep = box.value
         box.options = [(label, v) for v, label in box.found]
+        values = [v for v, _ in box.found]
+        box.value = keep if keep in values else (values[0] if values else None)
         self.status.value = " ".join(self.problems.values())
 
     def test(self) -> Any:

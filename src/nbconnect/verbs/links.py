@@ -190,6 +190,8 @@ register(
          "parameters: fixed values, or another parameter of ENDPOINT). A new link replaces "
          "the parameter's old one. Without arguments the notebook opens the link form.",
          run_add, changes=True, text=_added_text, form="link",
+         form_when=lambda a: not any((a.endpoint, a.param, a.values, a.labels, a.source,
+                                      a.value, a.label, a.input, a.definition)),
          cell_synopsis="%%connect link", cell_summary="add links described in YAML",
          synopsis="link add ENDPOINT PARAM --values V1,V2 | --from L --value PATH",
          args=(_ENDPOINT, _PARAM,
