@@ -286,16 +286,6 @@ class Connector:
         ids = [endpoints] if isinstance(endpoints, str) else endpoints
         return test_endpoints(self, ids, **options)
 
-    def options(self, endpoint: str, param: str, *, connection: str | None = None,
-                **inputs: Any) -> list[tuple[Any, str]]:
-        """The allowed ``(value, label)`` pairs of parameter ``param`` of ``endpoint``: its
-        static list, or its linked endpoint called through the runner (every page, cached;
-        ``inputs`` are values of the endpoint's other parameters). See
-        :func:`nbconnect.links.options.options`."""
-        from ..links.options import options
-
-        return options(self, endpoint, param, connection=connection, **inputs)
-
     def pull(self, endpoint_id: str, samples: Iterable[Any] = (), *, accept: bool = False,
              **options: Any) -> Any:
         """Infer ``endpoint_id``'s response tree from its last successful test responses and
@@ -307,6 +297,38 @@ class Connector:
         from ..pull.pulling import pull
 
         return pull(self, endpoint_id, samples, accept=accept, **options)
+
+    def call(self, endpoint_id: str, *, connection: str | None = None, all_pages: bool = False,
+             max_pages: int = 100, params: Mapping[str, Any] | None = None,
+             transport: Any = None, verify: Any = True, **values: Any) -> Any:
+        """Call an endpoint through a test connection; returns a
+        :class:`~nbconnect.paging.follow.PagingResult` (``items``, ``pages``, ``data``: the
+        first page's body, ``stop_reason``/``stop_message``, ``ok``).
+
+        ``values`` (and ``params``, for names that clash with these arguments) are the
+        request parameters. Without ``all_pages`` one page is fetched (``stop_reason``
+        ``max-pages`` says the API has more). ``all_pages=True`` follows the endpoint's
+        paging rule (stored, or detected from the spec and the first page) for at most
+        ``max_pages`` pages, and always ends saying why (see
+        :func:`nbconnect.paging.follow.iter_pages`, which also takes a ``rule`` and a
+        ``timeout``). ``transport`` and ``verify`` go to the HTTP client.
+        """
+        from ..paging.follow import follow
+
+        one = not all_pages and isinstance(max_pages, int) and max_pages >= 1
+        return follow(self, endpoint_id, connection=connection,
+                      params={**(params or {}), **values}, transport=transport,
+                      verify=verify, max_pages=1 if one else max_pages)
+
+    def options(self, endpoint: str, param: str, *, connection: str | None = None,
+                **inputs: Any) -> list[tuple[Any, str]]:
+        """The allowed ``(value, label)`` pairs of parameter ``param`` of ``endpoint``: its
+        static list, or its linked endpoint called through the runner (every page, cached;
+        ``inputs`` are values of the endpoint's other parameters). See
+        :func:`nbconnect.links.options.options`."""
+        from ..links.options import options
+
+        return options(self, endpoint, param, connection=connection, **inputs)
 
     def export(self, path: Any, *, zip: bool = False) -> Any:
         """Write the connector package to ``path`` (a directory, or a ``.zip``)."""
