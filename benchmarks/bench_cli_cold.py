@@ -23,6 +23,11 @@ Rows, each the median of ``--runs`` fresh processes:
    (what nbconnect does), for reference: the difference is the cost nbconnect avoids.
 
 Goal: with JupyterLab, rows 1 and 2 within 0.5 s of the same rows without it.
+
+``--before SRC`` measures the same rows a second time with another source tree first on
+``PYTHONPATH`` (for instance the code before a change: ``git archive COMMIT | tar -x -C
+/tmp/before`` then ``--before /tmp/before/src``), each package made by that code, and prints
+the ratios after/before.
 """
 
 from __future__ import annotations
@@ -60,37 +65,46 @@ def has(python: str, module: str) -> bool:
     return subprocess.run([python, "-c", code]).returncode == 0
 
 
-def timed(cmd: list[str], runs: int, cwd: str) -> float:
+def _env(src: str | None) -> dict[str, str]:
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+    if src:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    return env
+
+
+def timed(cmd: list[str], runs: int, cwd: str, src: str | None = None) -> float:
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL,
-                       env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL, env=_env(src))
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
 
-def make_package(python: str, where: Path) -> Path:
+def make_package(python: str, where: Path, src: str | None = None) -> Path:
     code = ("import nbconnect\nfrom nbconnect.model import Connector\n"
             f"r = nbconnect.import_spec({str(PETSTORE)!r})\n"
             "nbconnect.export(Connector('petstore', base_url='https://api.example.com', "
             f"endpoints=r.endpoints, schemas=r.schemas), {str(where)!r})\n")
-    subprocess.run([python, "-c", code], check=True)
+    subprocess.run([python, "-c", code], check=True, env=_env(src))
     return where
 
 
-def rows(python: str, pkg: Path, runs: int, cwd: str) -> dict[str, float]:
+def rows(python: str, pkg: Path, runs: int, cwd: str,
+         src: str | None = None) -> dict[str, float]:
     nbc = [python, "-m", "nbconnect"]
-    return {
-        "nbconnect show PKG": timed([*nbc, "show", str(pkg)], runs, cwd),
+    out = {
+        "nbconnect show PKG": timed([*nbc, "show", str(pkg)], runs, cwd, src),
         "first import_spec in a fresh process": timed(
             [python, "-c", f"import nbconnect; nbconnect.import_spec({str(PETSTORE)!r})"],
-            runs, cwd),
-        "import jsonschema (bare)": timed([python, "-c", "import jsonschema"], runs, cwd),
-        "import jsonschema (nbconnect's import_jsonschema)": timed(
-            [python, "-c", "from nbconnect.spec.oas.validator import import_jsonschema\n"
-             "import_jsonschema()"], runs, cwd),
+            runs, cwd, src),
+        "import jsonschema (bare)": timed([python, "-c", "import jsonschema"], runs, cwd, src),
     }
+    if src is None:  # the helper may not exist in another tree
+        out["import jsonschema (nbconnect's import_jsonschema)"] = timed(
+            [python, "-c", "from nbconnect.spec.oas.validator import import_jsonschema\n"
+             "import_jsonschema()"], runs, cwd, src)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-jupyterlab-python", default=None,
                     help="an interpreter with nbconnect installed and no JupyterLab")
+    ap.add_argument("--before", default=None, metavar="SRC",
+                    help="also measure the source tree SRC (put first on PYTHONPATH)")
     args = ap.parse_args(argv)
     plain = no_jupyterlab_python(args.no_jupyterlab_python)
     with tempfile.TemporaryDirectory(prefix="nbc-cold-") as tmp:
@@ -110,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label}: {python} (jupyterlab: {lab}, rfc3987_syntax: {extras})",
                   flush=True)
             results[label] = rows(python, pkg, args.runs, tmp)
+            if args.before:
+                old = make_package(python, Path(tmp) / f"pkg-before-{len(results)}",
+                                   args.before)
+                results[label + " (before)"] = rows(python, old, args.runs, tmp,
+                                                    args.before)
     print(f"\n  {'what':<52} {'with JupyterLab':>16} {'without':>10} {'diff':>8}")
     ok = True
     for what in results["with JupyterLab"]:
@@ -118,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
         verdict = ("PASS" if a - b <= GOAL_S else "MISS") if goal else ""
         ok = ok and verdict != "MISS"
         print(f"  {what:<52} {a:>15.2f}s {b:>9.2f}s {a - b:>+7.2f}s {verdict}")
+    if args.before:
+        print(f"\n  before = {args.before}")
+        print(f"  {'what':<52} {'env':<20} {'before':>8} {'after':>8} {'after/before':>13}")
+        for label in envs:
+            for what, old in results[label + " (before)"].items():
+                new = results[label][what]
+                print(f"  {what:<52} {label:<20} {old:>7.2f}s {new:>7.2f}s "
+                      f"{new / old:>12.2f}x")
     print(f"\n(medians of {args.runs} fresh processes; goal: with JupyterLab within "
           f"{GOAL_S} s of without)")
     return 0 if ok else 1

@@ -149,3 +149,24 @@ def test_newman_and_nbconnect_test_send_the_same_and_get_the_same_statuses(
     assert report.ok, report.text()
     assert data["run"]["failures"] == [], [f["error"]["message"]
                                            for f in data["run"]["failures"]]
+
+
+def test_the_docs_examples_print_what_they_say(capsys: pytest.CaptureFixture[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """``docs/spec-fidelity.md``: each Python block runs, printing its ``# ...`` lines."""
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "spec-fidelity.md").read_text()
+    monkeypatch.chdir(Path(__file__).resolve().parent.parent)
+    scope: dict[str, Any] = {}
+    blocks = re.findall(r"```python\n(.*?)```", doc, re.S)
+    assert len(blocks) >= 4
+    for block in blocks:
+        expected: list[str] = []
+        for line in block.splitlines():
+            if line.startswith("#   "):
+                expected[-1] += " " + line[4:]
+            elif line.startswith("# "):
+                expected.append(line[2:])
+        exec(compile(block, "docs/spec-fidelity.md", "exec"), scope)
+        assert capsys.readouterr().out.splitlines() == expected, block
