@@ -101,3 +101,14 @@ def test_detect_paging_calls_the_endpoint_once():
         c.base_url = "http://127.0.0.1:9"
         with pytest.raises(nbconnect.errors.PagingError, match="could not be called"):
             detect_paging(c, "listLink", call=True)
+
+
+def test_a_dated_or_boolean_parameter_is_not_taken_for_an_offset_or_page():
+    from nbconnect.model import Param
+
+    ep = nbconnect.model.Endpoint("events", "GET", "/events", params=(
+        Param("start", format="date"), Param("page", type="boolean")))
+    assert detect_rule(ep) is None
+    ep = nbconnect.model.Endpoint("events", "GET", "/events", params=(
+        Param("start", type="integer"), Param("count", type="integer")))
+    assert detect_rule(ep).rule == PagingRule("offset", param="start", limit_param="count")

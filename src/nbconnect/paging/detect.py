@@ -43,7 +43,7 @@ _CURSOR_FIELDS = ("next_cursor", "nextcursor", "next_page_token", "nextpagetoken
                   "continuationtoken", "end_cursor", "endcursor", "next_marker",
                   "nextmarker", "cursor", "after", "next_page_cursor", "next")
 _PAGE_PARAMS = ("page", "page_number", "pagenumber", "page_no", "pageno", "page_index",
-                "pageindex", "p")
+                "pageindex")
 _OFFSET_PARAMS = ("offset", "skip", "$skip", "start", "start_index", "startindex", "from")
 _SIZE_PARAMS = ("limit", "per_page", "perpage", "page_size", "pagesize", "size", "count",
                 "max_results", "maxresults", "$top", "top", "take", "max", "first",
@@ -120,6 +120,10 @@ def detect_rule(endpoint: Endpoint, *, body: Any = None, headers: Any = None) ->
     says how it pages. The rule returned always passes
     :func:`~nbconnect.model.paging.checked_paging` for the endpoint."""
     params = [p.name for p in endpoint.params if p.location in ("query", "header")]
+    # a number parameter (page, offset, size) is not a boolean, a structure or a dated string
+    numbers = [p.name for p in endpoint.params if p.location in ("query", "header")
+               and p.type in ("integer", "number", "string", "any") and not p.enum
+               and not (p.type == "string" and p.format)]
     declared = sorted({d for top in endpoint.response for d, _ in top.walk() if "[]" not in d})
     values = _body_paths(body)
     if declared:
@@ -137,7 +141,7 @@ def detect_rule(endpoint: Endpoint, *, body: Any = None, headers: Any = None) ->
         return picked
 
     items = _items_path(endpoint, body)
-    size = _param(params, _SIZE_PARAMS)
+    size = _param(numbers, _SIZE_PARAMS)
     total = field_of(_TOTAL_FIELDS, lambda v: isinstance(v, int) and not isinstance(v, bool))
     rule: PagingRule | None = None
     if headers is not None and link_next(headers) is not None:
@@ -161,7 +165,7 @@ def detect_rule(endpoint: Endpoint, *, body: Any = None, headers: Any = None) ->
                             f"field {cfield} gives")
             rule = PagingRule("cursor", param=cursor, field=cfield, limit_param=size,
                               items=items)
-    page = _param(params, _PAGE_PARAMS)
+    page = _param(numbers, _PAGE_PARAMS)
     if rule is None and page is not None:
         sources.add("spec")
         nxt = field_of(_NEXT_PAGE_FIELDS)
@@ -169,7 +173,7 @@ def detect_rule(endpoint: Endpoint, *, body: Any = None, headers: Any = None) ->
                         + (f" and the response field {nxt} gives the next one" if nxt else ""))
         rule = PagingRule("page", param=page, field=nxt, limit_param=size, total_field=total,
                           items=items)
-    offset = _param(params, _OFFSET_PARAMS)
+    offset = _param(numbers, _OFFSET_PARAMS)
     if rule is None and offset is not None:
         sources.add("spec")
         evidence.append(f"the request parameter {offset} is an offset"
