@@ -255,15 +255,15 @@ class PagedAPI:
 
     ``url`` is its base URL; :meth:`connector` a connector imported from its spec (base URL
     set, no auth); :meth:`hits` the requests that reached a path (:meth:`reset` forgets
-    them). Use as a context manager
-    or ``start()``/``stop()``.
+    them). ``tls=True`` serves https with a fresh trustme CA: pass ``verify=api.verify``.
+    Use as a context manager or ``start()``/``stop()``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: bool = False) -> None:
         from nbconnect.serving import BackgroundServer
 
         self.app = app()
-        self.server = BackgroundServer(self.app, name="paged API", lifespan="off")
+        self.server = BackgroundServer(self.app, name="paged API", lifespan="off", tls=tls)
         self.url = ""
 
     def start(self) -> PagedAPI:
@@ -273,6 +273,11 @@ class PagedAPI:
 
     def stop(self) -> None:
         self.server.stop()
+
+    @property
+    def verify(self) -> Any:
+        """What a client passes as ``verify`` (an SSL context trusting the test CA)."""
+        return self.server.verify
 
     def __enter__(self) -> PagedAPI:
         return self.start()

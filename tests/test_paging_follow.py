@@ -244,3 +244,14 @@ def test_a_next_page_number_that_names_the_page_itself_ends_it(paged, api):
     api.reset()
     later = paged.call("listStuckNext", all_pages=True, page=3)
     assert (later.pages, later.stop_reason) == (1, "repeated-cursor")
+
+
+def test_every_page_over_tls():
+    with PagedAPI(tls=True) as secure:
+        assert secure.url.startswith("https://127.0.0.1:")
+        c = secure.connector()
+        result = c.call("listLinkRelative", all_pages=True, verify=secure.verify)
+        assert (result.pages, result.items) == (5, ITEMS)
+        refused = c.call("listLinkRelative", all_pages=True)  # the system CAs do not know it
+        assert (refused.stop_reason, refused.pages) == ("error", 0)
+        assert "certificate verify failed" in refused.stop_message
