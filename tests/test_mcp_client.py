@@ -186,7 +186,14 @@ def test_a_server_asking_for_authorization_without_oauth_configured() -> None:
     from nbconnect.errors import McpAuthError
 
     with McpOAuthSetup() as setup:
-        _check_fails(setup.url, McpAuthError, "asks for authorization (HTTP 401)")
+        _check_fails(setup.url, McpAuthError, "asks for authorization (HTTP 401) through the "
+                     f"authorization server {setup.issuer}; use oauth authentication with "
+                     "dynamic client registration")
+    with McpOAuthSetup(dcr=False) as setup:
+        _check_fails(setup.url, McpAuthError, "use oauth authentication with the client id "
+                     f"of a client registered by hand at {setup.issuer}")
+    with McpOAuthSetup(prm=False) as setup:
+        _check_fails(setup.url, McpAuthError, "publishes no protected resource metadata")
 
 
 def test_call_checks_come_first(servers: Any) -> None:

@@ -211,3 +211,34 @@ def test_metadata_document_not_supported() -> None:
     with McpOAuthSetup(dcr=False) as setup:
         _fails(setup, McpRegistrationError, "does not accept client ID metadata documents",
                client_metadata_url="https://app.example/oauth/nbconnect.json")
+
+
+def test_keyring_keeps_the_client_secret_and_tokens_for_a_later_process(tmp_path: Any) -> None:
+    import keyring
+    from tests.test_secrets import MemoryKeyring
+
+    from nbconnect.mcp.calls import call_tool
+
+    old = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    try:
+        with McpOAuthSetup() as setup:
+            c = _connector(setup, dcr=True)
+            c.mcp.check("secured", open_url=Browser(setup))
+            server = c.mcp["secured"]
+            assert server.client_secret == "keyring:nbconnect-mcp-secured-client-secret"
+            secret = setup.auth_server.clients[server.client_id].client_secret
+            assert store.get_password("nbconnect", "nbconnect-mcp-secured-client-secret") \
+                == secret
+            c.export(tmp_path / "pkg")
+            tokens.clear_tokens()  # a later process: only the package and the keyring
+            later = nbconnect.load(tmp_path / "pkg").mcp["secured"]
+            assert call_tool(later, "add", {"a": 1, "b": 2}, open_url=_no_browser).value == 3
+            tokens.clear_tokens()
+            tokens_kept = [k for (_, k) in store.store if k.startswith("nbconnect-mcp-token-")]
+            assert len(tokens_kept) == 1
+            assert all(secret not in p.read_text() for p in (tmp_path / "pkg").rglob("*.yaml"))
+    finally:
+        keyring.set_keyring(old)
+        tokens.clear_tokens()

@@ -206,3 +206,45 @@ def test_oauth_with_dcr_through_the_faces(face: Any, monkeypatch: pytest.MonkeyP
             texts += (face.workdir / "pkg" / "connector.yaml").read_text()
         for value in (secret, *tokens):
             assert value not in texts
+
+
+def test_the_form_adds_and_checks_a_server(ip: Any, modern: Any) -> None:
+    from nbconnect.notebook.mcpview import McpForm
+
+    session = ip.magics_manager.registry["ConnectMagics"].session
+    session.set_connector(nbconnect.Connector(name="demo"))
+    form = ip.run_line_magic("connect", "mcp add")
+    assert isinstance(form, McpForm)
+    form.name.value, form.url.value = "tools", modern.url
+    form.submit(check=True)
+    assert form.outcome == "checked", form.status.value
+    assert session.connector.mcp["tools"].checked.protocol == "2026-07-28"
+    html = form.output.outputs[0]["data"]["text/html"]
+    assert html.count("<details>") >= 4 and "&quot;integer&quot;" in html
+    # a pasted value in a secret field is cleared and refused; nothing is added
+    again = McpForm(session.connector)
+    again.name.value, again.url.value, again.auth.value = "keyed", modern.url, "header"
+    again.header.value, again.secret.value = "X-Api-Key", "pasted-value-9876543210"
+    again.submit()
+    assert again.outcome == "failed" and again.secret.value == ""
+    assert "pasted-value-9876543210" not in again.status.value
+    assert list(session.connector.mcp) == ["tools"]
+    # a bad URL: one message, nothing added
+    bad = McpForm(session.connector)
+    bad.name.value, bad.url.value = "bad", "ftp://nowhere.example/mcp"
+    bad.submit()
+    assert bad.outcome == "failed" and "absolute http(s)" in bad.status.value
+    assert list(session.connector.mcp) == ["tools"]
+
+
+def test_views_show_tools_with_expandable_schemas(ip: Any, modern: Any) -> None:
+    session = ip.magics_manager.registry["ConnectMagics"].session
+    session.set_connector(nbconnect.Connector(name="demo"))
+    ip.run_line_magic("connect", f"mcp add tools {modern.url}")
+    view = ip.run_line_magic("connect", "mcp check tools")
+    bundle = view._repr_mimebundle_()
+    assert bundle["text/plain"].startswith("MCP server tools: demo-tools 1.2.3, protocol "
+                                           "2026-07-28")
+    assert "<details><summary>a: integer, b: integer</summary>" in bundle["text/html"]
+    listed = ip.run_line_magic("connect", "mcp list")._repr_mimebundle_()
+    assert "2026-07-28, 4 tools" in listed["text/plain"] and "<table" in listed["text/html"]

@@ -327,11 +327,35 @@ def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
     try:
         return run_sync(main), auth
     except Exception as exc:
-        raise _oauth_error(exc, server, auth) or _translate(exc, server, trace, timeout) \
-            from None
+        error = _oauth_error(exc, server, auth) or _translate(exc, server, trace, timeout)
+        last = trace.last_to(server.url)
+        if server.auth != "oauth" and last is not None and last[2] == 401:
+            error = _explain_401(server, error, verify=verify, timeout=timeout)
+        raise error from None
     finally:
         if auth.loopback is not None:
             auth.loopback.close()
+
+
+def _explain_401(server: McpServer, error: NbConnectError, *, verify: Any,
+                 timeout: float) -> NbConnectError:
+    """The 401 of a server without oauth auth, with what discovery finds (its steps as
+    details) and the auth setting that would work."""
+    from .discovery import discover
+
+    try:
+        found = discover(server.url, timeout=timeout, verify=verify)
+    except McpError as exc:  # no usable metadata: that sentence says what to do
+        return exc
+    if not found.requires_auth:
+        return error
+    how = ("oauth authentication with dynamic client registration" if
+           found.registration_endpoint else
+           "oauth authentication with the client id of a client registered by hand at "
+           f"{found.issuer}")
+    return McpAuthError(f"MCP server {server.name!r} asks for authorization (HTTP 401) "
+                        f"through the authorization server {found.issuer}; use {how}.",
+                        found.lines(), option="auth")
 
 
 def _oauth_error(exc: BaseException, server: McpServer, auth: Auth) -> McpError | None:

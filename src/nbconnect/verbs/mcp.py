@@ -146,7 +146,8 @@ def _check_text(result: Any, args: argparse.Namespace, workspace: Any) -> str:
 
     if args.json:
         return json.dumps(check_json(result), indent=2, ensure_ascii=False)
-    return check_text(result) + _arrow(workspace)
+    arrow = _arrow(workspace)
+    return check_text(result) + (f"\n{arrow.strip()}" if arrow else "")
 
 
 def run_call(workspace: Any, args: argparse.Namespace) -> Any:
