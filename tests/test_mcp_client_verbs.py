@@ -248,3 +248,16 @@ def test_views_show_tools_with_expandable_schemas(ip: Any, modern: Any) -> None:
     assert "<details><summary>a: integer, b: integer</summary>" in bundle["text/html"]
     listed = ip.run_line_magic("connect", "mcp list")._repr_mimebundle_()
     assert "2026-07-28, 4 tools" in listed["text/plain"] and "<table" in listed["text/html"]
+
+
+def test_python_results_display_in_the_notebook(ip: Any, modern: Any) -> None:
+    c = nbconnect.Connector(name="demo")
+    c.mcp.add("tools", modern.url)
+    result = c.mcp.check("tools")
+    data, _ = ip.display_formatter.format(result)
+    assert data["text/plain"].startswith("MCP server tools: demo-tools 1.2.3")
+    assert "<details>" in data["text/html"]
+    pixel = c.mcp["tools"].call("pixel")
+    data, _ = ip.display_formatter.format(pixel)
+    assert "data:image/png;base64," in data["text/html"]
+    assert data["text/plain"] == "ToolResult(server='tools', tool='pixel', images=['image/png'])"

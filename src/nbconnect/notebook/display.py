@@ -453,6 +453,12 @@ def _pullview() -> Any:
     return pullview
 
 
+def _mcpview() -> Any:
+    from . import mcpview
+
+    return mcpview
+
+
 def _pretty(render: Any) -> Any:
     def printer(obj: Any, p: Any, cycle: bool) -> None:
         p.text(render(obj))
@@ -473,6 +479,12 @@ _FORMATS: tuple[tuple[str, str, str, Any], ...] = (
     ("text/html", "nbconnect.pull.tree", "PullResult", lambda r: _pullview().pull_html(r)),
     ("text/plain", "nbconnect.pull.tree", "PullResult", _pretty(lambda r: r.text())),
     ("text/plain", "nbconnect.paging.follow", "PagingResult", _pretty(lambda r: r.text())),
+    ("text/html", "nbconnect.mcp.remote", "CheckResult",
+     lambda r: _mcpview().McpCheckView(r)._repr_html_()),
+    ("text/plain", "nbconnect.mcp.remote", "CheckResult",
+     _pretty(lambda r: repr(_mcpview().McpCheckView(r)))),
+    ("text/html", "nbconnect.mcp.calls", "ToolResult",
+     lambda r: _mcpview().ToolResultView(r)._repr_mimebundle_()["text/html"]),
 )
 
 
