@@ -218,3 +218,36 @@ def test_serve_in_the_notebook_runs_in_the_background(ip, demo_on_a_mock) -> Non
         ip.run_cell("%connect mcp serve --stop")
     assert "MCP server stopped." in cap.stdout
     assert not server.running
+
+
+def test_preflight_replays_the_package_cassettes_in_both_faces(face, tmp_path,
+                                                                monkeypatch) -> None:
+    from nbconnect.mock.server import MockServer
+    from nbconnect.testing.cassettes import CassetteStore, RecordingTransport
+    from nbconnect.verbs.connection import add_connection
+    from nbconnect.verbs.grammar import make_connection
+
+    monkeypatch.setenv("PREFLIGHT_KEY", KEY)
+    c = demo()
+    pkg = tmp_path / "recorded"
+    with MockServer(c, credentials={"api-key": KEY}) as mock:
+        add_connection(c, make_connection("mock", base_url=mock.url,
+                                          secrets={"value": "env:PREFLIGHT_KEY"},
+                                          auth=c.auth))
+        c.export(pkg)
+        report = c.test(transport=RecordingTransport(None, CassetteStore.for_package(pkg, c)))
+        assert report.ok
+    # the mock is gone: only the cassettes can answer
+    if face.name == "cli":
+        face.package = pkg
+    else:
+        assert face.run(f"load {pkg}").code == 0
+    done = face.run("mcp preflight --replay --json --client vscode-copilot")
+    assert done.code == 0, done.out + done.err
+    data = json.loads(done.out)
+    assert data["replayed"] and data["ok"]
+    assert [x["ok"] for x in data["calls"]] == [True] * 12
+    assert data["api_requests"] == 12 and data["client_header_reached_api"] is False
+    assert KEY not in done.out
+    bad = face.run("mcp preflight --replay --no-calls")
+    assert bad.code == 2 and "--replay" in bad.error

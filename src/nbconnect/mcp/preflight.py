@@ -88,6 +88,8 @@ class PreflightReport:
     client_header_reached_api: bool | None = None
     connection_credential_sent: bool | None = None
     notes: list[str] = field(default_factory=list)
+    #: the calls were answered from the package's cassettes, not the mock API
+    replayed: bool = False
 
     @property
     def fits(self) -> bool:
@@ -113,7 +115,7 @@ class PreflightReport:
                 "api_requests": self.api_requests,
                 "client_header_reached_api": self.client_header_reached_api,
                 "connection_credential_sent": self.connection_credential_sent,
-                "notes": list(self.notes),
+                "notes": list(self.notes), "replayed": self.replayed,
                 "limits": self.client.to_dict()}
 
     def text(self) -> str:
@@ -132,7 +134,8 @@ class PreflightReport:
             lines.append(f"Serving with --client {self.client.name} applies the fixes.")
         if self.calls is not None:
             passed = sum(c.ok for c in self.calls)
-            lines.append(f"Calls against the mock API: {passed} of {len(self.calls)} passed.")
+            where = "the recorded cassettes" if self.replayed else "the mock API"
+            lines.append(f"Calls against {where}: {passed} of {len(self.calls)} passed.")
             for c in self.calls:
                 if not c.ok:
                     lines.append(f"  ✗ {c.tool}: {c.reason}")
@@ -142,6 +145,8 @@ class PreflightReport:
                     False: "the connection's credential was NOT sent",
                     None: "no credential was checked (no auth, or one the mock cannot "
                           "check)"}[self.connection_credential_sent]
+            if self.replayed:
+                cred = "replaying needs no credential"
             lines.append(f"The MCP client's Authorization header {leaked} "
                          f"({self.api_requests} API requests checked); {cred}.")
         lines.extend(self.notes)
@@ -302,8 +307,9 @@ class _Recorder:
         await self.app(scope, receive, send)
 
 
-def _arguments(connector: Connector, tool: ToolDef) -> dict[str, Any]:
-    """Values for a tool's required arguments: the test-value chain, else generated."""
+def _arguments(connector: Connector, tool: ToolDef, *, every: bool = False) -> dict[str, Any]:
+    """Values for a tool's required arguments (``every``: for every argument the test-value
+    chain gives a value, as ``nbconnect test`` sends them): the chain, else generated."""
     from ..testing.generation import generated_values
     from ..testing.values import NO_VALUE, param_value
 
@@ -311,7 +317,13 @@ def _arguments(connector: Connector, tool: ToolDef) -> dict[str, Any]:
     generated: dict[str, Any] | None = None
     out: dict[str, Any] = {}
     for arg in tool.arguments:
+        if arg.location == "control":
+            continue
         if not arg.required:
+            if every and arg.location != "document":
+                value = param_value(connector, ep, arg.param.name)
+                if value is not NO_VALUE and value is not None:
+                    out[arg.name] = value
             continue
         if arg.location == "document":
             from ..testing.values import schema_example
@@ -386,13 +398,31 @@ def _mock_for(copy: Connector, log: list[Any]) -> tuple[Any, str | None]:
     return mock, credential
 
 
+def _replay_transport(cassettes: Any, connector: Connector, log: list[Any]) -> Any:
+    """A replay transport over the package ``cassettes`` that also records every request
+    (the "API" of a replayed preflight is the transport)."""
+    from ..testing.cassettes import CassetteStore, ReplayTransport
+
+    class RecordingReplay(ReplayTransport):
+        def handle_request(self, request: Any) -> Any:
+            log.append((request.url.query, list(request.headers.raw)))
+            return super().handle_request(request)
+
+    return RecordingReplay(CassetteStore.for_package(cassettes, connector))
+
+
 def call_all(connector: Connector, tools: list[ToolDef] | None = None, *,
-             timeout: float = 60.0) -> tuple[list[CallCheck], int, bool, bool | None]:
+             timeout: float = 60.0,
+             cassettes: Any = None) -> tuple[list[CallCheck], int, bool, bool | None]:
     """Call every tool (default: all endpoints' tools) through the served server over
     Streamable HTTP against the connector's mock API; returns (call checks, API requests
     seen, whether the MCP client's Authorization header reached the API, whether the
     connection's credential did: None when the mock checks no credential). The connector
-    is not changed (a copy gets the connection to the mock)."""
+    is not changed (a copy gets the connection to the mock).
+
+    ``cassettes`` (a package path): answer from the package's recorded exchanges instead of
+    the mock (no API is called; every argument the test-value chain gives is sent, as
+    ``nbconnect test`` sent it when recording; no credential is needed, so none is sent)."""
     import anyio
     import httpx2
     from mcp import Client
@@ -402,11 +432,20 @@ def call_all(connector: Connector, tools: list[ToolDef] | None = None, *,
 
     copy = Connector.from_dict(connector.to_dict())
     log: list[tuple[bytes, list[tuple[bytes, bytes]]]] = []
-    mock, credential = _mock_for(copy, log)
     sentinel = "nbconnect-preflight-" + _stdlib_secrets.token_urlsafe(18)
+    mock: Any = None
+    credential: str | None = None
+    if cassettes is not None:
+        served = ToolServer(copy, tools=tools,
+                            transport=_replay_transport(cassettes, copy, log))
+    else:
+        mock, credential = _mock_for(copy, log)
     try:
-        served = ToolServer(copy, tools=tools, connection=_CONNECTION, verify=mock.verify)
-        args = {t.name: _arguments(copy, t) for t in served.tools}
+        if mock is not None:
+            served = ToolServer(copy, tools=tools, connection=_CONNECTION,
+                                verify=mock.verify)
+        args = {t.name: _arguments(copy, t, every=cassettes is not None)
+                for t in served.tools}
         checks: list[CallCheck] = []
         with start_http(served) as server:
             async def main() -> None:
@@ -421,25 +460,28 @@ def call_all(connector: Connector, tools: list[ToolDef] | None = None, *,
 
             anyio.run(main)
     finally:
-        mock.stop()
+        if mock is not None:
+            mock.stop()
     sent = reached(log, credential) if credential else None
     return checks, len(log), reached(log, sentinel), sent
 
 
 def preflight(connector: Connector, client: str | ClientLimits = "generic", *,
               include: Iterable[str] = (), exclude: Iterable[str] = (),
-              calls: bool = True) -> PreflightReport:
+              calls: bool = True, cassettes: Any = None) -> PreflightReport:
     """Check the tools ``connector`` serves (``include``/``exclude`` by tag or id) against
-    ``client``; with ``calls``, also call each through the server against the mock API
-    (see :func:`call_all`). Raises :class:`~nbconnect.errors.McpServeError` for an unknown
-    client or a selection that matches nothing."""
+    ``client``; with ``calls``, also call each through the server against the mock API,
+    or the recorded exchanges of the package ``cassettes`` (see :func:`call_all`). Raises
+    :class:`~nbconnect.errors.McpServeError` for an unknown client or a selection that
+    matches nothing."""
     limits = client_limits(client)
     tools = tools_for(connector, include, exclude)
     report = PreflightReport(connector.name, limits, [t.name for t in tools],
                              check(tools, limits), propose(tools, limits))
     if calls:
         fitted, _notes = fit(connector, tools, limits)
-        checks, seen, reached, sent = call_all(connector, fitted)
+        checks, seen, reached, sent = call_all(connector, fitted, cassettes=cassettes)
+        report.replayed = cassettes is not None
         report.calls = checks
         report.api_requests = seen
         report.client_header_reached_api = reached

@@ -8,8 +8,9 @@ client's fixes (:func:`nbconnect.mcp.preflight.fit`), ``--connection`` names the
 connection whose auth the calls use.
 
 ``mcp preflight`` checks the served tool set against a client's limits, proposes tag-based
-tool sets that fit, and calls every tool against the mock API proving the MCP client's
-``Authorization`` header never reaches the API (:func:`nbconnect.mcp.preflight.preflight`).
+tool sets that fit, and calls every tool against the mock API (``--replay``: the package's
+cassettes) proving the MCP client's ``Authorization`` header never reaches the API
+(:func:`nbconnect.mcp.preflight.preflight`).
 """
 
 from __future__ import annotations
@@ -101,8 +102,20 @@ def run_preflight(workspace: Any, args: argparse.Namespace) -> Any:
     from ..mcp.preflight import preflight
 
     connector = workspace.require()
+    cassettes = None
+    if args.replay:
+        if args.no_calls:
+            raise usage_error("--replay answers the calls from the cassettes; with "
+                              "--no-calls nothing is called, so give one or the other.",
+                              ("mcp", "preflight"), option="replay")
+        if workspace.package_path is None:
+            raise usage_error("--replay reads the cassettes of the connector's package, and "
+                              "this connector has none yet; export it, or load a package.",
+                              ("mcp", "preflight"), option="replay")
+        cassettes = workspace.package_path
     return preflight(connector, args.client or "generic", include=args.include or (),
-                     exclude=args.exclude or (), calls=not args.no_calls)
+                     exclude=args.exclude or (), calls=not args.no_calls,
+                     cassettes=cassettes)
 
 
 def _preflight_text(report: Any, args: argparse.Namespace, workspace: Any) -> str:
@@ -154,5 +167,8 @@ register(
                         + " (default generic)"),
                Arg("json", ("--json",), switch=True, help="print the report as JSON"),
                Arg("no_calls", ("--no-calls",), switch=True,
-                   help="check the tool definitions only; call nothing"))),
+                   help="check the tool definitions only; call nothing"),
+               Arg("replay", ("--replay",), switch=True,
+                   help="answer the calls from the package's recorded cassettes instead "
+                        "of the mock API"))),
 )
