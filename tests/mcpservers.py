@@ -20,8 +20,11 @@ Every server runs under :class:`nbconnect.serving.BackgroundServer` (uvicorn in 
   answering 401 with ``WWW-Authenticate: Bearer resource_metadata=...`` and publishing RFC
   9728 protected-resource metadata. Switches: ``dcr`` (offer registration), ``prm`` (publish
   resource metadata), ``resource`` / ``issuer`` (publish wrong values), ``deny`` (the user
-  refuses), ``refuse_registration``. ``.auth_server`` is the ``OAuthTestServer`` (tokens,
-  clients, requests); ``.agent`` is a redirect handler that plays the browser with httpx2.
+  refuses), ``refuse_registration``, ``oidc`` (metadata only at the OpenID Connect Discovery
+  location), ``cimd`` (client ID metadata documents accepted), ``access_lifetime``.
+  ``.auth_server`` is the ``OAuthTestServer`` (tokens, clients, requests); ``.agent`` is a
+  redirect handler that plays the browser with httpx2; ``.registrations`` the RFC 7591
+  requests and ``.mcp_requests`` what the MCP server saw.
 * :func:`html_server`, :func:`json_server`, :class:`HangingServer` - bad peers: a page of
   HTML, JSON that is not JSON-RPC, a socket that accepts and never answers.
 
@@ -243,10 +246,11 @@ class McpOAuthSetup:
     def __init__(self, revision: str = "2026-07-28", *, dcr: bool = True, prm: bool = True,
                  resource: str | None = None, issuer: str | None = None, deny: bool = False,
                  refuse_registration: bool = False, cimd: bool = False,
-                 scopes: tuple[str, ...] = ("read",), access_lifetime: int = 3600) -> None:
+                 scopes: tuple[str, ...] = ("read",), access_lifetime: int = 3600,
+                 oidc: bool = False) -> None:
         from tests.oauth_server import OAuthTestServer
 
-        self.dcr, self.prm, self.cimd = dcr, prm, cimd
+        self.dcr, self.prm, self.cimd, self.oidc = dcr, prm, cimd, oidc
         self.wrong_resource, self.wrong_issuer = resource, issuer
         self.refuse_registration = refuse_registration
         self.scopes = scopes
@@ -334,8 +338,10 @@ class McpOAuthSetup:
             return JSONResponse(self._metadata())
 
         app = owner.app
+        where = ("/.well-known/openid-configuration" if self.oidc else
+                 "/.well-known/oauth-authorization-server")
         app.router.routes.extend([
-            Route("/.well-known/oauth-authorization-server", metadata, methods=["GET"]),
+            Route(where, metadata, methods=["GET"]),
             Route("/register", register, methods=["POST"]),
         ])
         return app

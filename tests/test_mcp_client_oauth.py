@@ -97,6 +97,17 @@ def test_an_expired_token_is_refreshed_without_the_browser() -> None:
         assert new != old
 
 
+def test_openid_discovery_location_is_tried_too() -> None:
+    with McpOAuthSetup(oidc=True) as setup:
+        c = _connector(setup, dcr=True)
+        result = c.mcp.check("secured", open_url=Browser(setup))
+        found = [(s.url.replace(setup.issuer, "AS"), s.status) for s in result.discovery.steps
+                 if s.what.startswith("authorization server metadata")]
+        assert found == [("AS/.well-known/oauth-authorization-server", 404),
+                         ("AS/.well-known/openid-configuration", 200)]
+        assert c.mcp["secured"].call("add", a=1, b=2).value == 3
+
+
 def test_pre_registered_client_is_used_without_registration(monkeypatch: Any) -> None:
     monkeypatch.setenv("MCP_APP_SECRET", "s3cr3t-app-client-value-0123456789")
     with McpOAuthSetup(dcr=False) as setup:

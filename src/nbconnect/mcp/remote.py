@@ -20,6 +20,7 @@ first runs the discovery steps (:mod:`nbconnect.mcp.discovery`), plans the clien
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -120,10 +121,11 @@ def run_sync(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     import anyio
 
     box: dict[str, Any] = {}
+    context = contextvars.copy_context()  # a notebook's output routing goes along
 
     def target() -> None:
         try:
-            box["value"] = anyio.run(fn, *args)
+            box["value"] = context.run(anyio.run, fn, *args)
         except BaseException as exc:
             box["error"] = exc
 
