@@ -233,7 +233,13 @@ class PullView(widgets.VBox):
         except NbConnectError as exc:
             self.status.value = f"<p style='color:#b71c1c'>{escape(str(exc))}</p>"
             raise
+        from ..pull.accept import needs_change
+
         kept = len(self._fields) - len(self.dropped)
-        self.status.value = (f"<p>Accepted {kept} field{'s' if kept != 1 else ''} into "
-                             f"{escape(endpoint.id)}.</p>")
+        if not needs_change(self.result, self.dropped):
+            self.status.value = ("<p>Nothing to change: the declared response matches and no "
+                                 "field is dropped.</p>")
+        else:
+            self.status.value = (f"<p>Accepted {kept} field{'s' if kept != 1 else ''} into "
+                                 f"{escape(endpoint.id)}.</p>")
         return endpoint

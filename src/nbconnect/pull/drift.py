@@ -71,7 +71,7 @@ def drift(fields: Iterable[PulledField], declared: Iterable[Param]) -> Drift:
         d = decl.get(path)
         if d is None:
             if _under_recursion(path, decl):
-                continue  # the declared tree stops at a recursive schema: not drift
+                continue  # the declared tree stops there (recursion, any): not drift
             if not any(r == ROOT or (path.startswith(r) and path[len(r):len(r) + 1]
                                      in (".", "[")) for r in added_roots):
                 added.append((path, f.label))
@@ -96,12 +96,13 @@ def drift(fields: Iterable[PulledField], declared: Iterable[Param]) -> Drift:
 
 
 def _under_recursion(path: str, decl: dict[str, Param]) -> bool:
-    """Whether an ancestor of ``path`` is declared as a recursive structure (cut there)."""
+    """Whether the nearest declared ancestor of ``path`` is a recursive structure (cut
+    there) or of type ``any`` (which says nothing about what is under it)."""
     parent = _parent(path)
     while parent is not None:
         p = decl.get(parent)
         if p is not None:
-            return p.recursive is not None
+            return p.recursive is not None or p.type == "any"
         parent = _parent(parent) if parent != ROOT else None
     return False
 

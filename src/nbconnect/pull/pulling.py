@@ -83,7 +83,9 @@ def pull(connector: Connector, endpoint_id: str, samples: Iterable[Sample] = (),
     else those saved in ``package``'s ``samples/``; ``stored=False`` skips them) and the
     given ``samples`` (see :func:`read_sample`), merged into one tree. With ``accept`` the
     tree (less the ``drop`` paths) becomes the endpoint's declared response (see
-    :mod:`nbconnect.pull.accept`). Returns a :class:`~nbconnect.pull.tree.PullResult`.
+    :mod:`nbconnect.pull.accept`; nothing changes when there is no drift and nothing to
+    drop: ``accepted`` stays False and ``note`` says so). Returns a
+    :class:`~nbconnect.pull.tree.PullResult`.
 
     Raises :class:`~nbconnect.errors.EndpointNotFoundError` for an unknown endpoint and
     :class:`~nbconnect.errors.PullError` when there is nothing to read (no successful
@@ -110,8 +112,12 @@ def pull(connector: Connector, endpoint_id: str, samples: Iterable[Sample] = (),
                         drift(fields, endpoint.response), cut=inference.cut)
     if accept:
         from .accept import accept as write
+        from .accept import needs_change
 
+        drop = tuple(drop)
         write(connector, result, drop)
         result = PullResult(result.endpoint, result.samples, result.fields, result.drift,
-                            accepted=True, cut=result.cut)
+                            accepted=needs_change(result, drop), cut=result.cut,
+                            note="" if needs_change(result, drop) else
+                            "accept: nothing to change (the declared response matches)")
     return result

@@ -184,7 +184,8 @@ class PullResult:
     ``endpoint``: its id; ``samples``: how many responses it read; ``fields``: the top-level
     :class:`PulledField` s; ``drift``: the difference from the declared response;
     ``accepted``: the tree was written into the endpoint; ``cut``: some level was deeper than
-    the depth bound and was not kept.
+    the depth bound and was not kept; ``note``: a line for people (e.g. an accept that had
+    nothing to change).
     """
 
     endpoint: str
@@ -193,6 +194,7 @@ class PullResult:
     drift: Drift = field(default_factory=Drift)
     accepted: bool = False
     cut: bool = False
+    note: str = ""
 
     def walk(self) -> Iterator[PulledField]:
         """Every field, depth first."""
@@ -243,6 +245,8 @@ class PullResult:
             lines.append(f"note: levels deeper than {limits.MAX_PULL_DEPTH} were not kept")
         if self.accepted:
             lines.append("accepted: the endpoint's response now follows this tree")
+        if self.note:
+            lines.append(self.note)
         return "\n".join(lines)
 
     def __repr__(self) -> str:
