@@ -233,3 +233,29 @@ def test_server_data_is_plain_and_validated() -> None:
     with pytest.raises(McpConfigError) as info:
         McpServer.from_dict({"name": "t", "url": "https://a.example/mcp", "colour": "red"})
     assert "unknown keys colour" in str(info.value)
+
+
+def test_a_wrong_header_value_is_named(servers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.mcpservers import McpOAuthSetup
+
+    from nbconnect.errors import McpAuthError
+
+    monkeypatch.setenv("WRONG_MCP_TOKEN", "Bearer not-a-token-0123456789")
+    with McpOAuthSetup() as setup:
+        c = nbconnect.Connector(name="demo")
+        c.mcp.add("keyed", setup.url, auth="header", header="Authorization",
+                  secret="env:WRONG_MCP_TOKEN")
+        with pytest.raises(McpAuthError) as info:
+            c.mcp.check("keyed")
+        assert "refused the Authorization header (HTTP 401); check the value " \
+               "env:WRONG_MCP_TOKEN refers to" in str(info.value)
+        assert "not-a-token-0123456789" not in info.value.full_text()
+
+
+def test_oauth_on_a_server_that_asks_for_nothing(servers: Any) -> None:
+    c = _connector(servers["2026-07-28"].url, auth="oauth", dcr=True)
+    result = c.mcp.check("tools", open_url=lambda url: pytest.fail("no browser"))
+    assert result.notes == ["MCP server 'tools' asked for no authorization; no client was "
+                            "needed."]
+    assert [s.found for s in result.discovery.steps] == ["no authorization asked for"]
+    assert not c.mcp["tools"].registered

@@ -232,6 +232,8 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
 
     if discovery is None:
         discovery = discover(server.url, timeout=timeout, verify=verify)
+    if not discovery.requires_auth:  # nothing to authorize: no client, no browser
+        return Auth(discovery=discovery)
     secret = None
     if server.client_secret:
         secret = resolve(server.client_secret, connection=server.name, field="client_secret",
@@ -331,8 +333,12 @@ def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
     except Exception as exc:
         error = _oauth_error(exc, server, auth) or _translate(exc, server, trace, timeout)
         last = trace.last_to(server.url)
-        if server.auth != "oauth" and last is not None and last[2] == 401:
+        if server.auth == "none" and last is not None and last[2] == 401:
             error = _explain_401(server, error, verify=verify, timeout=timeout)
+        elif server.auth == "header" and last is not None and last[2] in (401, 403):
+            error = McpAuthError(f"MCP server {server.name!r} refused the {server.header} "
+                                 f"header (HTTP {last[2]}); check the value {server.secret} "
+                                 "refers to, or use oauth authentication.", option="secret")
         raise error from None
     finally:
         if auth.loopback is not None:
@@ -402,6 +408,9 @@ def check_server(server: McpServer, *, open_url: Any = None, prompt: Any = None,
     new = replace(server, checked=check)
     if auth.plan is not None:
         notes.append(auth.plan.note)
+    elif auth.discovery is not None and not auth.discovery.requires_auth:
+        notes.append(f"MCP server {server.name!r} asked for no authorization; no client was "
+                     "needed.")
     if auth.storage is not None and auth.storage.registered is not None and \
             auth.plan is not None and auth.plan.kind == "dynamic":
         from .registration import keep_registered_client
