@@ -119,3 +119,30 @@ def test_serve_refuses_a_connector_without_webhooks(face: Any) -> None:
     for line in ("webhook serve", "webhooks serve --port 0"):
         out = face.run(line)
         assert out.code == 2 and "has no webhooks" in out.error
+
+
+def test_live_event_table_rereads_the_log(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from nbconnect.notebook.eventtable import EventTable
+
+    connector = _connector("https://api.provider.example", monkeypatch)
+    hook = connector.webhooks["orders"]
+    log = tmp_path / "live.sqlite"
+    with ReceiverServer(connector, event_log=log) as server:
+        table = EventTable.live(connector, log=log, interval=0.2)
+        try:
+            assert table.running and repr(table) == "EventTable: no events yet"
+            assert "No events received yet." in table._repr_mimebundle_()["text/html"]
+            assert _send(server.urls["orders"], hook, {"live": True}, "L1") == 200
+            deadline = time.monotonic() + 30
+            while len(table.events) < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            table.stop()
+    assert not table.running
+    assert repr(table) == "EventTable: 1 event (orders: 1), 1 verified"
+    html = table._repr_mimebundle_()["text/html"]
+    assert "{&quot;live&quot;: true}" in html and "<code>L1</code>" in html
+    assert HOOK_SECRET not in html and API_KEY not in html

@@ -7,9 +7,10 @@ changes nothing (idempotence by delivery id).
 
 :class:`SqliteEventLog` is the embedded default: one SQLite file (in the package's folder
 or a given path) in WAL mode with ``synchronous=FULL``, so a commit is on disk (the WAL
-fsynced) when :meth:`EventLog.append` returns. Writes from the receiver's event loop go to
-one writer thread that commits whatever is waiting in one transaction (group commit: one
-fsync for a burst of concurrent deliveries); every waiter is answered after that commit.
+fsynced) when :meth:`EventLog.append` returns. Appends from the receiver's event loop are
+collected there and committed by one writer thread in one transaction per batch (group
+commit: one fsync for a burst of concurrent deliveries, and a redelivery found with one
+query); every waiter is answered after that commit.
 Several processes may share the file (SQLite's locking, a busy timeout of 10 s).
 
 :func:`open_event_log` picks the log from a target: a path (SQLite) or
@@ -23,12 +24,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import queue
 import sqlite3
 import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,40 +148,6 @@ _INSERT = ("INSERT OR IGNORE INTO events (webhook, delivery_id, received_at, ver
            "timestamp, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
 _COLUMNS = "position, webhook, delivery_id, received_at, verified, timestamp, headers, body"
 
-class _SyncWaiter:
-    """A thread waiting for its event's commit."""
-
-    __slots__ = ("_done", "_error", "_stored")
-
-    def __init__(self) -> None:
-        self._done = threading.Event()
-        self._stored: bool | None = None
-        self._error: BaseException | None = None
-
-    def settle(self, stored: bool | None, error: BaseException | None) -> None:
-        self._stored, self._error = stored, error
-        self._done.set()
-
-    def wait(self) -> bool:
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return bool(self._stored)
-
-
-def _settle_futures(items: list[tuple[Any, bool | None]], error: BaseException | None) -> None:
-    for future, stored in items:
-        if future.done():
-            continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(bool(stored))
-
-
-_Waiter = _SyncWaiter | tuple[Any, Any]
-
-
 class SqliteEventLog(EventLog):
     """The embedded log: one SQLite file, WAL mode, ``synchronous=FULL``, group commit."""
 
@@ -196,8 +163,11 @@ class SqliteEventLog(EventLog):
             raise EventLogError(f"The event log {self.path} cannot be opened ({exc}); give "
                                 "a writable path.", option="event_log") from None
         self._writer = conn
-        self._queue: queue.SimpleQueue[tuple[StoredEvent, _Waiter] | None] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
+        # one thread owns the writing connection; a batch is one job: the rows are built
+        # by the caller, so the thread runs (almost) no Python and holds the GIL little
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: list[tuple[StoredEvent, asyncio.Future[bool]]] = []
+        self._flusher: asyncio.Task[None] | None = None
         self._lock = threading.Lock()
         self._closed = False
 
@@ -212,74 +182,76 @@ class SqliteEventLog(EventLog):
 
     # -- writing ---------------------------------------------------------------------
 
-    def _start(self) -> None:
+    def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._closed:
                 raise EventLogError(f"The event log {self.path} is closed; open it again.")
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._write_loop, daemon=True,
-                                                name="nbconnect-event-log")
-                self._thread.start()
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="nbconnect-event-log")
+            return self._executor
 
-    def _write_loop(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            while len(batch) < _BATCH:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._queue.put(None)  # stop after this batch
-                    break
-                batch.append(more)
-            self._commit(batch)
-
-    def _commit(self, batch: Sequence[tuple[StoredEvent, _Waiter]]) -> None:
+    def _write(self, rows: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
+        """Insert ``rows`` in one transaction (runs on the writer thread); the ``(webhook,
+        delivery_id)`` pairs that were new. Raises EventLogError."""
         conn = self._writer
-        results: list[bool | None] = []
-        error: BaseException | None = None
         try:
             conn.execute("BEGIN IMMEDIATE")
-            for event, _ in batch:
-                cur = conn.execute(_INSERT, _row(event))
-                results.append(cur.rowcount == 1)
+            before = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+            conn.executemany(_INSERT, rows)
+            new = conn.execute("SELECT webhook, delivery_id FROM events WHERE position > ?",
+                               (before,)).fetchall()
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
-            error = EventLogError(f"The event log {self.path} could not store an event "
-                                  f"({exc}); check the disk and the file's permissions.")
-            results = [None] * len(batch)
-        # answer every waiter of the batch; one wake-up per event loop, not per event
-        by_loop: dict[Any, list[tuple[Any, bool | None]]] = {}
-        for (_, waiter), stored in zip(batch, results, strict=True):
-            if isinstance(waiter, _SyncWaiter):
-                waiter.settle(stored, error)
-            else:
-                loop, future = waiter
-                by_loop.setdefault(loop, []).append((future, stored))
-        for loop, items in by_loop.items():
-            with contextlib.suppress(RuntimeError):  # a loop closed meanwhile
-                loop.call_soon_threadsafe(_settle_futures, items, error)
+            raise EventLogError(f"The event log {self.path} could not store an event ({exc}); "
+                                "check the disk and the file's permissions.") from None
+        return {(w, d) for w, d in new}
+
+    @staticmethod
+    def _new_flags(batch: Sequence[StoredEvent], new: set[tuple[str, str]]) -> list[bool]:
+        """Which events of ``batch`` were stored (a redelivery within the batch: the first)."""
+        flags = []
+        for event in batch:
+            key = (event.webhook, event.delivery_id)
+            flags.append(key in new)
+            new.discard(key)
+        return flags
 
     def append(self, event: StoredEvent) -> bool:
         """Store ``event`` (committed and fsynced on return); False for a redelivery."""
-        self._start()
-        waiter = _SyncWaiter()
-        self._queue.put((event, waiter))
-        return waiter.wait()
+        new = self._pool().submit(self._write, [_row(event)]).result()
+        return self._new_flags([event], new)[0]
 
     async def append_async(self, event: StoredEvent) -> bool:
-        """:meth:`append` without blocking the event loop (answered after the commit)."""
-        self._start()
+        """:meth:`append` without blocking the event loop. Concurrent calls are committed
+        together (one transaction and one fsync for all the events waiting), each caller
+        answered after that commit."""
+        pool = self._pool()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
-        self._queue.put((event, (loop, future)))
+        self._pending.append((event, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush(pool))
         return await future
+
+    async def _flush(self, pool: ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            batch, self._pending = self._pending[:_BATCH], self._pending[_BATCH:]
+            events = [e for e, _ in batch]
+            try:
+                new = await loop.run_in_executor(pool, self._write, [_row(e) for e in events])
+            except Exception as exc:  # EventLogError, or the pool shut down
+                error = exc if isinstance(exc, EventLogError) else EventLogError(
+                    f"The event log {self.path} is closed; open it again.")
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for (_, future), stored in zip(batch, self._new_flags(events, new), strict=True):
+                if not future.done():
+                    future.set_result(stored)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -323,10 +295,9 @@ class SqliteEventLog(EventLog):
             if self._closed:
                 return
             self._closed = True
-            thread = self._thread
-        if thread is not None:
-            self._queue.put(None)
-            thread.join(timeout=30)
+            pool = self._executor
+        if pool is not None:
+            pool.shutdown(wait=True)
         with contextlib.suppress(sqlite3.Error):
             self._writer.close()
 

@@ -7,8 +7,8 @@ timestamp, headers) and ``body``); a hash ``...:deliveries`` maps ``<webhook> <d
 to the stream entry, and a Lua script does both at once (atomic on the server), so a
 redelivered event is stored once even when two receivers get it at the same moment. From
 the receiver's event loop, concurrent appends go out together in one pipeline (one round
-trip, one AOF write and fsync for the lot; up to four pipelines in flight); each caller is
-answered with its own reply.
+trip: one script call stores the batch, so Redis writes and fsyncs the AOF once for it; up
+to four batches in flight); each caller is answered with its own event's result.
 
 Durability is the server's: an acknowledged XADD survives a crash of Redis only with the
 append-only file fsynced on every write (``appendonly yes``, ``appendfsync always``). The
@@ -35,14 +35,24 @@ __all__ = ["RedisEventLog"]
 
 #: pipelines in flight at once from one receiver (each takes every append waiting)
 _PIPELINES = 4
+#: events one script call stores at most
+_BATCH = 256
 
-# KEYS[1] the stream, KEYS[2] the deliveries hash; ARGV[1] the delivery key, then the fields
+# KEYS[1] the stream, KEYS[2] the deliveries hash; ARGV: per event five values (the delivery
+# key, webhook, delivery id, meta, body); returns 1 (stored) or 0 (a redelivery) per event
 _APPEND = """
-local seen = redis.call('HGET', KEYS[2], ARGV[1])
-if seen then return {0, seen} end
-local id = redis.call('XADD', KEYS[1], '*', unpack(ARGV, 2))
-redis.call('HSET', KEYS[2], ARGV[1], id)
-return {1, id}
+local out = {}
+for i = 1, #ARGV, 5 do
+  if redis.call('HEXISTS', KEYS[2], ARGV[i]) == 1 then
+    out[#out + 1] = 0
+  else
+    local id = redis.call('XADD', KEYS[1], '*', 'webhook', ARGV[i + 1],
+                          'delivery_id', ARGV[i + 2], 'meta', ARGV[i + 3], 'body', ARGV[i + 4])
+    redis.call('HSET', KEYS[2], ARGV[i], id)
+    out[#out + 1] = 1
+  end
+end
+return out
 """
 
 
@@ -100,15 +110,15 @@ class RedisEventLog(EventLog):
     # -- writing ---------------------------------------------------------------------
 
     @staticmethod
-    def _fields(event: StoredEvent) -> list[Any]:
-        meta = json.dumps([event.received_at, int(event.verified), event.timestamp,
-                           [list(h) for h in event.headers]], separators=(",", ":"))
-        return ["webhook", event.webhook, "delivery_id", event.delivery_id, "meta", meta,
-                "body", bytes(event.body)]
-
-    @staticmethod
-    def _key(event: StoredEvent) -> str:
-        return f"{event.webhook} {event.delivery_id}"
+    def _args(events: list[StoredEvent]) -> list[Any]:
+        """The script's ARGV for ``events``: five values each."""
+        out: list[Any] = []
+        for e in events:
+            meta = json.dumps([e.received_at, int(e.verified), e.timestamp,
+                               [list(h) for h in e.headers]], separators=(",", ":"))
+            out += [f"{e.webhook} {e.delivery_id}", e.webhook, e.delivery_id, meta,
+                    bytes(e.body)]
+        return out
 
     def _failed(self, exc: BaseException) -> EventLogError:
         return EventLogError(f"The Redis event log at {self.location} could not store an "
@@ -118,8 +128,8 @@ class RedisEventLog(EventLog):
         import redis
 
         try:
-            stored, _ = self._script(keys=[self.stream, self.deliveries],
-                                     args=[self._key(event), *self._fields(event)])
+            (stored,) = self._script(keys=[self.stream, self.deliveries],
+                                     args=self._args([event]))
             if self._waitaof and stored:
                 self._client.execute_command("WAITAOF", 1, 0, int(self._timeout * 1000))
         except redis.exceptions.RedisError as exc:
@@ -148,10 +158,10 @@ class RedisEventLog(EventLog):
                 socket_timeout=self._timeout, socket_connect_timeout=self._timeout)
             self._async = aioredis.Redis(connection_pool=pool)
         while self._pending:
-            batch, self._pending = self._pending, []
+            batch, self._pending = self._pending[:_BATCH], self._pending[_BATCH:]
             try:
                 replies = await self._send(batch)
-                if any(isinstance(r, redis.exceptions.NoScriptError) for r in replies):
+                if isinstance(replies[0], redis.exceptions.NoScriptError):
                     self._sha = None  # the server restarted and forgot the script
                     replies = await self._send(batch)
             except (redis.exceptions.RedisError, OSError) as exc:
@@ -160,23 +170,23 @@ class RedisEventLog(EventLog):
                     if not future.done():
                         future.set_exception(error)
                 continue
-            for (_, future), reply in zip(batch, replies, strict=False):
+            reply = replies[0]
+            for i, (_, future) in enumerate(batch):
                 if future.done():
                     continue
                 if isinstance(reply, Exception):
                     future.set_exception(self._failed(reply))
                 else:
-                    future.set_result(bool(int(reply[0])))
+                    future.set_result(bool(int(reply[i])))
 
     async def _send(self, batch: list[tuple[StoredEvent, Any]]) -> list[Any]:
-        """One pipelined round trip: EVALSHA of the append script per event (then WAITAOF
-        when used); the replies, errors as values."""
+        """One round trip: the append script for the whole batch (then WAITAOF when used);
+        the replies, errors as values."""
         if self._sha is None:
             self._sha = await self._async.script_load(_APPEND)
         pipe = self._async.pipeline(transaction=False)
-        for event, _ in batch:
-            pipe.evalsha(self._sha, 2, self.stream, self.deliveries, self._key(event),
-                         *self._fields(event))
+        pipe.evalsha(self._sha, 2, self.stream, self.deliveries,
+                     *self._args([e for e, _ in batch]))
         if self._waitaof:
             pipe.execute_command("WAITAOF", 1, 0, int(self._timeout * 1000))
         return list(await pipe.execute(raise_on_error=False))
