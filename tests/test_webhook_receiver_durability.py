@@ -168,3 +168,56 @@ def test_the_durability_flag_for_a_weak_redis(tmp_path: Path) -> None:
 @pytest.fixture(autouse=True)
 def _no_stray_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("DURABLE_SECRET", raising=False)
+
+
+def test_cli_serve_defaults_to_the_package_folder_log(tmp_path: Path) -> None:
+    pkg, webhook = _package(tmp_path)
+    env = {**os.environ, "DURABLE_SECRET": SECRET, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "nbconnect", "webhook", "serve", str(pkg),
+                             "--port", "0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
+    assert proc.stdout is not None
+    head = proc.stdout.readline()
+    urls = proc.stdout.readline()
+    try:
+        assert f"event log: {pkg / 'webhook-events.sqlite'}" in head, head
+        url = urls.split()[-1]
+        body = b'{"cli": true}'
+        headers = {**sign(webhook, body, secret=SECRET, delivery_id="cli-1"),
+                   "Content-Type": "application/json"}
+        assert httpx2.post(url, content=body, headers=headers, timeout=30).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: a clean stop
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+    (event,) = open_event_log(pkg).events("orders")
+    assert event.delivery_id == "cli-1" and event.body == body
+
+
+def test_a_log_that_cannot_store_answers_503_and_keeps_nothing(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    from nbconnect.webhooks.receiver import ReceiverServer
+
+    monkeypatch.setenv("DURABLE_SECRET", SECRET)
+    c = Connector(name="durable", base_url="https://api.example.com")
+    c.webhooks = Webhooks.of([Webhook("orders", signature=Signature(
+        key="X-Signature", secret="env:DURABLE_SECRET", id_header="X-Delivery"))])
+    webhook = c.webhooks["orders"]
+    with RedisServer(tmp_path / "redis") as redis_server, \
+            ReceiverServer(c, event_log=redis_server.url) as receiver:
+        body = b'{"n": 1}'
+        headers = {**sign(webhook, body, secret=SECRET, delivery_id="a"),
+                   "Content-Type": "application/json"}
+        url = receiver.urls["orders"]
+        assert httpx2.post(url, content=body, headers=headers, timeout=30).status_code == 200
+        redis_server.stop()  # the log goes away
+        down = httpx2.post(url, content=body, headers={**headers, "X-Delivery": "b"},
+                           timeout=60)
+        assert down.status_code == 503 and down.headers["retry-after"] == "1"
+        redis_server.start()  # back on the same port and AOF: the retry is stored
+        again = httpx2.post(url, content=body, headers={**headers, "X-Delivery": "b"},
+                            timeout=60)
+        assert again.status_code == 200
+        stored = [e.delivery_id for e in receiver.log.events("orders")]
+    assert stored == ["a", "b"]
