@@ -174,7 +174,7 @@ def test_panel_buttons_run_tests_and_progress_reaches_total(ip, demo):
     assert (panel.progress.bar.value, panel.progress.bar.max) == (12, 12)
     assert panel.progress.label.value == "12 / 12"
     assert panel.progress.bar.bar_style == "success"
-    assert "12 passed, 0 failed" in panel.status.value
+    assert "12 passed, 0 failed" in panel.message
     shown = panel.output.outputs[-1]["data"]
     assert "text/html" in shown and "12 passed" in shown["text/plain"]
     assert session(ip).last_report is panel.report

@@ -55,8 +55,8 @@ def _connection_form(session: Session, data: dict[str, Any]) -> Any:
 def _test_panel(session: Session, data: dict[str, Any]) -> Any:
     from .testpanel import TestPanel
 
-    def run(ids: list[str] | None, progress: Any) -> Any:
-        return session.run_tests(ids, progress=progress)
+    def run(ids: list[str] | None, progress: Any, **options: Any) -> Any:
+        return session.run_tests(ids, progress=progress, **options)
 
     return TestPanel(data["connector"], run)
 

@@ -144,6 +144,10 @@ def load_ipython_extension(shell: Any) -> None:
     shell.configurables.append(settings)
     shell.register_magics(ConnectMagics(shell, settings))
     register_formatters(shell)
+    from .live import check_all
+
+    if check_all not in shell.events.callbacks["post_execute"]:
+        shell.events.register("post_execute", check_all)
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -158,3 +162,7 @@ def unload_ipython_extension(shell: Any) -> None:
             del manager.magics[kind]["connect"]
     shell.configurables[:] = [c for c in shell.configurables if c is not magics.settings]
     unregister_formatters(shell)
+    from .live import check_all
+
+    if check_all in shell.events.callbacks["post_execute"]:
+        shell.events.unregister("post_execute", check_all)
