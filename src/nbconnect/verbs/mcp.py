@@ -133,8 +133,11 @@ def run_remove(workspace: Any, args: argparse.Namespace) -> McpServer:
 def run_check(workspace: Any, args: argparse.Namespace) -> Any:
     """Check the remote MCP server NAME and keep what was found on the connector."""
     connector = workspace.require()
-    result = connector.mcp.check(args.name, open_url=workspace.show_link,
-                                 timeout=args.timeout)
+    show = workspace.show_link
+    if args.json:  # the link must not break the JSON on stdout
+        def show(url: str) -> None:
+            workspace.warn(f"Open this URL in a browser to authorize:\n{url}")
+    result = connector.mcp.check(args.name, open_url=show, timeout=args.timeout)
     if not args.json:
         for note in result.notes:
             workspace.say(note)
