@@ -27,6 +27,8 @@ Endpoints that misbehave (what users of other tools report as endless loops):
 ``/foreign``       a ``Link`` rel=next to another host (never followed: ``error``)
 ``/stuck-next``    ``meta.next_page`` names the page just fetched (``repeated-cursor``)
 ``/fail-3``        like ``/pages`` but page 3 answers HTTP 500 (``error``)
+``/slow``          like ``/forever``, each page after ``?delay=`` seconds (default 0.3;
+                   ends: ``time-limit`` under a short ``total_timeout``)
 =================  ========================================================================
 
 Usage::
@@ -177,6 +179,15 @@ def app() -> Any:
                                       "next_page": page + 1 if page < last_page(size)
                                       else None}})
 
+    async def slow(request: Request) -> Any:
+        import asyncio
+
+        _, size = page_args(request)
+        await asyncio.sleep(min(30.0, float(request.query_params.get("delay") or 0.3)))
+        start = _offset(request.query_params.get("cursor"))
+        items = [{"id": i + 1, "name": f"item {i + 1}"} for i in range(start, start + size)]
+        return JSONResponse({"data": items, "next_cursor": _cursor(start + size)})
+
     async def openapi(request: Request) -> Any:
         base = str(request.base_url).rstrip("/")
         return JSONResponse(spec(base))
@@ -187,7 +198,7 @@ def app() -> Any:
               Route("/repeat", repeat), Route("/forever", forever),
               Route("/same-cursor", same_cursor), Route("/offset-stuck", offset_stuck),
               Route("/foreign", foreign), Route("/fail-3", fail_3),
-              Route("/stuck-next", stuck_next),
+              Route("/stuck-next", stuck_next), Route("/slow", slow),
               Route("/openapi.json", openapi)]
     application = Starlette(routes=routes)
     application.state.hits = hits
@@ -244,6 +255,8 @@ def spec(base_url: str = "http://127.0.0.1") -> dict[str, Any]:
         "/foreign": _op("listForeign", [page, per_page], _LIST),
         "/fail-3": _op("listFail3", [page, per_page], _obj(items=_LIST, meta=_META)),
         "/stuck-next": _op("listStuckNext", [page, per_page], _obj(items=_LIST, meta=_META)),
+        "/slow": _op("listSlow", [cursor, size, _q("delay", "number")],
+                     _obj(data=_LIST, next_cursor=_NULL_STR)),
     }
     return {"openapi": "3.1.0", "info": {"title": "Paged API", "version": "1.0"},
             "servers": [{"url": base_url}], "paths": paths,

@@ -1,6 +1,7 @@
 """Following pages against a real loopback server (tests/pagedapi.py): every way of paging
 and every way following ends (no-next, empty-page, repeated-page, repeated-cursor,
-max-pages, error), secrets kept out of what it shows, bad options refused before sending."""
+max-pages, time-limit, error), secrets kept out of what it shows, bad options refused before
+sending, every page kept as a sample for pull."""
 
 from __future__ import annotations
 
@@ -255,3 +256,79 @@ def test_every_page_over_tls():
         refused = c.call("listLinkRelative", all_pages=True)  # the system CAs do not know it
         assert (refused.stop_reason, refused.pages) == ("error", 0)
         assert "certificate verify failed" in refused.stop_message
+
+
+# --------------------------------------------------------------------------- the time limit
+
+
+def test_a_time_limit_on_the_whole_follow_ends_an_api_that_never_ends(paged, api):
+    _with_rule(paged, "listSlow", PagingRule("cursor", param="cursor", field="next_cursor"))
+    result = paged.call("listSlow", all_pages=True, total_timeout=1.0, delay=0.25)
+    assert result.stop_reason == "time-limit" and result.ok
+    assert 1 <= result.pages < 100 and len(result.items) == 5 * result.pages
+    assert result.stop_message.startswith("the time limit of 1 s on following every page "
+                                          f"was reached at page {result.pages + 1} (")
+    assert len(api.hits("/slow")) in (result.pages, result.pages + 1)
+    assert "time-limit" in result.summary()
+
+
+def test_a_page_that_hangs_past_the_time_limit_ends_it(paged, api):
+    _with_rule(paged, "listSlow", PagingRule("cursor", param="cursor", field="next_cursor"))
+    result = follow(paged, "listSlow", params={"delay": 3}, total_timeout=0.4, timeout=20)
+    assert (result.stop_reason, result.pages, result.items) == ("time-limit", 0, [])
+    assert result.stop_message == ("the time limit of 0.4 s on following every page was "
+                                   "reached at page 1 (it was awaited); 0 pages were fetched.")
+
+
+@pytest.mark.parametrize("limit", [0, -1.5, float("nan"), float("inf"), True, "10"])
+def test_a_bad_time_limit_is_refused_before_sending(paged, api, limit):
+    before = paged.to_dict()
+    with pytest.raises(PagingError) as info:
+        paged.call("listPages", all_pages=True, total_timeout=limit)
+    assert info.value.option == "total_timeout"
+    assert "time limit on following every page must be a positive number" in str(info.value)
+    assert api.hits() == [] and paged.to_dict() == before
+
+
+def test_the_paging_limits_live_in_limits_and_keep_their_old_names():
+    from nbconnect import limits
+    from nbconnect.model import paging as model_paging
+    from nbconnect.paging import follow as follow_module
+    from nbconnect.paging.rules import STOP_REASONS, STOP_SENTENCES
+
+    assert model_paging.DEFAULT_MAX_PAGES == limits.DEFAULT_MAX_PAGES == 100
+    assert model_paging.MAX_PAGES == limits.MAX_PAGES
+    assert follow_module.MAX_PAGE_BYTES == limits.MAX_PAGE_BYTES
+    assert follow_module.MAX_TOTAL_BYTES == limits.MAX_PAGING_TOTAL_BYTES
+    assert "time-limit" in STOP_REASONS and set(STOP_SENTENCES) == set(STOP_REASONS)
+
+
+# --------------------------------------------------------------------------- samples for pull
+
+
+def test_every_page_is_kept_as_a_sample_and_pull_merges_them(paged, api):
+    from nbconnect.pull.samples import stored
+
+    _with_rule(paged, "listPages", PagingRule("page", param="page", field="meta.next_page"))
+    result = paged.call("listPages", all_pages=True)
+    assert result.pages == 5
+    assert len(stored(paged, "listPages").bodies) == 5
+    pulled = paged.pull("listPages")
+    assert pulled.samples == 5
+    # next_page is a number on pages 1-4 and null on page 5: only a merge of every page
+    # makes it nullable
+    assert pulled.field("meta.next_page").nullable
+    assert pulled.field("meta.next_page").type == "integer"
+
+
+def test_pages_kept_as_samples_are_bounded_as_a_test_run_keeps_them(paged, api):
+    from nbconnect import limits
+    from nbconnect.pull.samples import stored
+
+    _with_rule(paged, "listForever", PagingRule("cursor", param="cursor", field="next_cursor"))
+    paged.call("listForever", all_pages=True, max_pages=limits.MAX_PULL_SAMPLES + 5)
+    kept = stored(paged, "listForever").bodies
+    assert len(kept) == limits.MAX_PULL_SAMPLES  # the oldest went first
+    assert '"item 26"' in kept[0] and "next_cursor" in kept[-1]
+    follow(paged, "listPages", keep_samples=False)
+    assert stored(paged, "listPages") is None

@@ -154,3 +154,32 @@ def test_help_lists_the_paging_verbs(face):
     done = face.run("help call")
     for flag in ("--all-pages", "--max-pages", "--param", "--connection", "--json"):
         assert flag in done.out
+
+
+def test_call_with_a_time_limit_ends_an_api_that_never_ends(started, api):
+    face = started
+    assert face.run("paging listSlow --type cursor --param cursor --field next_cursor").code == 0
+    done = face.run("call listSlow --all-pages --timeout-total 0.8 --param delay=0.2 --json")
+    assert done.code == 0, done.err
+    data = json.loads(done.out)
+    assert data["stop_reason"] == "time-limit" and data["ok"] is True
+    assert 1 <= data["pages"] < 100
+    assert data["stop_message"].startswith("the time limit of 0.8 s on following every page")
+    done = face.run("call listSlow --all-pages --timeout-total 0")
+    assert done.code == 2 and "timeout must be a positive number of seconds" in done.error
+    done = face.run("help call")
+    assert "--timeout-total" in done.out and "time-limit" in done.out
+
+
+def test_pull_after_call_all_pages_merges_every_page(started, api):
+    face = started
+    assert face.run("paging listPages --detect").code == 0
+    assert face.run("call listPages --all-pages").code == 0
+    done = face.run("pull listPages --json")
+    assert done.code == 0, done.err
+    data = json.loads(done.out)
+    assert data["samples"] == 5
+    next_page = next(f for f in data["fields"] if f["path"] == "meta.next_page")
+    assert next_page["nullable"] is True and next_page["type"] == "integer"
+    if face.name == "cli":  # kept in the package's samples/, for a later process
+        assert (face.package / "samples" / "listPages.json").is_file()

@@ -46,3 +46,13 @@ MAX_PULL_EXAMPLE_CHARS = 40
 MCP_TIMEOUT = 20.0
 #: Seconds to wait for the user to approve an MCP server's OAuth authorization.
 MCP_AUTH_TIMEOUT = 120.0
+#: Pages one paging follow fetches when no bound is given (``call --all-pages``).
+DEFAULT_MAX_PAGES = 100
+#: The largest max-pages bound a paging follow accepts.
+MAX_PAGES = 10_000
+#: Bytes of one page body a paging follow reads at most (a larger page stops it: ``error``).
+MAX_PAGE_BYTES = 10 * 1024 * 1024
+#: Bytes of all page bodies of one paging follow read at most.
+MAX_PAGING_TOTAL_BYTES = 200 * 1024 * 1024
+#: Seconds one paging follow may take in all when no limit is given (then: ``time-limit``).
+DEFAULT_PAGING_TOTAL_TIMEOUT = 600.0

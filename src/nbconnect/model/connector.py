@@ -300,7 +300,8 @@ class Connector:
 
     def call(self, endpoint_id: str, *, connection: str | None = None, all_pages: bool = False,
              max_pages: int = 100, params: Mapping[str, Any] | None = None,
-             transport: Any = None, verify: Any = True, **values: Any) -> Any:
+             transport: Any = None, verify: Any = True, total_timeout: float | None = None,
+             **values: Any) -> Any:
         """Call an endpoint through a test connection; returns a
         :class:`~nbconnect.paging.follow.PagingResult` (``items``, ``pages``, ``data``: the
         first page's body, ``stop_reason``/``stop_message``, ``ok``).
@@ -312,13 +313,17 @@ class Connector:
         ``max_pages`` pages, and always ends saying why (see
         :func:`nbconnect.paging.follow.iter_pages`, which also takes a ``rule`` and a
         ``timeout``). ``transport`` and ``verify`` go to the HTTP client.
+        ``total_timeout``: seconds the whole call may take, every page together (default
+        ``limits.DEFAULT_PAGING_TOTAL_TIMEOUT``; reached: ``stop_reason`` ``time-limit``).
+        Every 2xx JSON page is kept as a response sample, so :meth:`pull` merges them.
         """
         from ..paging.follow import follow
 
         one = not all_pages and isinstance(max_pages, int) and max_pages >= 1
         return follow(self, endpoint_id, connection=connection,
                       params={**(params or {}), **values}, transport=transport,
-                      verify=verify, max_pages=1 if one else max_pages)
+                      verify=verify, max_pages=1 if one else max_pages,
+                      total_timeout=total_timeout)
 
     def options(self, endpoint: str, param: str, *, connection: str | None = None,
                 **inputs: Any) -> list[tuple[Any, str]]:

@@ -28,16 +28,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import limits
 from ..errors import PagingError
 
 __all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGES", "PAGING_TYPES", "PagingRule", "checked_paging",
            "split_path"]
 
 PAGING_TYPES = ("link", "cursor", "offset", "page")
-#: pages followed when no bound is given
-DEFAULT_MAX_PAGES = 100
-#: the largest max-pages bound accepted
-MAX_PAGES = 10_000
+#: pages followed when no bound is given (:data:`nbconnect.limits.DEFAULT_MAX_PAGES`)
+DEFAULT_MAX_PAGES = limits.DEFAULT_MAX_PAGES
+#: the largest max-pages bound accepted (:data:`nbconnect.limits.MAX_PAGES`)
+MAX_PAGES = limits.MAX_PAGES
 
 _FIELDS = ("type", "param", "field", "limit_param", "limit", "total_field", "start", "items")
 _SEGMENT_RE = re.compile(r"[^.\[\]\x00-\x1f]+\Z")

@@ -16,12 +16,20 @@ Following always ends, and says why (``stop_reason``, one of
   the paging parameter returns the same page over and over);
 - ``repeated-cursor``: a next cursor, link, offset or page number seen before;
 - ``max-pages``: the bound was reached (default 100) while the API still had a next page;
+- ``time-limit``: the time limit on the whole follow was reached (``total_timeout``,
+  default :data:`~nbconnect.limits.DEFAULT_PAGING_TOTAL_TIMEOUT` seconds), before a page
+  was sent or while one was awaited;
 - ``error``: a failed request, a non-2xx answer, a page too large, a next link to another
   host (never followed: the connection's credentials stay with the API's host).
 
 A failure of the API is a stop reason, never an exception; bad options (an unknown endpoint
 or parameter, max pages under 1) raise before anything is sent. Each page body is read up
-to :data:`MAX_PAGE_BYTES`, all pages together up to :data:`MAX_TOTAL_BYTES`.
+to :data:`MAX_PAGE_BYTES`, all pages together up to :data:`MAX_TOTAL_BYTES` (both in
+:mod:`nbconnect.limits`).
+
+Every 2xx page is also kept as a response sample for ``pull``
+(:func:`nbconnect.pull.samples.keep`, bounded and redacted as a test run's are), so a pull
+after following merges every page kept.
 """
 
 from __future__ import annotations
@@ -32,6 +40,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .. import limits
 from ..auth.redaction import redact, redact_url
 from ..errors import NbConnectError, PagingError, clip
 from ..model.paging import DEFAULT_MAX_PAGES, MAX_PAGES, PagingRule, checked_paging
@@ -44,9 +53,9 @@ __all__ = ["MAX_PAGE_BYTES", "MAX_TOTAL_BYTES", "Page", "PageRun", "PagingResult
            "iter_pages"]
 
 #: bytes of one page body read at most (a larger page stops following with ``error``)
-MAX_PAGE_BYTES = 10 * 1024 * 1024
+MAX_PAGE_BYTES = limits.MAX_PAGE_BYTES
 #: bytes of all page bodies of one run read at most
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
+MAX_TOTAL_BYTES = limits.MAX_PAGING_TOTAL_BYTES
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,8 @@ class PagingResult:
 
     ``items``: every page's items in order; ``pages``: pages fetched (distinct ones: a
     repeated page is not counted); ``stop_reason``: a machine word (``no-next``,
-    ``empty-page``, ``repeated-page``, ``repeated-cursor``, ``max-pages``, ``error``) and
+    ``empty-page``, ``repeated-page``, ``repeated-cursor``, ``max-pages``, ``time-limit``,
+    ``error``) and
     ``stop_message`` the sentence saying it; ``bodies``: each page's parsed body
     (``data`` is the first); ``status``: the last HTTP status; ``rule``: the paging rule
     followed (``detected``: found for this call from the spec and the first page rather
@@ -175,6 +185,17 @@ class PageRun:
         return f"PageRun({self.result!r})"
 
 
+def _check_total_timeout(total_timeout: Any) -> float:
+    if total_timeout is None:
+        return limits.DEFAULT_PAGING_TOTAL_TIMEOUT
+    if isinstance(total_timeout, bool) or not isinstance(total_timeout, int | float) or \
+            not total_timeout > 0 or total_timeout != total_timeout or \
+            total_timeout == float("inf"):
+        raise PagingError(f"The time limit on following every page must be a positive "
+                          f"number of seconds, not {total_timeout!r}.", option="total_timeout")
+    return float(total_timeout)
+
+
 def _check_max_pages(max_pages: Any) -> int:
     if not isinstance(max_pages, int) or isinstance(max_pages, bool) or \
             not 1 <= max_pages <= MAX_PAGES:
@@ -196,6 +217,9 @@ class _State:
     max_pages: int
     result: PagingResult
     first: Any
+    total_timeout: float = limits.DEFAULT_PAGING_TOTAL_TIMEOUT
+    deadline: float = 0.0
+    keep_samples: bool = True
 
 
 def iter_pages(connector: Connector, endpoint_id: str, *,
@@ -203,7 +227,8 @@ def iter_pages(connector: Connector, endpoint_id: str, *,
                params: Mapping[str, Any] | None = None, max_pages: int = DEFAULT_MAX_PAGES,
                transport: Any = None, verify: Any = True, prompt: Any = None,
                timeout: float | None = None, rule: PagingRule | Mapping[str, Any] | None = None,
-               detect: bool = True) -> PageRun:
+               detect: bool = True, total_timeout: float | None = None,
+               keep_samples: bool = True) -> PageRun:
     """Follow the pages of ``endpoint_id`` lazily; returns a :class:`PageRun`.
 
     ``params``: request parameter values by name (body fields as ``parent.child``), as for
@@ -214,30 +239,36 @@ def iter_pages(connector: Connector, endpoint_id: str, *,
     ``no-next``). ``max_pages``: at most this many pages (1 to
     :data:`~nbconnect.model.paging.MAX_PAGES`). ``connection``, ``prompt``, ``verify``,
     ``transport`` and ``timeout`` (seconds per request) are those of a test run.
+    ``total_timeout``: seconds the whole follow may take (default
+    :data:`~nbconnect.limits.DEFAULT_PAGING_TOTAL_TIMEOUT`; the clock starts at the first
+    request; reached: stop reason ``time-limit``). ``keep_samples``: keep every 2xx page
+    as a response sample for ``pull`` (:func:`nbconnect.pull.samples.keep`).
 
     Raises :class:`~nbconnect.errors.EndpointNotFoundError`,
     :class:`~nbconnect.errors.EndpointDefinitionError` (a parameter the endpoint lacks),
     :class:`~nbconnect.errors.MissingParameterError`,
-    :class:`~nbconnect.errors.PagingError` (a bad rule or ``max_pages``), the parameter
+    :class:`~nbconnect.errors.PagingError` (a bad rule, ``max_pages``, ``timeout`` or
+    ``total_timeout``), the parameter
     links' errors (a value not in a linked list: ``LinkValueError``) and the
     connection's errors before anything is sent; the API's failures end the run with
     ``stop_reason == "error"``.
     """
     from ..auth.flows import client_for
     from ..testing.request import DEFAULT_TIMEOUT, build_request, check_params
-    from ..testing.running import _default_ssl_context, _is_replay
+    from ..testing.running import default_ssl_context, is_replay
 
     ep = connector.endpoint(endpoint_id)
     values = dict(params or {})
     check_params(ep, values)
     bound = _check_max_pages(max_pages)
+    total = _check_total_timeout(total_timeout)
     chosen = checked_paging(rule, ep) if rule is not None else ep.paging
     tm = DEFAULT_TIMEOUT if timeout is None else float(timeout)
     if not tm > 0:
         raise PagingError(f"The timeout must be a positive number of seconds, not "
                           f"{timeout!r}.", option="timeout")
     if verify is True:
-        verify = _default_ssl_context()
+        verify = default_ssl_context()
     if getattr(connector, "links", ()):  # linked parameters: filled and checked first
         try:
             from ..links.check import prepare_values
@@ -250,7 +281,7 @@ def iter_pages(connector: Connector, endpoint_id: str, *,
     if chosen is not None and chosen.limit is not None and chosen.limit_param not in values:
         values[chosen.limit_param] = chosen.limit
     client = client_for(connector, connection, prompt=prompt, verify=verify, timeout=tm,
-                        transport=transport, authenticate=not _is_replay(transport))
+                        transport=transport, authenticate=not is_replay(transport))
     base = str(client.base_url)
     try:  # a missing or refused value raises here, before anything is sent
         first = build_request(connector, ep, values, base_url=base, timeout=tm)
@@ -259,7 +290,7 @@ def iter_pages(connector: Connector, endpoint_id: str, *,
         raise
     result = PagingResult(ep.id, rule=chosen)
     state = _State(connector, ep, client, base, tm, values, chosen, bool(detect), bound,
-                   result, first)
+                   result, first, total_timeout=total, keep_samples=bool(keep_samples))
     return PageRun(_pages(state), result)
 
 
@@ -282,24 +313,40 @@ class _Answer:
     raw: bytes = b""
     content_type: str | None = None
     error: str | None = None
+    #: the time limit on the whole follow ended this request (``error`` says how)
+    timed_out: bool = False
 
 
-def _fetch(client: Any, request: Any, timeout: float, budget: int) -> _Answer:
+def _fetch(client: Any, request: Any, timeout: float, budget: int,
+           deadline: float = float("inf")) -> _Answer:
     """Send ``request`` (retrying a 429/503 with a short Retry-After, as a test run does)
-    and read at most ``min(MAX_PAGE_BYTES, budget)`` bytes of the body."""
+    and read at most ``min(MAX_PAGE_BYTES, budget)`` bytes of the body, giving up at
+    ``deadline`` (a ``time.perf_counter()`` value: ``timed_out`` is then set)."""
+    import httpx2
+
     from ..testing.judging import error_reason
-    from ..testing.running import MAX_RETRIES, MAX_RETRY_WAIT, _retry_after
+    from ..testing.running import MAX_RETRIES, MAX_RETRY_WAIT, retry_after
 
     cap = min(MAX_PAGE_BYTES, budget)
     attempt = 0
     while True:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            return _Answer(error="no time was left to send it", timed_out=True)
+        short = left < timeout  # the time limit, not the request timeout, bounds this one
+        if short:
+            request.extensions["timeout"] = httpx2.Timeout(left).as_dict()
         try:
             response = client.send(request, stream=True)
             try:
                 status = response.status_code
-                wait = _retry_after(response.headers.get("retry-after")) \
+                wait = retry_after(response.headers.get("retry-after")) \
                     if status in (429, 503) else None
                 if wait is not None and attempt < MAX_RETRIES and wait <= MAX_RETRY_WAIT:
+                    if time.perf_counter() + wait >= deadline:
+                        return _Answer(status, response.headers, error=(
+                            f"the API answered HTTP {status} and asked to wait "
+                            f"{wait:g} s, past the time limit"), timed_out=True)
                     attempt += 1
                     response.close()
                     time.sleep(wait)
@@ -315,11 +362,16 @@ def _fetch(client: Any, request: Any, timeout: float, budget: int) -> _Answer:
                                        f"the page is over {cap // (1024 * 1024)} MB "
                                        f"({which})")
                     chunks.append(chunk)
+                    if time.perf_counter() > deadline:
+                        return _Answer(status, response.headers, error="its body was still "
+                                       "arriving", timed_out=True)
                 return _Answer(status, response.headers, b"".join(chunks),
                                response.headers.get("content-type"))
             finally:
                 response.close()
         except Exception as exc:  # transport, TLS, auth flow: all become reasons
+            if short and isinstance(exc, httpx2.TimeoutException):
+                return _Answer(error="it was awaited", timed_out=True)
             return _Answer(error=error_reason(exc, request, timeout))
 
 
@@ -357,6 +409,7 @@ def _stop(st: _State, reason: str, message: str) -> None:
 def _loop(st: _State) -> Iterator[Page]:
     import httpx2
 
+    from ..testing.judging import seconds
     from ..testing.request import build_request
 
     ep, result = st.endpoint, st.result
@@ -369,15 +422,27 @@ def _loop(st: _State) -> Iterator[Page]:
     seen_next: dict[str, int] = {}
     used = 0
     number = 0
+    st.deadline = time.perf_counter() + st.total_timeout
     while True:
         number += 1
-        answer = _fetch(st.client, request, st.timeout, MAX_TOTAL_BYTES - used)
+        answer = _fetch(st.client, request, st.timeout, MAX_TOTAL_BYTES - used, st.deadline)
+        if answer.timed_out:
+            result.status = answer.status or result.status
+            _stop(st, R.TIME_LIMIT, f"the time limit of {seconds(st.total_timeout)} s on "
+                                    f"following every page was reached at page {number} "
+                                    f"({answer.error}); {number - 1} page"
+                                    f"{'s were' if number != 2 else ' was'} fetched.")
+            return
         if answer.error is not None:
             result.status = answer.status or None
             _stop(st, R.ERROR, f"page {number} failed: {answer.error}.")
             return
         used += len(answer.raw)
         result.status = answer.status
+        if st.keep_samples and 200 <= answer.status < 300 and answer.status != 204:
+            from ..pull.samples import keep  # kept for pull, as a test run keeps them
+
+            keep(st.connector, ep.id, answer.content_type, answer.raw)
         if not 200 <= answer.status < 300:
             excerpt = clip(answer.raw.decode("utf-8", errors="replace"), 120)
             _stop(st, R.ERROR, f"page {number} answered HTTP {answer.status}"

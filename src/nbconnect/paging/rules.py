@@ -31,6 +31,8 @@ __all__ = [
     "REPEATED_CURSOR",
     "REPEATED_PAGE",
     "STOP_REASONS",
+    "STOP_SENTENCES",
+    "TIME_LIMIT",
     "Next",
     "Stop",
     "find_items",
@@ -46,9 +48,22 @@ EMPTY_PAGE = "empty-page"
 REPEATED_PAGE = "repeated-page"
 REPEATED_CURSOR = "repeated-cursor"
 MAX_PAGES_REACHED = "max-pages"
+TIME_LIMIT = "time-limit"
 ERROR = "error"
 #: every stop reason, the machine words of :attr:`PagingResult.stop_reason`
-STOP_REASONS = (NO_NEXT, EMPTY_PAGE, REPEATED_PAGE, REPEATED_CURSOR, MAX_PAGES_REACHED, ERROR)
+STOP_REASONS = (NO_NEXT, EMPTY_PAGE, REPEATED_PAGE, REPEATED_CURSOR, MAX_PAGES_REACHED,
+                TIME_LIMIT, ERROR)
+#: what each stop reason means, one sentence each (help texts and docs)
+STOP_SENTENCES = {
+    NO_NEXT: "The API gave no next link, cursor or page number, or the total was reached.",
+    EMPTY_PAGE: "A page had no items.",
+    REPEATED_PAGE: "A page repeated one seen before, so the API does not advance.",
+    REPEATED_CURSOR: "A next cursor, link, offset or page number repeated one seen before.",
+    MAX_PAGES_REACHED: "The max-pages bound was reached while the API had more.",
+    TIME_LIMIT: "The time limit on the whole follow was reached.",
+    ERROR: "A request failed, the API answered an error, a page was too large, or a next "
+           "link pointed to another host.",
+}
 #: field names that hold a page's items, in the order they are tried
 ITEM_FIELDS = ("items", "data", "results", "records", "values", "entries", "elements",
                "objects", "list", "rows", "hits", "nodes", "edges", "content")

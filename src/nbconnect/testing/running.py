@@ -45,6 +45,9 @@ __all__ = [
     "MAX_RETRIES",
     "MAX_RETRY_WAIT",
     "ProgressFn",
+    "default_ssl_context",
+    "is_replay",
+    "retry_after",
     "test_endpoint",
     "test_endpoints",
 ]
@@ -58,8 +61,9 @@ BODY_SAMPLE_BYTES = 1_000_000
 ProgressFn = Callable[[int, int, TestResult], None]
 
 
-def _is_replay(transport: Any) -> bool:
-    """Replayed exchanges need no credentials: the cassettes answer, not the API."""
+def is_replay(transport: Any) -> bool:
+    """Whether ``transport`` replays cassettes: replayed exchanges need no credentials
+    (the cassettes answer, not the API)."""
     if transport is None:
         return False
     from .cassettes import ReplayTransport
@@ -67,7 +71,12 @@ def _is_replay(transport: Any) -> bool:
     return isinstance(transport, ReplayTransport)
 
 
-def _retry_after(value: str | None) -> float | None:
+_is_replay = is_replay  # the old private name, kept for callers that use it
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (RFC 9110 §10.2.3: delay-seconds or an
+    HTTP-date; a past date gives 0.0); None when absent or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -80,6 +89,9 @@ def _retry_after(value: str | None) -> float | None:
     if when is None:
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+_retry_after = retry_after  # the old private name, kept for callers that use it
 
 
 @dataclass
@@ -170,12 +182,15 @@ def _run_one(run: _Run, ep: Endpoint, values: Mapping[str, Any]) -> TestResult:
 
 
 @functools.lru_cache(maxsize=1)
-def _default_ssl_context() -> Any:
+def default_ssl_context() -> Any:
     """httpx2's default (system/certifi) SSL context, made once per process: loading the
     CA bundle takes ~0.1 s, more than a whole test run of a fast local API."""
     import httpx2
 
     return httpx2.create_ssl_context()
+
+
+_default_ssl_context = default_ssl_context  # the old private name, kept for callers that use it
 
 
 def _make_run(connector: Connector, connection: str | Connection | None, *,

@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from ..errors import PagingError
+from ..limits import DEFAULT_PAGING_TOTAL_TIMEOUT
 from ..model.paging import PAGING_TYPES, PagingRule
 from .grammar import seconds_arg
 from .table import Arg, Verb, register, usage_error
@@ -111,9 +112,19 @@ def run_call(workspace: Any, args: argparse.Namespace) -> Any:
     bound = args.max_pages if args.max_pages is not None else 100
     if args.max_pages is not None and not args.all_pages:
         raise usage_error("--max-pages bounds --all-pages; give --all-pages too.", ("call",))
-    return follow(connector, ep.id, connection=args.connection, params=params,
-                  max_pages=bound if args.all_pages else 1, timeout=args.timeout,
-                  verify=workspace._verify_for(connector, args.connection))
+    result = follow(connector, ep.id, connection=args.connection, params=params,
+                    max_pages=bound if args.all_pages else 1, timeout=args.timeout,
+                    total_timeout=args.timeout_total,
+                    verify=workspace._verify_for(connector, args.connection))
+    if workspace.package_path is not None and result.pages:
+        from ..errors import NbConnectError
+        from ..pull.samples import save as save_samples
+
+        try:  # the pages kept as response samples, for a later pull
+            save_samples(connector, workspace.package_path, [ep.id])
+        except (NbConnectError, OSError) as exc:
+            workspace.warn(f"The response samples were not saved into the package ({exc}).")
+    return result
 
 
 def _call_text(result: Any, args: argparse.Namespace, workspace: Any) -> str:
@@ -161,11 +172,12 @@ register(
          "Call an endpoint through a test connection and show what it returned: one page, "
          "or with --all-pages every page by its paging rule (stored, or detected from the "
          "spec and the first page), at most --max-pages (default 100). Following always "
-         "ends and says why: no-next, empty-page, repeated-page, repeated-cursor, max-pages "
-         "or error. The CLI exits 1 when it stopped on an error.",
+         "ends and says why: no-next, empty-page, repeated-page, repeated-cursor, max-pages, "
+         "time-limit (--timeout-total) or error. Every page is kept as a response sample "
+         "for pull. The CLI exits 1 when it stopped on an error.",
          run_call, text=_call_text, exit_code=lambda result: 0 if result.ok else 1,
          synopsis="call ENDPOINT [--connection C] [--param K=V]... [--all-pages] "
-                  "[--max-pages N] [--json]",
+                  "[--max-pages N] [--timeout-total S] [--json]",
          args=(Arg("endpoint", metavar="ENDPOINT", required=True, help="the endpoint's id"),
                Arg("param", ("--param",), "NAME=VALUE", repeatable=True, secret=True,
                    help="a request parameter value, a YAML scalar (repeatable)"),
@@ -177,6 +189,9 @@ register(
                    help="with --all-pages: at most N pages (default 100)"),
                Arg("timeout", ("--timeout",), "S", type=seconds_arg,
                    help="seconds per request (default 10)"),
+               Arg("timeout_total", ("--timeout-total",), "S", type=seconds_arg,
+                   help="seconds the whole call may take, every page together "
+                        f"(default {DEFAULT_PAGING_TOTAL_TIMEOUT:g}; then stop: time-limit)"),
                Arg("json", ("--json",), switch=True,
                    help="print the result as JSON (every item)"))),
 )
