@@ -128,8 +128,8 @@ class PreflightReport:
         for f in self.findings:
             lines.append(f"  ✗ {f.message}")
         for i, p in enumerate(self.proposals, 1):
-            lines.append(f"  proposal {i}: --include {' --include '.join(p.tags)} "
-                         f"({len(p.tools)} tools)")
+            count = f"{len(p.tools)} tool{'s' if len(p.tools) != 1 else ''}"
+            lines.append(f"  proposal {i}: --include {' --include '.join(p.tags)} ({count})")
         if self.findings:
             lines.append(f"Serving with --client {self.client.name} applies the fixes.")
         if self.calls is not None:
@@ -423,11 +423,11 @@ def call_all(connector: Connector, tools: list[ToolDef] | None = None, *,
     ``cassettes`` (a package path): answer from the package's recorded exchanges instead of
     the mock (no API is called; every argument the test-value chain gives is sent, as
     ``nbconnect test`` sent it when recording; no credential is needed, so none is sent)."""
-    import anyio
     import httpx2
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
 
+    from .remote import run_sync
     from .serve import ToolServer, start_http
 
     copy = Connector.from_dict(connector.to_dict())
@@ -458,7 +458,7 @@ def call_all(connector: Connector, tools: list[ToolDef] | None = None, *,
                         result = await client.call_tool(t.name, args[t.name])
                         checks.append(_check_of(t.name, result))
 
-            anyio.run(main)
+            run_sync(main)  # its own thread and loop: also under a notebook's loop
     finally:
         if mock is not None:
             mock.stop()
