@@ -196,3 +196,17 @@ def test_the_cache_is_per_connection_and_inputs(demo_mock, monkeypatch) -> None:
     assert calls == ["listUsers", "listUsers"]
     with pytest.raises(LinkValueError, match="'u_bob' is not allowed"):
         prepare_values(c, c.endpoint("searchTasks"), {"assignee": "u_bob", "q": "x"})
+
+
+def test_a_body_field_can_be_linked(demo_mock) -> None:
+    c = demo_mock
+    set_link(c, dynamic_link(c, "createTask", "assignee", "listUsers", "[*].id"))
+    report = c.test("createTask", params={"assignee": "u_bob"})
+    assert "'u_bob' is not allowed for parameter assignee of endpoint createTask" in \
+        report.results[0].reason
+    assert c.test("createTask", params={"assignee": "u_ada"}).ok
+    from nbconnect.spec.writer import to_openapi
+
+    op = to_openapi(c)["paths"]["/projects/{projectId}/tasks"]["post"]
+    assert op["x-nbconnect-links"] == [{"param": "assignee", "operationId": "listUsers",
+                                        "value": "[*].id"}]
