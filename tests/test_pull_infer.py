@@ -130,6 +130,12 @@ def test_deep_nesting_is_cut_not_a_recursion_error():
         cur = cur[0]
     _, inference = pulled(nested)
     assert inference.cut
+    from nbconnect.pull.infer import MAX_DEPTH
+
+    huge = Inference(max_depth=10**9)  # clamped: the walk recurses once per level
+    assert huge.max_depth == MAX_DEPTH
+    huge.add(nested)
+    assert huge.cut
 
 
 def test_parse_json_refuses_bad_bodies_with_one_sentence():

@@ -1,14 +1,15 @@
-"""Inference: one iterative walker that folds JSON values into a field tree of counts.
+"""Inference: one walker that folds JSON values into a field tree of counts.
 
 :class:`Shape` is one node of the tree being learned: how often each JSON type was seen there,
 how often the field was present in its parent object, its children (object keys, in the order
 first seen) and its array item shape, its first example and its string format so far.
 :class:`Inference` feeds samples into one root shape, one value at a time (a sample, a page,
 or each item of a large array: nothing is kept but the counts), so many responses merge into
-one tree. The walk keeps its own stack (no recursion, so no ``RecursionError``) and stops
-descending below ``max_depth``, marking the shape ``cut``. :func:`parse_json` reads one body
-within the size bound and refuses empty, non-JSON and too deeply nested text with a
-:class:`~nbconnect.errors.PullError`. Type rules live in :mod:`nbconnect.pull.merge`.
+one tree. The walk recurses once per level and stops descending at ``max_depth`` (at most
+:data:`MAX_DEPTH`), marking the shape ``cut``, so deep JSON cannot raise ``RecursionError``.
+:func:`parse_json` reads one body within the size bound and refuses empty, non-JSON and too
+deeply nested text with a :class:`~nbconnect.errors.PullError`. Type rules live in
+:mod:`nbconnect.pull.merge`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from .. import limits
 from ..errors import PullError
 from .formats import all_match, detect
 
-__all__ = ["NO_EXAMPLE", "Inference", "Shape", "parse_json"]
+__all__ = ["MAX_DEPTH", "NO_EXAMPLE", "Inference", "Shape", "check_formats", "parse_json"]
+
+#: the deepest ``max_depth`` an Inference accepts (its walk recurses once per level)
+MAX_DEPTH = 200
 
 
 class _Unset:
@@ -147,155 +151,164 @@ def check_formats(root: Shape) -> None:
             work.append(shape.items)
 
 
+def _walkers(max_depth: int) -> tuple[Any, Any]:
+    """The two mutually recursive walkers, an object's and an array's, for ``max_depth``.
+
+    Scalars are counted inline (the hot path); the first string of a shape goes to
+    :func:`_first_string`, later ones wait in ``pending`` for :func:`check_formats`. A
+    container at ``max_depth`` is counted but not entered (its shape is marked ``cut``), so
+    the recursion is never deeper than ``max_depth`` (bounded well below Python's limit):
+    deeply nested JSON cannot raise ``RecursionError`` here.
+    """
+    first = _first_string
+    no_ex = NO_EXAMPLE
+
+    def obj(parent: Shape, d: dict[str, Any], depth: int) -> None:
+        keys = parent.keys
+        for k, v in d.items():
+            c = keys.get(k)
+            if c is None:
+                c = keys[k] = Shape()
+            c.present += 1
+            t = type(v)
+            if t is str:
+                n = c.n_str
+                c.n_str = n + 1
+                if n:
+                    p = c.pending
+                    if p is not None:
+                        p.append(v)
+                else:
+                    first(c, v)
+            elif t is int:
+                n = c.n_int
+                c.n_int = n + 1
+                if not n and c.example is no_ex:
+                    c.example = v
+            elif v is None:
+                c.nulls += 1
+            elif t is dict:
+                c.n_obj += 1
+                if depth >= max_depth:
+                    c.cut = True
+                elif v:
+                    obj(c, v, depth + 1)
+            elif t is list:
+                c.n_arr += 1
+                if c.items is None:
+                    c.items = Shape()
+                if depth >= max_depth:
+                    c.cut = True
+                elif v:
+                    arr(c.items, v, depth + 1)
+            elif t is float:
+                n = c.n_num
+                c.n_num = n + 1
+                if not n and c.example is no_ex:
+                    c.example = v
+            elif t is bool:
+                n = c.n_bool
+                c.n_bool = n + 1
+                if not n and c.example is no_ex:
+                    c.example = v
+            else:
+                _other(c, v)
+
+    def arr(c: Shape, items: list[Any], depth: int) -> None:
+        for v in items:
+            t = type(v)
+            if t is dict:
+                c.n_obj += 1
+                if depth >= max_depth:
+                    c.cut = True
+                elif v:
+                    obj(c, v, depth + 1)
+            elif t is str:
+                n = c.n_str
+                c.n_str = n + 1
+                if n:
+                    p = c.pending
+                    if p is not None:
+                        p.append(v)
+                else:
+                    first(c, v)
+            elif t is int:
+                n = c.n_int
+                c.n_int = n + 1
+                if not n and c.example is no_ex:
+                    c.example = v
+            elif v is None:
+                c.nulls += 1
+            elif t is list:
+                c.n_arr += 1
+                if c.items is None:
+                    c.items = Shape()
+                if depth >= max_depth:
+                    c.cut = True
+                elif v:
+                    arr(c.items, v, depth + 1)
+            elif t is float:
+                n = c.n_num
+                c.n_num = n + 1
+                if not n and c.example is no_ex:
+                    c.example = v
+            elif t is bool:
+                n = c.n_bool
+                c.n_bool = n + 1
+                if not n and c.example is no_ex:
+                    c.example = v
+            else:
+                _other(c, v)
+
+    return obj, arr
+
+
 class Inference:
     """Learn one field tree from many JSON values: ``add`` each, then read ``root``.
 
-    ``max_depth`` (default ``limits.MAX_PULL_DEPTH``) bounds the nesting kept; ``cut`` tells
-    whether any value went deeper. ``samples`` counts the values added.
+    ``max_depth`` (default ``limits.MAX_PULL_DEPTH``, at most :data:`MAX_DEPTH`) bounds the
+    nesting kept; ``cut`` tells whether any value went deeper. ``samples`` counts the values
+    added.
     """
 
     def __init__(self, max_depth: int | None = None) -> None:
         self.root = Shape()
-        self.max_depth = limits.MAX_PULL_DEPTH if max_depth is None else int(max_depth)
+        depth = limits.MAX_PULL_DEPTH if max_depth is None else int(max_depth)
+        self.max_depth = max(1, min(depth, MAX_DEPTH))
         self.samples = 0
-        self.cut = False
+        self._obj, self._arr = _walkers(self.max_depth)
 
     def add(self, value: Any) -> None:
         """Fold one JSON value (a parsed response body) into the tree."""
         self.samples += 1
+        root = self.root
         try:
-            self._walk(self.root, value)
-        finally:
-            check_formats(self.root)
-
-    def _walk(self, root: Shape, value: Any) -> None:
-        # One flat loop over an explicit stack of (shape, iterator, depth, is a dict):
-        # a frame is resumed where it left off after a child container is done. Scalars are
-        # counted inline (the hot path); the first string of a shape goes to _first_string,
-        # later ones wait in ``pending`` for check_formats.
-        max_depth = self.max_depth
-        first = _first_string
-        stack: list[tuple[Shape, Any, int, bool]] = []
-        t = type(value)
-        if t is dict:
-            root.n_obj += 1
-            stack.append((root, iter(value.items()), 1, True))
-        elif t is list:
-            root.n_arr += 1
-            if root.items is None:
-                root.items = Shape()
-            stack.append((root.items, iter(value), 1, False))
-        else:
-            _scalar(root, value)
-        while stack:
-            parent, it, depth, is_dict = stack[-1]
-            descended = False
-            if is_dict:
-                keys = parent.keys
-                for k, v in it:
-                    c = keys.get(k)
-                    if c is None:
-                        c = keys[k] = Shape()
-                    c.present += 1
-                    t = type(v)
-                    if t is str:
-                        n = c.n_str
-                        c.n_str = n + 1
-                        if n:
-                            p = c.pending
-                            if p is not None:
-                                p.append(v)
-                        else:
-                            first(c, v)
-                    elif t is int:
-                        n = c.n_int
-                        c.n_int = n + 1
-                        if not n and c.example is NO_EXAMPLE:
-                            c.example = v
-                    elif v is None:
-                        c.nulls += 1
-                    elif t is dict:
-                        c.n_obj += 1
-                        if depth >= max_depth:
-                            c.cut = self.cut = True
-                        elif v:
-                            stack.append((c, iter(v.items()), depth + 1, True))
-                            descended = True
-                            break
-                    elif t is list:
-                        c.n_arr += 1
-                        if c.items is None:
-                            c.items = Shape()
-                        if depth >= max_depth:
-                            c.cut = self.cut = True
-                        elif v:
-                            stack.append((c.items, iter(v), depth + 1, False))
-                            descended = True
-                            break
-                    elif t is float:
-                        n = c.n_num
-                        c.n_num = n + 1
-                        if not n and c.example is NO_EXAMPLE:
-                            c.example = v
-                    elif t is bool:
-                        n = c.n_bool
-                        c.n_bool = n + 1
-                        if not n and c.example is NO_EXAMPLE:
-                            c.example = v
-                    else:
-                        _other(c, v)
+            t = type(value)
+            if t is dict:
+                root.n_obj += 1
+                self._obj(root, value, 1)
+            elif t is list:
+                root.n_arr += 1
+                if root.items is None:
+                    root.items = Shape()
+                self._arr(root.items, value, 1)
             else:
-                c = parent
-                for v in it:
-                    t = type(v)
-                    if t is dict:
-                        c.n_obj += 1
-                        if depth >= max_depth:
-                            c.cut = self.cut = True
-                        elif v:
-                            stack.append((c, iter(v.items()), depth + 1, True))
-                            descended = True
-                            break
-                    elif t is str:
-                        n = c.n_str
-                        c.n_str = n + 1
-                        if n:
-                            p = c.pending
-                            if p is not None:
-                                p.append(v)
-                        else:
-                            first(c, v)
-                    elif t is int:
-                        n = c.n_int
-                        c.n_int = n + 1
-                        if not n and c.example is NO_EXAMPLE:
-                            c.example = v
-                    elif v is None:
-                        c.nulls += 1
-                    elif t is list:
-                        c.n_arr += 1
-                        if c.items is None:
-                            c.items = Shape()
-                        if depth >= max_depth:
-                            c.cut = self.cut = True
-                        elif v:
-                            stack.append((c.items, iter(v), depth + 1, False))
-                            descended = True
-                            break
-                    elif t is float:
-                        n = c.n_num
-                        c.n_num = n + 1
-                        if not n and c.example is NO_EXAMPLE:
-                            c.example = v
-                    elif t is bool:
-                        n = c.n_bool
-                        c.n_bool = n + 1
-                        if not n and c.example is NO_EXAMPLE:
-                            c.example = v
-                    else:
-                        _other(c, v)
-            if not descended:
-                stack.pop()
+                _scalar(root, value)
+        finally:
+            check_formats(root)
+
+    @property
+    def cut(self) -> bool:
+        """Whether some value was nested deeper than ``max_depth`` (not kept)."""
+        work = [self.root]
+        while work:
+            shape = work.pop()
+            if shape.cut:
+                return True
+            work.extend(shape.keys.values())
+            if shape.items is not None:
+                work.append(shape.items)
+        return False
 
 
 def parse_json(data: bytes | str, what: str, *, max_bytes: int | None = None) -> Any:
