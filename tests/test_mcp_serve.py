@@ -102,6 +102,23 @@ def test_static_links_are_enums_and_dynamic_links_are_described() -> None:
         get_task.description
 
 
+def test_tool_calls_apply_the_link_checks(on_mock) -> None:
+    from nbconnect.model.links import Link
+
+    c, log = on_mock
+    c.links = (Link("listTasks", "status", values=("todo", "done")),
+               Link("getTask", "projectId", source="listProjects", value_path="items[*].id"))
+    served = ToolServer(c)
+    sent = len(log)
+    refused = served.call("listTasks", {"projectId": "p_launch", "status": "doing"})
+    assert refused.is_error and refused.text.startswith("The value 'doing' is not allowed")
+    assert len(log) == sent  # nothing was sent
+    assert not served.call("listTasks", {"projectId": "p_launch", "status": "todo"}).is_error
+    assert not served.call("getTask", {"projectId": "p_launch", "taskId": 7}).is_error
+    other = served.call("getTask", {"projectId": "p_other", "taskId": 7})
+    assert other.is_error and "allowed values are p_launch" in other.text
+
+
 def test_safe_name_keeps_allowed_characters_and_cuts_with_a_hash() -> None:
     assert safe_name("repos.get-content", "A-Za-z0-9_") == "repos_get_content"
     long_a, long_b = "x" * 80 + "a", "x" * 80 + "b"

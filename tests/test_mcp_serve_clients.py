@@ -98,3 +98,33 @@ def test_the_mcp_inspector_cli_lists_and_calls_with_string_arguments(package_on_
     assert called["structuredContent"]["status"] == 201
     _query, headers = log[-1]
     assert dict(headers)[b"content-type"] == b"application/json"
+
+
+def test_serve_http_in_the_foreground_until_stopped(package_on_mock) -> None:
+    import re
+
+    from mcp import Client
+
+    pkg, log = package_on_mock
+    proc = subprocess.Popen([sys.executable, "-m", "nbconnect", "mcp", "serve", str(pkg),
+                             "--http", "--include", "users"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "MCP_STDIO_KEY": KEY})
+    try:
+        line = proc.stdout.readline()
+        found = re.search(r"1 tools at (http://127\.0\.0\.1:\d+/mcp) ", line)
+        assert found, line + proc.stderr.read() if proc.poll() is not None else line
+        url = found.group(1)
+
+        async def main():
+            async with Client(url) as client:
+                listed = await client.list_tools()
+                return listed, await client.call_tool("listUsers", {})
+
+        listed, result = anyio.run(main)
+        assert [t.name for t in listed.tools] == ["listUsers"]
+        assert not result.is_error and result.structured_content["status"] == 200
+        assert dict(log[-1][1])[b"x-api-key"] == KEY.encode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)

@@ -251,3 +251,12 @@ def test_preflight_replays_the_package_cassettes_in_both_faces(face, tmp_path,
     assert KEY not in done.out
     bad = face.run("mcp preflight --replay --no-calls")
     assert bad.code == 2 and "--replay" in bad.error
+
+
+def test_preflight_runs_under_a_running_event_loop() -> None:
+    """A notebook's kernel runs cells inside an event loop: the calls get their own."""
+    async def inside():
+        return preflight(demo(), "generic", include=["users"])
+
+    report = anyio.run(inside)
+    assert report.ok and [x.tool for x in report.calls] == ["listUsers"]

@@ -200,8 +200,8 @@ class ToolServer:
 
         result = _run_one(run, ep, values)
         body = _body_value(result)
-        if result.status is None:
-            return ToolResult(redact(f"The API could not be reached: {result.reason}"),
+        if result.status is None:  # refused before sending (a link check), or no answer
+            return ToolResult(redact(result.reason or "The API gave no answer."),
                               is_error=True)
         structured = {"status": result.status, "content_type": result.content_type,
                       "body": body}
