@@ -259,3 +259,25 @@ def test_oauth_on_a_server_that_asks_for_nothing(servers: Any) -> None:
                             "needed."]
     assert [s.found for s in result.discovery.steps] == ["no authorization asked for"]
     assert not c.mcp["tools"].registered
+
+
+def test_a_tool_slower_than_the_timeout() -> None:
+    import anyio
+    from mcp.server.mcpserver import MCPServer
+
+    slow = MCPServer("slow-tools", version="1")
+
+    @slow.tool(description="Sleep, then answer.")
+    async def nap(seconds: float) -> str:
+        await anyio.sleep(seconds)
+        return "awake"
+
+    with McpTestServer(server=slow) as srv:
+        c = _connector(srv.url)
+        c.mcp.check("tools")
+        from nbconnect.mcp.calls import call_tool
+
+        with pytest.raises(McpConnectError) as info:
+            call_tool(c.mcp["tools"], "nap", {"seconds": 5}, timeout=1)
+        assert "did not answer within 1 seconds; allow a longer timeout" in str(info.value)
+        assert call_tool(c.mcp["tools"], "nap", {"seconds": 0}).value == "awake"

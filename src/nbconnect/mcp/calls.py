@@ -162,6 +162,8 @@ def call_tool(server: Any, tool: str, arguments: Mapping[str, Any] | None = None
         try:
             return await client.call_tool(tool, args)
         except MCPError as exc:  # a protocol-level refusal (unknown tool, bad params)
+            if exc.code == -32001:  # no answer in time: the connection's error, not the tool's
+                raise
             return exc
 
     result, _ = session(server, work, open_url=open_url, prompt=prompt, verify=verify,

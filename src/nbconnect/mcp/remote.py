@@ -49,6 +49,8 @@ class Trace:
     """The HTTP exchanges of one connection: (method, URL, status, content type)."""
 
     exchanges: list[tuple[str, str, int, str]] = field(default_factory=list)
+    #: the handshake is done (a timeout after it is the call's, not the handshake's)
+    connected: bool = False
 
     async def on_response(self, response: Any) -> None:
         request = response.request
@@ -96,6 +98,8 @@ class CheckResult:
 
 
 _THREAD = "nbconnect-mcp"
+#: JSON-RPC code the SDK gives a request that got no answer in time
+_REQUEST_TIMEOUT = -32001
 #: the SDK loggers whose error records nbconnect turns into one typed error instead
 _QUIET_LOGGERS = ("mcp.client.auth.oauth2", "mcp.client.streamable_http")
 
@@ -163,7 +167,13 @@ def _translate(exc: BaseException, server: McpServer, trace: Trace,
     last = trace.last_to(url)
     name = server.name
     for leaf in leaves:
-        if isinstance(leaf, TimeoutError | httpx2.TimeoutException):
+        timed_out = isinstance(leaf, TimeoutError | httpx2.TimeoutException) or (
+            isinstance(leaf, MCPError) and leaf.code == _REQUEST_TIMEOUT)
+        if timed_out and trace.connected:
+            return McpConnectError(f"MCP server {name!r} did not answer within {timeout:g} "
+                                   "seconds; allow a longer timeout for slow tools.",
+                                   option="timeout")
+        if timed_out:
             return McpConnectError(f"MCP server {name!r} at {url} did not answer the MCP "
                                    f"handshake within {timeout:g} seconds; check that it is an "
                                    "MCP server and running, or allow a longer timeout.",
@@ -326,6 +336,7 @@ def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
     async def main() -> T:
         with anyio.fail_after(budget):
             async with connected(server, auth, trace, timeout=timeout, verify=verify) as c:
+                trace.connected = True
                 return await work(c)
 
     try:
