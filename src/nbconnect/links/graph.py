@@ -56,10 +56,14 @@ class LinkGraph:
             params.setdefault(ep, []).append(param)
         for ep, param, n, _origin in self.statics:
             params.setdefault(ep, []).append(f"{param} [{n}]")
+        column = {ep: col for col, layer in enumerate(self.layers) for ep in layer}
+        skips = [e for e in self.edges if e[0] in column and e[1] in column and
+                 column[e[1]] - column[e[0]] > 1]
+        top = pad + 14 * len(skips)  # a lane above the boxes for each edge that skips a column
         pos: dict[str, tuple[int, int, int]] = {}
         height = 0
         for col, layer in enumerate(self.layers):
-            y = pad
+            y = top
             for ep in layer:
                 h = row_h * (1 + len(params.get(ep, []))) + 8
                 pos[ep] = (pad + col * (box_w + gap_x), y, h)
@@ -90,17 +94,24 @@ class LinkGraph:
             row = params[ep].index(param) + 1
             x1, y1 = sx + box_w, sy + sh // 2
             x2, y2 = ex, ey + 11 + row * row_h
+            lx, ly = (x1 + x2) // 2, (y1 + y2) // 2 - 4
             if x2 <= x1:  # same column: loop round the right-hand side
                 x2 = ex + box_w
                 mid = max(x1, x2) + 30
                 d = f"M {x1} {y1} C {mid} {y1} {mid} {y2} {x2} {y2}"
+            elif (src, ep, param, path) in skips:  # over the boxes between, in its lane
+                lane = pad + 6 + 14 * skips.index((src, ep, param, path))
+                q, h = gap_x // 4, gap_x // 2
+                d = (f"M {x1} {y1} C {x1 + q} {y1} {x1 + q} {lane} {x1 + h} {lane} "
+                     f"L {x2 - h} {lane} C {x2 - q} {lane} {x2 - q} {y2} {x2} {y2}")
+                lx, ly = (x1 + x2) // 2, lane - 3
             else:
                 mid = (x1 + x2) // 2
                 d = f"M {x1} {y1} C {mid} {y1} {mid} {y2} {x2} {y2}"
             out.append(f'<path class="link" d="{d}" fill="none" stroke="#555" '
                        'marker-end="url(#arrow)"/>')
-            out.append(f'<text x="{(x1 + x2) // 2}" y="{(y1 + y2) // 2 - 4}" '
-                       f'text-anchor="middle" font-size="10" fill="#555">{escape(path)}</text>')
+            out.append(f'<text x="{lx}" y="{ly}" text-anchor="middle" font-size="10" '
+                       f'fill="#555">{escape(path)}</text>')
         out.append("</svg>")
         return "\n".join(out)
 
