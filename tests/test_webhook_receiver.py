@@ -250,3 +250,11 @@ def test_redis_log_batches_and_survives_a_script_flush(redis_url: str) -> None:
     assert asyncio.run(go()) == [20, True, False]
     stored = log.events("hook")
     assert len(stored) == 21 and stored[-1] == ev(99) and stored[0].headers == (("x-id", "0"),)
+
+
+def test_a_bad_body_limit_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from nbconnect.errors import ServerStartError
+    from nbconnect.webhooks.receiver import Receiver
+
+    with pytest.raises(ServerStartError, match="body size limit"):
+        Receiver(_connector(monkeypatch), SqliteEventLog(tmp_path / "x.sqlite"), max_body=0)

@@ -146,3 +146,13 @@ def test_live_event_table_rereads_the_log(tmp_path: Path,
     html = table._repr_mimebundle_()["text/html"]
     assert "{&quot;live&quot;: true}" in html and "<code>L1</code>" in html
     assert HOOK_SECRET not in html and API_KEY not in html
+
+
+def test_serve_with_an_unset_secret_says_which_in_both_faces(
+        face: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    face.start(_connector("https://api.provider.example", monkeypatch))
+    monkeypatch.delenv("TP_HOOK_SECRET")
+    out = face.run("webhook serve --port 0")
+    assert out.code == 2 and "TP_HOOK_SECRET" in out.error
+    if face.name == "magic":
+        assert getattr(face.session, "webhook_receiver", None) is None

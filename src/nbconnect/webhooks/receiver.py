@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..auth.secrets import MASK, Secret, register, resolve
-from ..errors import EventLogError
+from ..errors import EventLogError, ServerStartError
 from ..model import Connector
 from ..model.webhook import Webhook
 from .eventlog import EventLog, StoredEvent
@@ -155,8 +155,8 @@ class Receiver:
                  clock: Callable[[], float] = time.time,
                  on_event: Callable[[StoredEvent, bool], None] | None = None) -> None:
         if not isinstance(max_body, int) or isinstance(max_body, bool) or max_body < 1:
-            raise EventLogError("The body size limit must be a positive number of bytes.",
-                                option="max_body")
+            raise ServerStartError("The webhook receiver's body size limit must be a positive "
+                                   "number of bytes (default 1000000).", option="max_body")
         self.connector = connector
         self.log = log
         self.max_body = max_body
