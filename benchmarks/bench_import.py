@@ -35,6 +35,11 @@ Cases, all in the same run, each timed as the median of a few runs:
    Goal: <= 0.15 s. Also lists the heavy modules it pulls in, and (for information)
    what ``%load_ext nbconnect`` costs in an IPython shell.
 
+``--before SRC`` adds, in case 2, the import by another source tree (``SRC`` put first
+on ``PYTHONPATH``, e.g. the code before a change: ``git archive COMMIT | tar -x -C
+/tmp/before``, then ``--before /tmp/before/src``), interleaved with the others, and its
+after/before ratio.
+
 Cold timings (cases 1-3, 5) run in fresh subprocesses so no in-memory cache helps,
 and the runs of the things compared are interleaved (A, B, A, B, ...) so that a busy
 machine slows both sides alike;
@@ -224,6 +229,8 @@ def worker(kind: str, path: str, tags: list[str]) -> dict[str, Any]:
 
 
 _ISOLATED_ENV: dict[str, str] = {}
+#: ``--before SRC``: the source tree the ``import-before`` worker runs
+BEFORE_SRC: list[str] = []
 
 # Import-time probes run as ``python -c`` so that nothing but IPython is loaded first.
 _IMPORTTIME = """
@@ -257,6 +264,9 @@ def run_worker(kind: str, path: str = "", tags: list[str] | tuple[str, ...] = ()
         env = dict(os.environ, **_ISOLATED_ENV)
         env["XDG_CACHE_HOME"] = tmp  # an on-disk validation cache starts empty too
         env["NBCONNECT_CACHE_DIR"] = tmp
+        if kind == "import-before":
+            env["PYTHONPATH"] = os.pathsep.join([*BEFORE_SRC, env.get("PYTHONPATH", "")])
+            kind = "import"
         if kind in ("importtime", "loadext"):
             code = _IMPORTTIME if kind == "importtime" else _LOADEXT
             cmd = [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{code}"]
@@ -320,7 +330,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--path", default="", help=argparse.SUPPRESS)
     ap.add_argument("--tag-list", dest="tags", action="append", default=[],
                     help=argparse.SUPPRESS)
+    ap.add_argument("--before", metavar="SRC", default=None,
+                    help="also time the import by this source tree (case 2)")
     args = ap.parse_args(argv)
+    if args.before:
+        BEFORE_SRC.append(str(Path(args.before).resolve()))
     if args.worker:
         print(json.dumps(worker(args.worker, args.path, args.tags)))
         return 0
@@ -381,7 +395,10 @@ def main(argv: list[str] | None = None) -> int:
     # (2) whole mid-size specs
     for key in MID_SPECS:
         path = str(specs[f"mid:{key}"])
-        val_r, imp_r = interleaved(fast, ("validate", path, ()), ("import", path, ()))
+        jobs: list[Job] = [("validate", path, ()), ("import", path, ())]
+        if BEFORE_SRC:
+            jobs.append(("import-before", path, ()))
+        val_r, imp_r, *old_r = interleaved(fast, *jobs)
         if isinstance(val_r, RuntimeError):
             failed("2", f"validate {key}", val_r)
             continue
@@ -396,6 +413,12 @@ def main(argv: list[str] | None = None) -> int:
         ok = ratio <= 1.1
         row("2", f"nbconnect import {key} ({info['endpoints']} endpoints)", imp,
             f"{ratio:6.2f}x validate", f"{verdict(ok)} (<= 1.1x)")
+        if old_r and not isinstance(old_r[0], RuntimeError):
+            old = old_r[0][0]
+            row("2", "  ... the same import by the code --before", old,
+                f"{old / val:6.2f}x validate", f"after/before {imp / old:.2f}")
+        elif old_r:
+            failed("2", "  ... the same import by the code --before", old_r[0], goal=False)
         if not ok:
             MISSED.append(("2", "profile", path, ()))
 
