@@ -24,17 +24,20 @@ the endpoint lacks, or a field its declared response lacks, raises
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .. import limits
 from ..errors import PagingError
 
-__all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGES", "PAGING_TYPES", "PagingRule", "checked_paging",
-           "split_path"]
+__all__ = ["DEFAULT_MAX_PAGES", "MAX_PAGES", "PAGING_EXTENSION", "PAGING_TYPES", "PagingRule",
+           "checked_paging", "split_path", "with_spec_paging"]
 
 PAGING_TYPES = ("link", "cursor", "offset", "page")
+#: the OpenAPI operation extension holding an endpoint's rule in ``openapi.json``
+#: (:meth:`PagingRule.to_dict`), written by :mod:`nbconnect.spec.writer`, read on import
+PAGING_EXTENSION = "x-nbconnect-paging"
 #: pages followed when no bound is given (:data:`nbconnect.limits.DEFAULT_MAX_PAGES`)
 DEFAULT_MAX_PAGES = limits.DEFAULT_MAX_PAGES
 #: the largest max-pages bound accepted (:data:`nbconnect.limits.MAX_PAGES`)
@@ -237,3 +240,23 @@ def checked_paging(rule: PagingRule | Mapping[str, Any], endpoint: Any) -> Pagin
                                   f"response field {value!r}, which the endpoint's declared "
                                   f"response does not have; {hint}", option=attr)
     return rule
+
+
+def with_spec_paging(endpoint: Any, operation: Mapping[str, Any],
+                     warn: Callable[[str], None]) -> Any:
+    """``endpoint`` with the paging rule of its OpenAPI ``operation``'s
+    :data:`PAGING_EXTENSION` (as nbconnect exports it), or unchanged when it has none.
+
+    A rule that is malformed or names a parameter or field the endpoint lacks is not kept:
+    ``warn`` gets a sentence saying why, and the import goes on without it.
+    """
+    import dataclasses
+
+    value = operation.get(PAGING_EXTENSION) if isinstance(operation, Mapping) else None
+    if value is None:
+        return endpoint
+    try:
+        return dataclasses.replace(endpoint, paging=checked_paging(value, endpoint))
+    except PagingError as exc:
+        warn(f"its {PAGING_EXTENSION} was not kept: {exc.message}")
+        return endpoint

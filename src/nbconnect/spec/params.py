@@ -16,6 +16,7 @@ from typing import Any
 from .. import limits
 from ..errors import EndpointError, SpecContentError
 from ..model import Endpoint, Param, check_param_name, parse_path
+from ..model.paging import with_spec_paging
 from . import oas
 from .context import ImportContext, short
 from .operations import Operation
@@ -429,9 +430,11 @@ class OperationReader:
         if self.cut:
             self.imp.warn(f"{op.label}: parameter trees were cut at depth "
                           f"{limits.MAX_PARAM_DEPTH}.")
-        return Endpoint(
+        ep = Endpoint(
             id=ep_id, method=op.method.upper(), path=op.path, name=name,
             description=description, params=params, body=body,
             body_content_type=body_type, response=response, response_status=status,
             response_content_type=resp_type, request_schema=request_schema,
             response_schema=response_schema, tags=op.tags, source="openapi")
+        # the paging rule nbconnect exports (x-nbconnect-paging), kept when it fits
+        return with_spec_paging(ep, op.op, lambda text: self.imp.warn(f"{op.label}: {text}"))

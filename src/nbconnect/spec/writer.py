@@ -33,6 +33,7 @@ from ..model import (
     Param,
     parse_path,
 )
+from ..model.paging import PAGING_EXTENSION
 from .oas.schema import to_json_schema
 
 __all__ = ["OPENAPI_VERSION", "param_schema", "params_object_schema", "security_scheme",
@@ -271,6 +272,8 @@ def to_openapi(connector: Connector) -> dict[str, Any]:
         paths.setdefault(key, {})[method] = _operation(ep, connector.schemas)
         if ep.server is not None:  # the endpoint's own server (path/operation servers)
             paths[key][method]["servers"] = [{"url": ep.server}]
+        if ep.paging is not None:  # the paging rule, read back on import
+            paths[key][method][PAGING_EXTENSION] = ep.paging.to_dict()
     doc["paths"] = paths
     components: dict[str, Any] = {}
     if connector.schemas:
