@@ -92,6 +92,8 @@ def test_accept_writes_the_tree_and_the_overlay_fixes_the_spec(face, drifted, tm
     assert ep.responses["200"]["application/json"] == ep.response_schema
     assert ep.responses["404"]  # the other responses stay
     assert face.connector.endpoint("listProjects") == drifted.endpoint("listProjects")
+    if face.name == "cli":  # the package stays valid: manifest, openapi.json, local $refs
+        assert face.run(f"validate {face.package}").code == 0
     # the judge now checks the answer against the accepted schema: it passes
     assert not failed(face, face.run("test getProject"))
     done = face.run("pull getProject --json")  # still returned, but dropped on purpose
