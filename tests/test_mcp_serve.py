@@ -71,6 +71,22 @@ def test_one_tool_per_endpoint_named_by_id_with_object_schemas() -> None:
     assert tool_for(c, "deleteTask").to_mcp()["annotations"]["destructiveHint"] is True
 
 
+def test_several_2xx_schemas_make_an_any_of_body_and_none_makes_any_body() -> None:
+    from dataclasses import replace
+
+    c = demo()
+    ep = c.endpoint("getTask")
+    job = {"type": "object", "properties": {"job": {"type": "string"}}}
+    c.replace_endpoint(replace(ep, responses={
+        "200": {"application/json": ep.response_schema},
+        "202": {"application/json": job}, "404": {}}))
+    body = tool_for(c, "getTask").output_schema["properties"]["body"]
+    assert body["anyOf"][0]["$ref"] == "#/$defs/Task"
+    assert body["anyOf"][1]["properties"] == {"job": {"type": "string"}}
+    assert tool_for(c, "deleteTask").output_schema["properties"]["body"].keys() == \
+        {"description"}  # 204: no schema, any body
+
+
 def test_body_fields_are_arguments_and_a_clash_gets_a_prefix() -> None:
     c = demo()
     create = tool_for(c, "createTask")

@@ -13,7 +13,8 @@
   static link values as ``enum``); a body field whose name a parameter already has is
   called ``body_NAME``; ``$defs`` hold only the component schemas the properties reach;
 * **output schema** (``type: object``, never a root ``$ref``): ``status`` (the HTTP status),
-  ``content_type`` and ``body``, the response's declared schema as JSON Schema 2020-12;
+  ``content_type`` and ``body``, the declared 2xx response schema as JSON Schema 2020-12
+  (any of them when several 2xx responses declare different ones);
 * **paging**: an endpoint with a paging rule (``Endpoint.paging``) gets the arguments
   ``all_pages`` and ``max_pages``; its result then also holds ``all_pages`` (the items of
   every page, the page count and why following stopped, :mod:`nbconnect.paging.follow`).
@@ -265,12 +266,41 @@ def _input_schema(connector: Connector, ep: Endpoint,
     return _prune_defs(root), tuple(args)
 
 
+def _success_schemas(ep: Endpoint) -> list[Any]:
+    """The distinct JSON schemas of every declared 2xx response (the primary one first);
+    empty when a 2xx response declares none (its body can then be anything)."""
+    seen: list[Any] = []
+    any_body = False
+    for code, content in ep.declared_responses.items():
+        if not str(code).upper().startswith("2"):
+            continue
+        schemas = [v for k, v in (content or {}).items()
+                   if k.split(";")[0].strip().lower().endswith("json")]
+        if not schemas or any(not isinstance(v, Mapping) for v in schemas):
+            any_body = True
+        for v in schemas:
+            if isinstance(v, Mapping) and v not in seen:
+                seen.append(v)
+    if any_body:
+        return []
+    primary = ep.response_schema
+    if primary in seen:
+        seen.remove(primary)
+        seen.insert(0, primary)
+    return seen
+
+
 def _output_schema(connector: Connector, ep: Endpoint) -> dict[str, Any]:
     from ..testing.judging import response_json_schema
 
-    body = response_json_schema(connector, ep) or {}
-    body = dict(body)
-    defs = body.pop("$defs", None) or {}
+    schemas = _success_schemas(ep)
+    bodies = [response_json_schema(connector, ep, schema=s) or {} for s in schemas]
+    defs: dict[str, Any] = {}
+    for b in bodies:
+        defs.update(b.pop("$defs", None) or {})
+    # one 2xx schema: the body's; several (200 and 202 ...): any of them; none: anything
+    body: dict[str, Any] = dict(bodies[0]) if len(bodies) == 1 else \
+        {"anyOf": bodies} if bodies else {}
     body.setdefault("description", "The response body (JSON parsed; text otherwise).")
     root: dict[str, Any] = {
         "type": "object",
