@@ -218,6 +218,12 @@ def test_the_graph_is_drawn_deterministically(demo) -> None:
     svg = graph.svg()
     assert svg.startswith("<svg") and svg.count('class="link"') == 2
     assert svg == link_graph(demo).svg()
+    lanes = [line for line in svg.splitlines() if 'class="link"' in line and " L " in line]
+    assert not lanes  # every edge joins neighbouring columns
+    set_link(demo, dynamic_link(demo, "getTask", "projectId", "listProjects", "items[*].id"))
+    skipping = link_graph(demo).svg()
+    lanes = [line for line in skipping.splitlines() if 'class="link"' in line and " L " in line]
+    assert skipping.count('class="link"') == 3 and len(lanes) == 1  # over the others
     assert "listProjects --[items[*].id]--> listTasks.projectId" in graph.text()
     assert repr(graph) == graph.text()
     assert link_graph(nbconnect.Connector("empty")).text() == "empty: no parameter links"

@@ -175,6 +175,12 @@ def test_a_link_to_a_removed_endpoint_fails_clearly_when_used(demo_mock) -> None
         c.options("getProject", "projectId")
     report = c.test("getProject")
     assert "linked endpoint 'listProjects' is not an endpoint" in report.results[0].reason
+    from nbconnect.links.static import LinkList, all_links
+
+    listed = LinkList(all_links(c), c.name)
+    assert ("getProject", "projectId", "broken") in [(lk.endpoint, lk.param, origin)
+                                                     for lk, origin in listed]
+    assert "getProject   projectId  broken  from listProjects items[*].id" in listed.text()
 
 
 def test_the_cache_is_per_connection_and_inputs(demo_mock, monkeypatch) -> None:

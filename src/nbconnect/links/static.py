@@ -24,7 +24,8 @@ __all__ = ["LinkList", "all_links", "enum_link", "find_endpoint", "find_param", 
 
 
 class LinkList(list):  # type: ignore[type-arg]
-    """``(link, origin)`` pairs (origin ``"set"`` or ``"enum"``) that show as a table."""
+    """``(link, origin)`` pairs (origin ``"set"``, ``"enum"`` or ``"broken"``, see
+    :func:`all_links`) that show as a table."""
 
     def __init__(self, found: Iterable[tuple[Link, str]], name: str = "") -> None:
         super().__init__(found)
@@ -35,10 +36,11 @@ class LinkList(list):  # type: ignore[type-arg]
         return [{**lk.to_dict(), "kind": lk.kind, "origin": origin} for lk, origin in self]
 
     def text(self) -> str:
-        """ENDPOINT, PARAM, KIND (static, dynamic or enum) and VALUES, one row a link."""
+        """ENDPOINT, PARAM, KIND (static, dynamic, enum or broken) and VALUES, one row a
+        link."""
         if not self:
             return f"{self.name or 'the connector'} has no parameter links"
-        rows = [(lk.endpoint, lk.param, lk.kind if origin == "set" else "enum", describe(lk))
+        rows = [(lk.endpoint, lk.param, lk.kind if origin == "set" else origin, describe(lk))
                 for lk, origin in self]
         head = ("ENDPOINT", "PARAM", "KIND")
         widths = [max(len(r[i]) for r in [(*head, ""), *rows]) for i in range(3)]
@@ -135,22 +137,26 @@ def links_of(connector: Connector, endpoint: str | None = None) -> list[Link]:
 
 
 def all_links(connector: Connector) -> list[tuple[Link, str]]:
-    """Every link that applies, with its origin (``"set"`` or ``"enum"``), endpoint by
-    endpoint."""
+    """Every link that applies, with its origin, endpoint by endpoint: ``"set"``,
+    ``"enum"`` (the spec's enum), or ``"broken"`` (a link set whose endpoint, parameter or
+    linked endpoint is gone: it fails when used; set it again or remove it)."""
     set_by_user = {lk.key: lk for lk in links_of(connector)}
+    known = {e.id for e in connector.endpoints}
     out: list[tuple[Link, str]] = []
     for ep in connector.endpoints:
         seen = set()
+        names = set(request_names(ep))
         for lk in links_of(connector, ep.id):
-            out.append((lk, "set"))
+            broken = lk.param not in names or (lk.source is not None and
+                                               lk.source not in known)
+            out.append((lk, "broken" if broken else "set"))
             seen.add(lk.param)
         for p in ep.params:
             if p.name not in seen and (ep.id, p.name) not in set_by_user:
                 lk = enum_link(ep, p)
                 if lk is not None:
                     out.append((lk, "enum"))
-    known = {e.id for e in connector.endpoints}
-    out += [(lk, "set") for lk in links_of(connector) if lk.endpoint not in known]
+    out += [(lk, "broken") for lk in links_of(connector) if lk.endpoint not in known]
     return out
 
 
