@@ -216,3 +216,14 @@ def test_a_body_field_can_be_linked(demo_mock) -> None:
     op = to_openapi(c)["paths"]["/projects/{projectId}/tasks"]["post"]
     assert op["x-nbconnect-links"] == [{"param": "assignee", "operationId": "listUsers",
                                         "value": "[*].id"}]
+
+
+def test_concurrent_tests_needing_one_list_call_it_once(paged, api) -> None:
+    for i in range(4):
+        paged.add_endpoint("GET", f"/link?pick={i + 2}", name=f"Pick {i}", id=f"pick{i}",
+                           params=(Param("item", type="integer", location="query",
+                                         required=True),))
+        set_link(paged, dynamic_link(paged, f"pick{i}", "item", "listPages", "items[*].id"))
+    report = paged.test([f"pick{i}" for i in range(4)], concurrency=4)
+    assert report.ok, report.text()
+    assert len(api.hits("/pages")) == 5  # one walk through the five pages, not four

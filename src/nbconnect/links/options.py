@@ -5,8 +5,8 @@ calls the linked endpoint L through a test connection, following **every page**
 (:func:`nbconnect.paging.follow.iter_pages`, with its termination guarantees and its
 max-pages bound), reads the values (and labels) at the link's paths in each page, and
 keeps them in a cache: an answer younger than ``ttl`` seconds (default
-:data:`DEFAULT_TTL`) is used again, for the same connector, link, inputs of L and
-connection.
+:data:`DEFAULT_TTL`) is used again, for the same connector, linked endpoint, paths, inputs
+of L and connection (so parameters linked the same way share one call).
 
 L's inputs are the link's fixed values plus, for ``param:NAME`` inputs (chained links), the
 value of parameter NAME of E: given as a keyword (``project="p_1"``), else E's saved test
@@ -37,6 +37,8 @@ __all__ = ["DEFAULT_TTL", "LinkOptions", "clear_cache", "link_inputs", "options"
 DEFAULT_TTL = 300.0
 _CACHE: dict[str, tuple[float, list[tuple[Any, str]]]] = {}
 _LOCK = threading.Lock()
+#: one lock per cache key, so concurrent askers of the same list wait for one call
+_CALLING: dict[str, threading.Lock] = {}
 _SCALARS = (str, int, float, bool)
 
 
@@ -61,6 +63,7 @@ def clear_cache() -> None:
     """Forget every cached dynamic list."""
     with _LOCK:
         _CACHE.clear()
+        _CALLING.clear()
 
 
 def link_inputs(connector: Connector, link: Link, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -88,8 +91,9 @@ def link_inputs(connector: Connector, link: Link, given: Mapping[str, Any]) -> d
 def _cache_key(connector: Connector, link: Link, params: Mapping[str, Any],
                connection: Any, transport: Any) -> str:
     conn = getattr(connection, "name", connection)
-    return json.dumps([id(connector), connector.name, connector.base_url, link.to_dict(),
-                       params, conn, id(transport) if transport is not None else None],
+    return json.dumps([id(connector), connector.name, connector.base_url, link.source,
+                       link.value_path, link.label_path, params, conn,
+                       id(transport) if transport is not None else None],
                       sort_keys=True, default=str)
 
 
@@ -191,14 +195,17 @@ def options(connector: Connector, endpoint: str, param: str, *,
     given = {**dict(inputs or {}), **more}
     params = link_inputs(connector, link, given)
     key = _cache_key(connector, link, params, connection, transport)
-    now = time.monotonic()
     with _LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None and not refresh and now - hit[0] < float(ttl):
-        return LinkOptions(list(hit[1]), endpoint, param, "dynamic")
-    fetch = {"connection": connection, "transport": transport, "verify": verify,
-             "prompt": prompt, "timeout": timeout, "max_pages": max_pages}
-    found = _extract(link, _bodies(connector, link.source, params, fetch))
-    with _LOCK:
-        _CACHE[key] = (now, list(found))
+        one_at_a_time = _CALLING.setdefault(key, threading.Lock())
+    with one_at_a_time:  # threads of a test run asking for the same list call L once
+        now = time.monotonic()
+        with _LOCK:
+            hit = _CACHE.get(key)
+        if hit is not None and not refresh and now - hit[0] < float(ttl):
+            return LinkOptions(list(hit[1]), endpoint, param, "dynamic")
+        fetch = {"connection": connection, "transport": transport, "verify": verify,
+                 "prompt": prompt, "timeout": timeout, "max_pages": max_pages}
+        found = _extract(link, _bodies(connector, link.source, params, fetch))
+        with _LOCK:
+            _CACHE[key] = (time.monotonic(), list(found))
     return LinkOptions(found, endpoint, param, "dynamic")
