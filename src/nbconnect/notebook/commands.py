@@ -83,7 +83,14 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "mcp": lambda session, data: _mcpview().McpForm(data["connector"],
                                                     open_url=session.show_link),
     "link": lambda session, data: _linkview().link_form(session, data),
+    "paging": lambda session, data: _paging_form(session, data),
 }
+
+
+def _paging_form(session: Session, data: dict[str, Any]) -> Any:
+    from .pagingform import PagingForm
+
+    return PagingForm(data["connector"], data.get("endpoint"), verify=session._verify_for)
 
 
 def _mcpview() -> Any:

@@ -11,7 +11,6 @@ from the spec (``--call``: and one response) and ``--clear`` removes it. ``call`
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from typing import Any
 
@@ -45,6 +44,8 @@ def _arrow(workspace: Any) -> str:
 def run_paging(workspace: Any, args: argparse.Namespace) -> PagingRule | None:
     """Show, set, edit, detect or clear the paging rule of ``args.endpoint``; returns the
     rule now stored (None when there is none)."""
+    from ..paging.store import set_paging
+
     connector = workspace.require()
     ep = connector.endpoint(args.endpoint)
     fields = {name: getattr(args, name) for name in _FIELD_ARGS
@@ -52,8 +53,7 @@ def run_paging(workspace: Any, args: argparse.Namespace) -> PagingRule | None:
     if args.clear:
         if fields or args.type or args.detect:
             raise usage_error("--clear removes the rule; give it alone.", ("paging",))
-        connector.replace_endpoint(dataclasses.replace(ep, paging=None))
-        return None
+        return set_paging(connector, ep.id, None)
     if args.call and not args.detect:
         raise usage_error("--call makes --detect look at one response; give --detect too.",
                           ("paging",))
@@ -83,9 +83,7 @@ def run_paging(workspace: Any, args: argparse.Namespace) -> PagingRule | None:
     else:
         return ep.paging
     base.update(fields)
-    rule = PagingRule.from_dict(base)
-    connector.replace_endpoint(dataclasses.replace(ep, paging=rule))
-    return connector.endpoint(ep.id).paging
+    return set_paging(connector, ep.id, base)
 
 
 def _paging_text(rule: PagingRule | None, args: argparse.Namespace, workspace: Any) -> str:
@@ -139,8 +137,9 @@ register(
          "Show the paging rule of a list endpoint, set it (--type link|cursor|offset|page "
          "with its fields), edit its fields, detect it from the spec (--detect; --call also "
          "looks at one response for a Link header or a next field), or remove it (--clear). "
-         "The rule is kept in the package; call --all-pages follows it.",
-         run_paging, changes=True, text=_paging_text,
+         "The rule is kept in the package and in openapi.json (x-nbconnect-paging); call "
+         "--all-pages follows it. Without arguments the notebook opens the paging form.",
+         run_paging, changes=True, text=_paging_text, form="paging",
          synopsis="paging ENDPOINT [--detect [--call]] [--type T] [--param P] [--field F] "
                   "[...] [--clear]",
          args=(Arg("endpoint", metavar="ENDPOINT", required=True, help="the endpoint's id"),
