@@ -203,6 +203,14 @@ def test_calls_go_through_the_connection_and_answer_structured_content(on_mock) 
         assert KEY not in repr(result) and KEY not in json.dumps(result.to_mcp())
 
 
+def test_a_body_over_the_bound_is_an_error_result(on_mock) -> None:
+    c, _log = on_mock
+    result = ToolServer(c, max_body_bytes=100).call("getTask", {"projectId": "p_launch",
+                                                                "taskId": 7})
+    assert result.is_error and result.structured is None
+    assert "more than the 100 a tool result holds" in result.text
+
+
 def test_only_what_the_caller_gave_is_sent(on_mock) -> None:
     c, log = on_mock
     c.test_values = {"listProjects": {"page": 3, "archived": True}}

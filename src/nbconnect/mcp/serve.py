@@ -102,13 +102,16 @@ class ToolServer:
     see :func:`nbconnect.mcp.preflight.fit`), and :attr:`notes` says what they changed.
     ``connection`` names the test connection (default: the default one); ``transport``,
     ``verify`` and ``timeout`` go to the runner's client; ``tools`` serves tool definitions
-    made already (instead of selecting them). Nothing on ``connector`` changes.
+    made already (instead of selecting them); ``max_body_bytes`` bounds a response body
+    (default the runner's 1 MB: a larger 2xx body is an error result saying so). Nothing
+    on ``connector`` changes.
     """
 
     def __init__(self, connector: Connector, *, include: Iterable[str] = (),
                  exclude: Iterable[str] = (), client: str | None = None,
                  connection: str | None = None, transport: Any = None, verify: Any = True,
-                 timeout: float | None = None, tools: list[ToolDef] | None = None) -> None:
+                 timeout: float | None = None, tools: list[ToolDef] | None = None,
+                 max_body_bytes: int | None = None) -> None:
         self.connector = connector
         self.notes: list[str] = []
         if tools is None:
@@ -125,6 +128,7 @@ class ToolServer:
         self._transport = transport
         self._verify = verify
         self._timeout = timeout
+        self._max_body = max_body_bytes
         self._run: Any = None
         self._lock = threading.Lock()
         # the served copy: no saved test values mixed into a call
@@ -159,7 +163,8 @@ class ToolServer:
                 self._run = _make_run(self._connector, self.connection, prompt=_no_prompt,
                                       verify=self._verify, timeout=self._timeout,
                                       transport=self._transport, concurrency=10,
-                                      retries=None, retry_wait=None, sample_bytes=None)
+                                      retries=None, retry_wait=None,
+                                      sample_bytes=self._max_body)
                 self._run.link_options = {  # what a dynamic link's own call uses
                     "connection": self.connection, "transport": self._transport,
                     "verify": self._verify, "prompt": _no_prompt, "timeout": self._timeout}
@@ -196,13 +201,19 @@ class ToolServer:
                 return self._all_pages(tool, values, max_pages)
         except NbConnectError as exc:
             return ToolResult(redact(str(exc)), is_error=True)
-        from ..testing.running import _run_one
+        from ..testing.running import BODY_SAMPLE_BYTES, _run_one
 
         result = _run_one(run, ep, values)
         body = _body_value(result)
         if result.status is None:  # refused before sending (a link check), or no answer
             return ToolResult(redact(result.reason or "The API gave no answer."),
                               is_error=True)
+        if result.truncated and 200 <= result.status < 300:
+            limit = self._max_body if self._max_body is not None else BODY_SAMPLE_BYTES
+            return ToolResult(f"The API answered {result.status} with a body of {result.size} "
+                              f"bytes, more than the {limit} a tool result holds; ask for "
+                              "less (a filter, a smaller page).", is_error=True,
+                              status=result.status)
         structured = {"status": result.status, "content_type": result.content_type,
                       "body": body}
         if 200 <= result.status < 300 and result.ok:
