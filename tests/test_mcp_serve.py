@@ -284,3 +284,35 @@ def test_a_paged_endpoint_follows_its_pages_when_asked(on_mock) -> None:
     assert pages["pages"] == 1 and len(pages["items"]) == 2
     assert sent < len(log) <= sent + 2
     assert not tool_for(c, "getTask").input_schema["properties"].get("all_pages")
+
+
+def test_a_keyring_reference_is_answered_by_its_nbconnect_secret_variable(on_mock,
+                                                                          monkeypatch) -> None:
+    from nbconnect.verbs.connection import add_connection
+    from nbconnect.verbs.grammar import make_connection
+
+    c, log = on_mock
+    add_connection(c, make_connection("ci", base_url=c.connections[0].base_url,
+                                      secrets={"value": "keyring:tasks-key"}, auth=c.auth))
+    monkeypatch.setenv("NBCONNECT_SECRET_TASKS_KEY", KEY)
+    result = ToolServer(c, connection="ci").call("listUsers", {})
+    assert not result.is_error, result.text
+    assert dict(log[-1][1])[b"x-api-key"] == KEY.encode()
+
+
+def test_serving_for_a_client_applies_the_fix() -> None:
+    from dataclasses import replace
+
+    from nbconnect.mcp.clients import CLIENTS, Limit
+
+    c = demo()
+    eight = replace(CLIENTS["claude"], name="eight", title="an 8-tool client",
+                    max_tools=Limit(8, "test"))
+    served = ToolServer(c, client=eight)
+    assert [t.name for t in served.tools] == ["listProjects", "createProject", "getProject",
+                                             "updateProject", "deleteProject", "searchTasks",
+                                             "listUsers"]
+    assert served.notes == ["Serving the tags projects, search, users (7 of 12 tools) to "
+                            "fit an 8-tool client's 8-tool limit."]
+    assert "getTask" not in {t.name for t in served.tools}
+    assert served.call("getTask", {}).is_error
