@@ -151,7 +151,7 @@ def call_tool(server: Any, tool: str, arguments: Mapping[str, Any] | None = None
     server's message is shown, as for invalid input); connection and authorization
     failures raise the errors of :func:`nbconnect.mcp.remote.check_server`.
     """
-    from .remote import session
+    from .remote import revision_mode, session
 
     _tool_entry(server, tool)
     args = dict(arguments or {})
@@ -167,11 +167,13 @@ def call_tool(server: Any, tool: str, arguments: Mapping[str, Any] | None = None
             return exc
 
     result, _ = session(server, work, open_url=open_url, prompt=prompt, verify=verify,
-                        timeout=timeout, auth_timeout=auth_timeout)
+                        timeout=timeout, auth_timeout=auth_timeout,
+                        mode=revision_mode(server.checked.protocol), reuse=True)
     if isinstance(result, Exception):
         raise McpToolError(f"MCP server {server.name!r} refused the call of {tool!r}: "
                            f"{clip(result, 300)}; check the tool and its arguments against "
-                           "its input schema.", option="arg")
+                           "its input schema (or check the server again if it changed).",
+                           option="arg")
     if result.is_error:
         said = " ".join(getattr(b, "text", "") for b in result.content).strip()
         raise McpToolError(f"Tool {tool!r} of MCP server {server.name!r} failed: "

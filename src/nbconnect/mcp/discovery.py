@@ -147,7 +147,10 @@ def discover(url: str, *, timeout: float = 10.0, verify: Any = True,
 
     found = Discovery(url)
     version = {"MCP-Protocol-Version": LATEST_PROTOCOL_VERSION}
-    with httpx2.Client(timeout=timeout, verify=verify, follow_redirects=False) as client:
+    from .remote import tls_verify
+
+    with httpx2.Client(timeout=timeout, verify=tls_verify(verify),
+                       follow_redirects=False) as client:
         probe = _get(client, "MCP request without credentials", url, found, "POST",
                      json=_PROBE, headers={**(headers or {}), **version,
                                            "Accept": "application/json, text/event-stream"})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import logging
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -98,6 +99,8 @@ class CheckResult:
 
 
 _THREAD = "nbconnect-mcp"
+#: the last discovery of each server URL in this process (tool calls reuse it)
+_DISCOVERED: dict[str, Any] = {}
 #: JSON-RPC code the SDK gives a request that got no answer in time
 _REQUEST_TIMEOUT = -32001
 #: the SDK loggers whose error records nbconnect turns into one typed error instead
@@ -227,10 +230,11 @@ def _resolve_header(server: McpServer, prompt: Any) -> dict[str, str]:
 def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
                  verify: Any = True, timeout: float = limits.MCP_TIMEOUT,
                  auth_timeout: float = limits.MCP_AUTH_TIMEOUT,
-                 discovery: Any = None) -> Auth:
+                 discovery: Any = None, reuse: bool = False) -> Auth:
     """The :class:`Auth` of one connection to ``server``: a header, or (oauth) discovery,
-    the client plan and the SDK's provider on a loopback redirect. The caller closes
-    ``auth.loopback``."""
+    the client plan and the SDK's provider on a loopback redirect. ``reuse`` takes the
+    discovery this process last made for the URL (a tool call) instead of a fresh one (a
+    check). The caller closes ``auth.loopback``."""
     if server.auth == "header":
         return Auth(headers=_resolve_header(server, prompt))
     if server.auth != "oauth":
@@ -240,8 +244,11 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
     from .registration import client_metadata, plan_client
     from .tokens import LoopbackAuthorization, SecretTokenStorage, provider_class
 
+    if discovery is None and reuse:
+        discovery = _DISCOVERED.get(server.url)
     if discovery is None:
         discovery = discover(server.url, timeout=timeout, verify=verify)
+        _DISCOVERED[server.url] = discovery
     if not discovery.requires_auth:  # nothing to authorize: no client, no browser
         return Auth(discovery=discovery)
     secret = None
@@ -270,12 +277,41 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
                 discovery=discovery)
 
 
+def tls_verify(verify: Any) -> Any:
+    """``verify`` for httpx2, with ``True`` as one SSL context per process (building the
+    default context loads the CA bundle, which costs more than a loopback MCP call)."""
+    import os
+
+    if verify is not True:
+        return verify
+    return _default_context(os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+
+
+@functools.lru_cache(maxsize=4)
+def _default_context(cert_file: str | None, cert_dir: str | None) -> Any:
+    import httpx2
+
+    return httpx2.create_ssl_context(True)
+
+
+def revision_mode(protocol: str | None) -> str:
+    """The SDK ``Client`` mode for a server last checked at ``protocol``: that modern
+    revision adopted directly (no ``server/discover`` round trip), ``legacy`` (the
+    ``initialize`` handshake without the probe) for a handshake-era one, else ``auto``."""
+    from mcp_types.version import HANDSHAKE_PROTOCOL_VERSIONS, MODERN_PROTOCOL_VERSIONS
+
+    if protocol in MODERN_PROTOCOL_VERSIONS:
+        return str(protocol)
+    return "legacy" if protocol in HANDSHAKE_PROTOCOL_VERSIONS else "auto"
+
+
 @contextlib.asynccontextmanager
 async def connected(server: McpServer, auth: Auth, trace: Trace, *,
-                    timeout: float = limits.MCP_TIMEOUT, verify: Any = True
-                    ) -> AsyncIterator[Any]:
-    """An SDK ``Client`` connected to ``server`` (the revision negotiated), inside
-    ``async with``."""
+                    timeout: float = limits.MCP_TIMEOUT, verify: Any = True,
+                    mode: str = "auto") -> AsyncIterator[Any]:
+    """An SDK ``Client`` connected to ``server`` inside ``async with``: ``mode`` ``auto``
+    negotiates the revision (``server/discover``, else ``initialize``); see
+    :func:`revision_mode`."""
     import httpx2
     from mcp import Client
     from mcp.client.streamable_http import streamable_http_client
@@ -283,12 +319,13 @@ async def connected(server: McpServer, auth: Auth, trace: Trace, *,
 
     from .. import __version__
 
-    http = httpx2.AsyncClient(headers=auth.headers, auth=auth.provider, verify=verify,
+    http = httpx2.AsyncClient(headers=auth.headers, auth=auth.provider,
+                              verify=tls_verify(verify),
                               timeout=httpx2.Timeout(timeout),
                               event_hooks={"response": [trace.on_response]})
     async with http:
         transport = streamable_http_client(server.url, http_client=http)
-        client = Client(transport, mode="auto", read_timeout_seconds=timeout,
+        client = Client(transport, mode=mode, read_timeout_seconds=timeout,
                         client_info=Implementation(name="nbconnect", version=__version__))
         async with client:
             yield client
@@ -323,19 +360,22 @@ async def _read_check(client: Any) -> McpCheck:
 def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
             open_url: Any = None, prompt: Any = None, verify: Any = True,
             timeout: float = limits.MCP_TIMEOUT,
-            auth_timeout: float = limits.MCP_AUTH_TIMEOUT) -> tuple[T, Auth]:
-    """Connect to ``server``, ``await work(client)``, close; returns (its result, the
+            auth_timeout: float = limits.MCP_AUTH_TIMEOUT, mode: str = "auto",
+            reuse: bool = False) -> tuple[T, Auth]:
+    """Connect to ``server`` (``mode``: see :func:`revision_mode`; ``reuse``: see
+    :func:`prepare_auth`), ``await work(client)``, close; returns (its result, the
     :class:`Auth` used). Every failure is one typed :mod:`nbconnect.errors` error."""
     import anyio
 
     auth = prepare_auth(server, open_url=open_url, prompt=prompt, verify=verify,
-                        timeout=timeout, auth_timeout=auth_timeout)
+                        timeout=timeout, auth_timeout=auth_timeout, reuse=reuse)
     trace = Trace()
     budget = timeout + (auth_timeout if auth.provider is not None else 0)
 
     async def main() -> T:
         with anyio.fail_after(budget):
-            async with connected(server, auth, trace, timeout=timeout, verify=verify) as c:
+            async with connected(server, auth, trace, timeout=timeout, verify=verify,
+                                 mode=mode) as c:
                 trace.connected = True
                 return await work(c)
 
