@@ -281,3 +281,16 @@ def test_a_tool_slower_than_the_timeout() -> None:
             call_tool(c.mcp["tools"], "nap", {"seconds": 5}, timeout=1)
         assert "did not answer within 1 seconds; allow a longer timeout" in str(info.value)
         assert call_tool(c.mcp["tools"], "nap", {"seconds": 0}).value == "awake"
+
+
+def test_a_server_whose_revision_changed_since_its_check(servers: Any) -> None:
+    from dataclasses import replace
+
+    c = _connector(servers["2026-07-28"].url)
+    c.mcp.check("tools")
+    moved = replace(c.mcp["tools"], url=servers["2025-11-25"].url)  # now 2025-11-25 only
+    assert moved.call("add", a=1, b=2).value == 3
+    c.mcp.add("old", servers["2025-11-25"].url)
+    c.mcp.check("old")
+    upgraded = replace(c.mcp["old"], url=servers["2026-07-28"].url)
+    assert upgraded.call("add", a=2, b=2).value == 4

@@ -166,9 +166,13 @@ def call_tool(server: Any, tool: str, arguments: Mapping[str, Any] | None = None
                 raise
             return exc
 
-    result, _ = session(server, work, open_url=open_url, prompt=prompt, verify=verify,
-                        timeout=timeout, auth_timeout=auth_timeout,
-                        mode=revision_mode(server.checked.protocol), reuse=True)
+    options = {"open_url": open_url, "prompt": prompt, "verify": verify, "timeout": timeout,
+               "auth_timeout": auth_timeout, "reuse": True}
+    mode = revision_mode(server.checked.protocol)
+    result, _ = session(server, work, mode=mode, **options)
+    if getattr(result, "code", None) == -32601 and mode != "auto":
+        # "method not found" for tools/call: the server's revision changed since its check
+        result, _ = session(server, work, mode="auto", **options)
     if isinstance(result, Exception):
         raise McpToolError(f"MCP server {server.name!r} refused the call of {tool!r}: "
                            f"{clip(result, 300)}; check the tool and its arguments against "
