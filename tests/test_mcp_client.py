@@ -294,3 +294,17 @@ def test_a_server_whose_revision_changed_since_its_check(servers: Any) -> None:
     c.mcp.check("old")
     upgraded = replace(c.mcp["old"], url=servers["2026-07-28"].url)
     assert upgraded.call("add", a=2, b=2).value == 4
+
+
+def test_oauth_discovery_against_bad_peers() -> None:
+    from tests.servers import free_port
+
+    with HangingServer() as srv:
+        c = _connector(srv.url, auth="oauth", dcr=True)
+        with pytest.raises(McpConnectError) as info:
+            c.mcp.check("tools", timeout=1.5)
+        assert "did not answer within 1.5 seconds" in str(info.value)
+    c = _connector(f"http://127.0.0.1:{free_port()}/mcp", auth="oauth", dcr=True)
+    with pytest.raises(McpConnectError) as info:
+        c.mcp.check("tools")
+    assert "cannot be reached (ConnectError)" in str(info.value)

@@ -154,10 +154,15 @@ def discover(url: str, *, timeout: float = 10.0, verify: Any = True,
         probe = _get(client, "MCP request without credentials", url, found, "POST",
                      json=_PROBE, headers={**(headers or {}), **version,
                                            "Accept": "application/json, text/event-stream"})
+        if probe is None and "Timeout" in found.steps[-1].found:
+            raise McpConnectError(f"The MCP server at {url} did not answer within "
+                                  f"{timeout:g} seconds; check that it is running, or allow "
+                                  "a longer timeout.", found.lines(), option="timeout")
         if probe is None:
             raise McpConnectError(f"The MCP server at {url} cannot be reached "
-                                  f"({found.steps[-1].found}); check the URL and that the "
-                                  "server is running.", option="url")
+                                  f"({found.steps[-1].found.removeprefix('no answer (')[:-1]}); "
+                                  "check the URL and that the server is running.",
+                                  found.lines(), option="url")
         if probe.status_code != 401:
             found.requires_auth = False
             found.steps.append(Step("MCP request without credentials", url,
