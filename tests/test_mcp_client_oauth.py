@@ -134,9 +134,13 @@ def test_client_id_metadata_document() -> None:
         assert result.check.tool_names[0] == "add"
 
 
-def test_tokens_and_registered_secret_never_show(tmp_path: Any) -> None:
+def test_tokens_and_registered_secret_never_show(tmp_path: Any, capsys: Any,
+                                                 caplog: Any) -> None:
+    import logging
+
     from nbconnect.auth.redaction import redact
 
+    caplog.set_level(logging.DEBUG)
     with McpOAuthSetup() as setup:
         c = _connector(setup, dcr=True)
         result = c.mcp.check("secured", open_url=Browser(setup))
@@ -151,6 +155,11 @@ def test_tokens_and_registered_secret_never_show(tmp_path: Any) -> None:
         shown = "\n".join([repr(result), repr(server), repr(answer), check_text(result),
                            str(check_json(result)), repr(c)])
         shown += "".join(p.read_text() for p in (tmp_path / "pkg").rglob("*") if p.is_file())
+        out, err = capsys.readouterr()
+        logged = "\n".join(r.getMessage() for r in caplog.records if
+                           r.name.startswith(("nbconnect", "mcp", "httpx")))
+        shown += out + err + logged
+        assert "POST" in logged or "HTTP Request" in logged  # the client's logging was seen
         for value in values:
             assert value and value not in shown
             assert value not in redact(f"x {value} y")
