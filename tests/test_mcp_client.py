@@ -308,3 +308,30 @@ def test_oauth_discovery_against_bad_peers() -> None:
     with pytest.raises(McpConnectError) as info:
         c.mcp.check("tools")
     assert "cannot be reached (ConnectError)" in str(info.value)
+
+
+def test_a_header_secret_is_sent_and_never_shown(monkeypatch: pytest.MonkeyPatch,
+                                                 caplog: Any, capsys: Any) -> None:
+    import logging
+
+    value = "Bearer hdr-s3cret-Zq81-never-shown-0123456789"
+    seen: list[str] = []
+
+    def wrap(app: Any) -> Any:
+        async def recorder(scope: Any, receive: Any, send: Any) -> None:
+            if scope["type"] == "http":
+                seen.extend(v.decode() for k, v in scope["headers"] if k == b"authorization")
+            await app(scope, receive, send)
+        return recorder
+
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("HDR_MCP_TOKEN", value)
+    with McpTestServer(wrap=wrap) as srv:
+        c = _connector(srv.url, auth="header", header="Authorization", secret="env:HDR_MCP_TOKEN")
+        result = c.mcp.check("tools")
+        answer = c.mcp["tools"].call("echo", text="x")
+    assert set(seen) == {value}
+    out, err = capsys.readouterr()
+    shown = "\n".join([repr(result), repr(answer), repr(c.mcp["tools"]), str(c.to_dict()),
+                       out, err, caplog.text])
+    assert "hdr-s3cret-Zq81" not in shown
