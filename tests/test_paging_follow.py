@@ -6,6 +6,7 @@ sending, every page kept as a sample for pull."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from tests.pagedapi import ITEMS, PagedAPI
@@ -332,3 +333,29 @@ def test_pages_kept_as_samples_are_bounded_as_a_test_run_keeps_them(paged, api):
     assert '"item 26"' in kept[0] and "next_cursor" in kept[-1]
     follow(paged, "listPages", keep_samples=False)
     assert stored(paged, "listPages") is None
+
+
+# --------------------------------------------------------------------------- size bounds
+
+
+def test_a_page_over_the_size_bound_is_an_error_stop(paged, api, monkeypatch):
+    from nbconnect import limits
+
+    _with_rule(paged, "listPages", PagingRule("page", param="page", field="meta.next_page"))
+    monkeypatch.setattr(limits, "MAX_PAGE_BYTES", 100)
+    result = paged.call("listPages", all_pages=True)
+    assert (result.stop_reason, result.pages, result.ok) == ("error", 0, False)
+    assert result.stop_message == ("page 1 failed: the page is over 100 bytes (the page size "
+                                   "bound).")
+
+
+def test_all_pages_together_over_their_bound_is_an_error_stop(paged, api, monkeypatch):
+    from nbconnect.paging import follow as follow_module
+
+    _with_rule(paged, "listPages", PagingRule("page", param="page", field="meta.next_page"))
+    first = paged.call("listPages")
+    one_page = len(json.dumps(first.data, separators=(",", ":")))
+    monkeypatch.setattr(follow_module, "MAX_TOTAL_BYTES", 2 * one_page + one_page // 2)
+    result = paged.call("listPages", all_pages=True)
+    assert (result.stop_reason, result.pages, len(result.items)) == ("error", 2, 10)
+    assert "(the bound on all pages together)" in result.stop_message

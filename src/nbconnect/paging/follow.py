@@ -45,6 +45,7 @@ from ..auth.redaction import redact, redact_url
 from ..errors import NbConnectError, PagingError, clip
 from ..model.paging import DEFAULT_MAX_PAGES, MAX_PAGES, PagingRule, checked_paging
 from . import rules as R
+from .fetch import fetch, parse
 
 if TYPE_CHECKING:
     from ..model import Connection, Connector, Endpoint
@@ -303,89 +304,6 @@ def follow(connector: Connector, endpoint_id: str, **options: Any) -> PagingResu
     return run.result
 
 
-# --------------------------------------------------------------------------- one request
-
-
-@dataclass
-class _Answer:
-    status: int = 0
-    headers: Any = None
-    raw: bytes = b""
-    content_type: str | None = None
-    error: str | None = None
-    #: the time limit on the whole follow ended this request (``error`` says how)
-    timed_out: bool = False
-
-
-def _fetch(client: Any, request: Any, timeout: float, budget: int,
-           deadline: float = float("inf")) -> _Answer:
-    """Send ``request`` (retrying a 429/503 with a short Retry-After, as a test run does)
-    and read at most ``min(MAX_PAGE_BYTES, budget)`` bytes of the body, giving up at
-    ``deadline`` (a ``time.perf_counter()`` value: ``timed_out`` is then set)."""
-    import httpx2
-
-    from ..testing.judging import error_reason
-    from ..testing.running import MAX_RETRIES, MAX_RETRY_WAIT, retry_after
-
-    cap = min(MAX_PAGE_BYTES, budget)
-    attempt = 0
-    while True:
-        left = deadline - time.perf_counter()
-        if left <= 0:
-            return _Answer(error="no time was left to send it", timed_out=True)
-        short = left < timeout  # the time limit, not the request timeout, bounds this one
-        if short:
-            request.extensions["timeout"] = httpx2.Timeout(left).as_dict()
-        try:
-            response = client.send(request, stream=True)
-            try:
-                status = response.status_code
-                wait = retry_after(response.headers.get("retry-after")) \
-                    if status in (429, 503) else None
-                if wait is not None and attempt < MAX_RETRIES and wait <= MAX_RETRY_WAIT:
-                    if time.perf_counter() + wait >= deadline:
-                        return _Answer(status, response.headers, error=(
-                            f"the API answered HTTP {status} and asked to wait "
-                            f"{wait:g} s, past the time limit"), timed_out=True)
-                    attempt += 1
-                    response.close()
-                    time.sleep(wait)
-                    continue
-                chunks: list[bytes] = []
-                size = 0
-                for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        which = "the page size bound" if cap == MAX_PAGE_BYTES else \
-                            "the bound on all pages together"
-                        return _Answer(status, response.headers, b"", None,
-                                       f"the page is over {cap // (1024 * 1024)} MB "
-                                       f"({which})")
-                    chunks.append(chunk)
-                    if time.perf_counter() > deadline:
-                        return _Answer(status, response.headers, error="its body was still "
-                                       "arriving", timed_out=True)
-                return _Answer(status, response.headers, b"".join(chunks),
-                               response.headers.get("content-type"))
-            finally:
-                response.close()
-        except Exception as exc:  # transport, TLS, auth flow: all become reasons
-            if short and isinstance(exc, httpx2.TimeoutException):
-                return _Answer(error="it was awaited", timed_out=True)
-            return _Answer(error=error_reason(exc, request, timeout))
-
-
-def _parse(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
-    """(parsed body, is JSON): JSON when it parses, else the text."""
-    text = raw.decode("utf-8", errors="replace")
-    if not raw.strip():
-        return None, False
-    try:
-        return json.loads(text), True
-    except ValueError:
-        return text, False
-
-
 def _same_origin(url: Any, base: Any) -> bool:
     return (url.scheme, url.host, url.port) == (base.scheme, base.host, base.port)
 
@@ -425,7 +343,7 @@ def _loop(st: _State) -> Iterator[Page]:
     st.deadline = time.perf_counter() + st.total_timeout
     while True:
         number += 1
-        answer = _fetch(st.client, request, st.timeout, MAX_TOTAL_BYTES - used, st.deadline)
+        answer = fetch(st.client, request, st.timeout, MAX_TOTAL_BYTES - used, st.deadline)
         if answer.timed_out:
             result.status = answer.status or result.status
             _stop(st, R.TIME_LIMIT, f"the time limit of {seconds(st.total_timeout)} s on "
@@ -448,7 +366,7 @@ def _loop(st: _State) -> Iterator[Page]:
             _stop(st, R.ERROR, f"page {number} answered HTTP {answer.status}"
                                + (f" ({excerpt})" if excerpt else "") + ".")
             return
-        data, is_json = _parse(answer.raw, answer.content_type)
+        data, is_json = parse(answer.raw, answer.content_type)
         if rule is None and st.detect and number == 1:
             from .detect import detect_rule
 
