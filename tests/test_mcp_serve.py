@@ -316,3 +316,25 @@ def test_serving_for_a_client_applies_the_fix() -> None:
                             "fit an 8-tool client's 8-tool limit."]
     assert "getTask" not in {t.name for t in served.tools}
     assert served.call("getTask", {}).is_error
+
+
+def test_a_long_chain_of_refs_needs_no_deep_recursion(tmp_path) -> None:
+    """1,500 schemas each pointing at the next: the tool's output schema keeps them all,
+    walked without recursion (Python's limit is 1,000 frames)."""
+    schemas = {f"S{i}": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "next": {"$ref": f"#/components/schemas/S{i + 1}"}}}
+        for i in range(1500)}
+    schemas["S1500"] = {"type": "object"}
+    spec = {"openapi": "3.0.3", "info": {"title": "chain", "version": "1"},
+            "servers": [{"url": "https://api.example.com"}],
+            "paths": {"/first": {"get": {"operationId": "first", "responses": {"200": {
+                "description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/S0"}}}}}}}},
+            "components": {"schemas": schemas}}
+    path = tmp_path / "chain.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    c = Connector("chain")
+    c.import_spec(path, lenient=True)  # the spec validator itself runs out of stack here
+    tool = tool_for(c, "first")
+    assert len(tool.output_schema["$defs"]) == 1501
+    json.dumps(tool.to_mcp())

@@ -37,8 +37,8 @@ from typing import Any
 from ..errors import McpServeError
 from ..model import Connector, Endpoint, Param
 
-__all__ = ["ALL_PAGES", "MAX_PAGES", "Argument", "ToolDef", "coerce_arguments", "safe_name",
-           "select_tools", "tool_for", "tools_for"]
+__all__ = ["ALL_PAGES", "MAX_PAGES", "Argument", "SchemaDocs", "ToolDef", "coerce_arguments",
+           "safe_name", "select_tools", "tool_for", "tools_for"]
 
 _DEFS = "#/$defs/"
 #: the arguments a tool of a paged endpoint adds (following its pages)
@@ -121,38 +121,62 @@ def _first_sentence(text: str, limit: int = 240) -> str:
 
 
 def _prune_defs(root: dict[str, Any]) -> dict[str, Any]:
-    """``root`` with only the ``$defs`` its refs reach (transitively)."""
+    """``root`` with only the ``$defs`` its refs reach (transitively; an explicit stack, so
+    a long chain of refs cannot exhaust Python's recursion limit)."""
     defs = root.pop("$defs", None) or {}
     keep: dict[str, Any] = {}
-
-    def walk(node: Any) -> None:
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
         if isinstance(node, Mapping):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith(_DEFS):
                 key = ref[len(_DEFS):]
                 if key in defs and key not in keep:
                     keep[key] = defs[key]
-                    walk(defs[key])
-            for key, value in node.items():
-                if key != "$defs":
-                    walk(value)
+                    stack.append(defs[key])
+            stack.extend(v for k, v in node.items() if k != "$defs")
         elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(root)
+            stack.extend(node)
     if keep:
         root["$defs"] = dict(sorted(keep.items()))
     return root
 
 
-def _param_schema(param: Param, connector: Connector, direction: str) -> dict[str, Any]:
-    """A parameter (or body field) as JSON Schema 2020-12, with ``$defs`` it needs."""
-    from ..spec.oas.schema import self_contained
+class SchemaDocs:
+    """Self-contained JSON Schema 2020-12 documents (``$defs`` from the connector's
+    component schemas, OAS rules applied for a direction, as
+    :func:`nbconnect.spec.oas.schema.self_contained` makes them), with the component
+    schemas converted once for a whole tool set rather than once per schema."""
 
+    def __init__(self, connector: Connector) -> None:
+        self.schemas = connector.schemas
+        self._plain: dict[str, Any] | None = None
+        self._defs: dict[str, dict[str, Any]] = {}
+
+    def doc(self, schema: Any, direction: str) -> dict[str, Any]:
+        """``schema`` as one document (a new dict; ``{}`` for no schema)."""
+        from ..spec.oas.schema import direction_defs, for_direction, to_json_schema
+
+        if schema is None:
+            return {}
+        if self._plain is None:
+            self._plain = {k: to_json_schema(v, refs_to_defs=True)
+                           for k, v in self.schemas.items()}
+        if direction not in self._defs:
+            self._defs[direction] = direction_defs(self.schemas, direction)
+        root = for_direction(to_json_schema(schema, refs_to_defs=True), direction, self._plain)
+        if not isinstance(root, dict):
+            return {}
+        root = dict(root)
+        root["$defs"] = {**self._defs[direction], **(root.get("$defs") or {})}
+        return root
+
+
+def _param_schema(param: Param, docs: SchemaDocs, direction: str) -> dict[str, Any]:
+    """A parameter (or body field) as JSON Schema 2020-12, with ``$defs`` it needs."""
     if param.schema:
-        node = self_contained(param.schema, connector.schemas, direction)
-        node = dict(node) if isinstance(node, dict) else {}
+        node = docs.doc(param.schema, direction)
     else:
         node = {}
         if param.type in _TYPES:
@@ -160,11 +184,11 @@ def _param_schema(param: Param, connector: Connector, direction: str) -> dict[st
         if param.type == "array":
             item = param.items if param.items in _TYPES else None
             if param.children:
-                node["items"] = _object_schema(param.children, connector, direction)
+                node["items"] = _object_schema(param.children, docs, direction)
             elif item:
                 node["items"] = {"type": item}
         elif param.type == "object" and param.children:
-            node.update(_object_schema(param.children, connector, direction))
+            node.update(_object_schema(param.children, docs, direction))
         if param.format:
             node["format"] = param.format
         if param.enum:
@@ -176,13 +200,13 @@ def _param_schema(param: Param, connector: Connector, direction: str) -> dict[st
     return node
 
 
-def _object_schema(children: Iterable[Param], connector: Connector,
+def _object_schema(children: Iterable[Param], docs: SchemaDocs,
                    direction: str) -> dict[str, Any]:
     props: dict[str, Any] = {}
     required: list[str] = []
     defs: dict[str, Any] = {}
     for child in children:
-        sub = _param_schema(child, connector, direction)
+        sub = _param_schema(child, docs, direction)
         defs.update(sub.pop("$defs", None) or {})
         props[child.name] = sub
         if child.required:
@@ -222,7 +246,7 @@ def _link_notes(connector: Connector, ep: Endpoint) -> tuple[dict[str, list[Any]
     return static, notes
 
 
-def _input_schema(connector: Connector, ep: Endpoint,
+def _input_schema(docs: SchemaDocs, ep: Endpoint,
                   static: Mapping[str, list[Any]]) -> tuple[dict[str, Any], tuple[Argument, ...]]:
     props: dict[str, Any] = {}
     required: list[str] = []
@@ -235,7 +259,7 @@ def _input_schema(connector: Connector, ep: Endpoint,
         if name in taken:
             name = f"{location}_{param.name}"
         taken.add(name)
-        sub = _param_schema(param, connector, "request")
+        sub = _param_schema(param, docs, "request")
         defs.update(sub.pop("$defs", None) or {})
         if param.name in static and location != "body":
             sub["enum"] = list(static[param.name])
@@ -247,10 +271,7 @@ def _input_schema(connector: Connector, ep: Endpoint,
             required.append(name)
         args.append(argument)
     if not ep.body and ep.request_schema is not None and ep.method != "GET":
-        from ..spec.oas.schema import self_contained
-
-        whole = self_contained(ep.request_schema, connector.schemas, "request")
-        whole = dict(whole) if isinstance(whole, dict) else {}
+        whole = docs.doc(ep.request_schema, "request")
         defs.update(whole.pop("$defs", None) or {})
         whole.setdefault("description", "The request body.")
         name = "body" if "body" not in taken else "request_body"
@@ -290,11 +311,9 @@ def _success_schemas(ep: Endpoint) -> list[Any]:
     return seen
 
 
-def _output_schema(connector: Connector, ep: Endpoint) -> dict[str, Any]:
-    from ..testing.judging import response_json_schema
-
-    schemas = _success_schemas(ep)
-    bodies = [response_json_schema(connector, ep, schema=s) or {} for s in schemas]
+def _output_schema(docs: SchemaDocs, ep: Endpoint) -> dict[str, Any]:
+    # the judge's response document (testing.judging.response_json_schema) for each
+    bodies = [docs.doc(s, "response") for s in _success_schemas(ep)]
     defs: dict[str, Any] = {}
     for b in bodies:
         defs.update(b.pop("$defs", None) or {})
@@ -320,17 +339,20 @@ def _output_schema(connector: Connector, ep: Endpoint) -> dict[str, Any]:
 # --------------------------------------------------------------------------- tools
 
 
-def tool_for(connector: Connector, ep: Endpoint | str, *, name: str | None = None) -> ToolDef:
+def tool_for(connector: Connector, ep: Endpoint | str, *, name: str | None = None,
+             docs: SchemaDocs | None = None) -> ToolDef:
     """The MCP tool for endpoint ``ep`` (an Endpoint or its id) of ``connector``; ``name``
-    overrides the endpoint id as the tool's name."""
+    overrides the endpoint id as the tool's name; ``docs`` shares the converted component
+    schemas between the tools of one set."""
+    docs = docs if docs is not None else SchemaDocs(connector)
     ep = connector.endpoint(ep) if isinstance(ep, str) else ep
     static, link_notes = _link_notes(connector, ep)
-    input_schema, arguments = _input_schema(connector, ep, static)
+    input_schema, arguments = _input_schema(docs, ep, static)
     parts = [ep.name if ep.name != ep.id else ep.id, f"({ep.method} {ep.path})."]
     if ep.description and _first_sentence(ep.description) != ep.name:
         parts.append(_first_sentence(ep.description))
     parts.extend(link_notes)
-    output_schema = _output_schema(connector, ep)
+    output_schema = _output_schema(docs, ep)
     if ep.paging is not None and not ({ALL_PAGES, MAX_PAGES} & set(input_schema["properties"])):
         input_schema["properties"][ALL_PAGES] = {
             "type": "boolean", "default": False,
@@ -390,7 +412,9 @@ def tools_for(connector: Connector, include: Iterable[str] = (),
               exclude: Iterable[str] = ()) -> list[ToolDef]:
     """One :class:`ToolDef` per selected endpoint (see :func:`select_tools`), in the
     connector's order."""
-    return [tool_for(connector, ep) for ep in select_tools(connector, include, exclude)]
+    docs = SchemaDocs(connector)
+    return [tool_for(connector, ep, docs=docs)
+            for ep in select_tools(connector, include, exclude)]
 
 
 def coerce_arguments(tool: ToolDef, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
