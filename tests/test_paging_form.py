@@ -139,3 +139,12 @@ def test_the_html_fallback_shows_the_stored_rule(paged):
     assert "<td>total field</td><td><code>total</code></td>" in html
     assert "<td>next field</td>" not in html  # blank fields are left out
     assert "0x" not in repr(form)
+
+
+def test_a_connector_without_endpoints_gets_a_sentence():
+    form = PagingForm(nbconnect.Connector("empty"))
+    form.type.value = "link"
+    form.save()
+    assert form.outcome == "failed"
+    assert form.message == "The connector has no endpoint; add or import one first."
+    assert "Paging rule of no endpoint of connector <b>empty</b>" in form.fallback_html()

@@ -224,8 +224,9 @@ class PagingForm(widgets.VBox):
         rows = "".join(f"<tr><td>{escape(_label(k))}</td><td><code>{escape(str(v))}</code>"
                        f"</td></tr>" for k, v in self.rule_data().items())
         message = f"<p>{escape(self.message)}</p>" if self.message else ""
-        return (f'<div class="nbconnect-paging-form"><p>Paging rule of endpoint '
-                f"<b>{escape(str(self.endpoint.value))}</b> of connector "
+        where = f"endpoint <b>{escape(self.endpoint.value)}</b>" if self.endpoint.value \
+            else "no endpoint"
+        return (f'<div class="nbconnect-paging-form"><p>Paging rule of {where} of connector '
                 f"<b>{escape(self.connector.name)}</b>: "
                 f"<code>{escape(self._stored_text())}</code></p>"
                 + (f"<table>{rows}</table>" if rows else "") + message + "</div>")
