@@ -227,7 +227,7 @@ def test_bad_base_url_is_one_line_and_changes_nothing(ip):
     ("%connect import spec.yaml --include '('", r"include.*'\(' is not a valid regular"),
     ("%connect import spec.yaml --max-bytes ten", r"--max-bytes: 'ten' is not a size"),
     ("%connect help nothing", r"Unknown verb 'nothing'"),
-    ("%connect pull", r"`%connect pull` is not built yet"),
+    ("%connect pull", r"%connect pull: the following arguments are required: endpoint"),
 ])
 def test_usage_errors_print_one_line(ip, cell, pattern):
     assert_one_line_error(ip, cell, pattern)
@@ -584,13 +584,13 @@ def test_reimport_asks_and_cancel_keeps_the_connector(ip, small_spec):
     before = c.to_dict()
     dialog = ip.run_line_magic("connect", f"import {small_spec} --tag stores")
     assert isinstance(dialog, OverwriteConfirmation)
-    assert "This will overwrite 3 endpoints" in dialog.message.value
+    assert "This will overwrite 3 endpoints" in dialog.message_html.value
     assert [b.description for b in (dialog.upload_button, dialog.cancel_button)] == [
         "Upload & overwrite", "Cancel"]
     assert c.to_dict() == before  # nothing changes until a button is clicked
     dialog.cancel_button.click()
     assert dialog.outcome == "cancelled"
-    assert dialog.status.value == "Cancelled: connector 'shop' is unchanged."
+    assert dialog.message == "Cancelled: connector 'shop' is unchanged."
     assert c.to_dict() == before
     assert dialog.upload_button.disabled and dialog.cancel_button.disabled
     dialog.upload_button.click()  # too late: the dialog is closed
@@ -603,18 +603,24 @@ def test_reimport_upload_overwrites(ip, small_spec):
     dialog.upload_button.click()
     assert dialog.outcome == "imported"
     assert [ep.id for ep in c.endpoints] == ["getStore"]
-    assert dialog.status.value == "Imported: connector 'shop' now has 1 endpoint."
+    assert dialog.message == "Imported: connector 'shop' now has 1 endpoint."
     assert repr(dialog) == ("OverwriteConfirmation(connector='shop', endpoints=1, "
                             "new_endpoints=1, outcome='imported')")
 
 
 def test_reimport_dialog_displays_deterministic_text(ip, small_spec):
     _imported_shop(ip, small_spec)
-    result, out, err = run(ip, f"%connect import {small_spec}")
+    from IPython.utils.capture import capture_output
+
+    with capture_output() as cap:
+        result = ip.run_cell(f"%connect import {small_spec}")
     assert isinstance(result.result, OverwriteConfirmation)
-    assert err == ""
-    assert "OverwriteConfirmation(connector='shop', endpoints=3, new_endpoints=3, " \
-           "outcome='pending')" in out
+    assert cap.stderr == ""
+    # one display: the widget view beside its static fallback, text/plain deterministic
+    (shown,) = cap.outputs
+    assert shown.data["text/plain"] == ("OverwriteConfirmation(connector='shop', endpoints=3, "
+                                        "new_endpoints=3, outcome='pending')")
+    assert "3 replaced" in shown.data["text/html"]
 
 
 def test_reimport_checks_the_spec_before_asking(ip, small_spec, tmp_path):
@@ -651,7 +657,7 @@ def test_confirmation_widget_on_its_own():
     result = ImportResult(endpoints=(Endpoint("x", "GET", "/x", source="openapi"),),
                           base_url="https://x.example.com", title="X <API>")
     dialog = OverwriteConfirmation(c, result)
-    assert dialog.message.value.startswith(
+    assert dialog.message_html.value.startswith(
         "This will overwrite 2 endpoints of connector <b>shop</b> with the 1 endpoint of "
         "<b>X &lt;API&gt;</b>.")
     dialog.confirm()
@@ -662,5 +668,5 @@ def test_confirmation_widget_on_its_own():
     failed = OverwriteConfirmation(c2, twice)
     failed.confirm()
     assert failed.outcome == "failed"
-    assert failed.status.value.startswith("Not imported: Two endpoints have the id 'x'")
+    assert failed.message.startswith("Not imported: Two endpoints have the id 'x'")
     assert [ep.id for ep in c2.endpoints] == ["a"]

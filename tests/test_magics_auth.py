@@ -213,10 +213,10 @@ def test_auth_without_type_opens_a_form_that_saves(ip):
     form.fields["client-id"].value = "app"
     form.fields["client-auth"].value = "body"
     form.save()
-    assert form.outcome == "saved", form.status.value
+    assert form.outcome == "saved", form.message
     assert c.auth == OAuth2ClientCredentials(token_url="https://auth.example.com/token",
                                              client_id="app", client_auth="body")
-    assert form.status.value.startswith("Saved: auth of 'shop' is oauth2-client-credentials")
+    assert form.message.startswith("Saved: auth of 'shop' is oauth2-client-credentials")
 
 
 def test_auth_form_shows_current_values_and_reports_errors(ip):
@@ -226,12 +226,12 @@ def test_auth_form_shows_current_values_and_reports_errors(ip):
     assert form.type_dropdown.value == "jwt"
     assert form.fields["algorithm"].value == "ES256"
     assert json.loads(form.fields["payload"].value) == {"sub": "x"}
-    assert "secret" in form.note.value and "connection add" in form.note.value
+    assert "secret" in form.note.value and "the connection form" in form.note.value
     form.fields["payload"].value = "not json"
     form.save()
     assert form.outcome == "failed"
-    assert form.status.value.startswith("Not saved: JWT auth: payload is not valid JSON")
-    assert form.status.value.endswith("(the payload field).")  # the form's own hint
+    assert form.message.startswith("Not saved: JWT auth: payload is not valid JSON")
+    assert form.message.endswith("(the payload field).")  # the form's own hint
     assert c.auth == JwtAuth(algorithm="ES256", payload={"sub": "x"})
 
 
@@ -247,15 +247,15 @@ def test_connection_form_holds_the_secret_in_memory_only(ip):
     form.settings["username"].value = "ada"
     form.passwords["password"].value = SENTINEL
     form.submit()
-    assert form.outcome == "added", form.status.value
+    assert form.outcome == "added", form.message
     assert form.passwords["password"].value == ""
     conn = c.connections[0]
     assert conn.name == "dev" and conn.default is True
     assert dict(conn.settings) == {"username": "ada"}
     held = dict(conn.secrets)["password"]
     assert isinstance(held, Secret) and held == Secret(SENTINEL)
-    assert "in memory only" in form.status.value
-    shown = (repr(conn) + repr(c) + repr(form) + form.status.value
+    assert "in memory only" in form.message
+    shown = (repr(conn) + repr(c) + repr(form) + form.message
              + repr(ip.run_line_magic("connect", "connection list"))
              + ip.run_line_magic("connect", "connection list")._repr_html_())
     assert SENTINEL not in shown
@@ -275,8 +275,8 @@ def test_connection_form_clears_a_value_pasted_as_reference(ip):
     form.submit()
     assert form.outcome == "failed"
     assert form.references["token"].value == ""
-    assert "was given as a value" in form.status.value
-    assert SENTINEL not in form.status.value + all_widget_states()
+    assert "was given as a value" in form.message
+    assert SENTINEL not in form.message + all_widget_states()
     assert c.connections == ()
     # a real reference works, and the checkbox makes it the default
     form.references["token"].value = "env:SHOP_TOKEN"
@@ -295,7 +295,7 @@ def test_connection_form_refuses_value_and_reference_together(ip):
     form.submit()
     assert form.outcome == "failed"
     assert form.passwords["token"].value == ""
-    assert "either a value or a reference for token" in form.status.value
+    assert "either a value or a reference for token" in form.message
     assert c.connections == ()
     assert SENTINEL not in all_widget_states()
 
@@ -310,7 +310,7 @@ def test_connection_form_failure_still_clears_the_password(ip):
     form.passwords["client_secret"].value = SENTINEL + "-client"
     form.submit()  # no base URL, no username: refused
     assert form.outcome == "failed"
-    assert "needs a base URL" in form.status.value
+    assert "needs a base URL" in form.message
     assert all(pw.value == "" for pw in form.passwords.values())
     assert c.connections == ()
     assert SENTINEL not in all_widget_states()
@@ -325,7 +325,7 @@ def test_connection_form_without_auth(ip):
     assert form.outcome == "added"
     assert c.connections == (Connection("plain", "https://shop.example.com", default=True),)
     form.submit()
-    assert "already added" in form.status.value and len(c.connections) == 1
+    assert "already added" in form.message and len(c.connections) == 1
 
 
 def test_sentinel_never_reaches_outputs(ip):

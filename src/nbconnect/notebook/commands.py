@@ -64,7 +64,19 @@ def _test_panel(session: Session, data: dict[str, Any]) -> Any:
 def _overwrite_dialog(session: Session, data: dict[str, Any]) -> Any:
     from .widgets import OverwriteConfirmation
 
-    return OverwriteConfirmation(data["connector"], data["result"])
+    mock = getattr(session, "mock", None)
+    restart = None
+    if mock is not None and getattr(mock, "running", False):
+        def restart() -> str:
+            from ..verbs.mock import start_mock
+
+            tls = mock.tls
+            session.stop_mock()
+            new, _notes = start_mock(data["connector"], tls=tls)
+            session.keep_mock(new)
+            return f"The mock was restarted at {new.url} with the new endpoints."
+
+    return OverwriteConfirmation(data["connector"], data["result"], restart_mock=restart)
 
 
 def _webhook_form(data: dict[str, Any]) -> Any:

@@ -42,7 +42,10 @@ _OPEN_TABLE_ROWS = 25
 #: Warnings listed in full; the rest are counted.
 _MAX_WARNINGS_SHOWN = 20
 _COLUMNS = ("id", "method", "path", "name")
-_STYLE = ("<style>.nbconnect-table td,.nbconnect-table th{text-align:left;"
+# The doubled class outranks JupyterLab's
+# `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td {text-align: right}` (0,2,1).
+_STYLE = ("<style>table.nbconnect-table.nbconnect-table td,"
+          "table.nbconnect-table.nbconnect-table th{text-align:left;"
           "padding:2px 8px;font-family:var(--jp-code-font-family,monospace)}</style>")
 
 
@@ -351,7 +354,8 @@ def import_result_html(r: Any) -> str:
 REPORT_MIME = "application/vnd.nbconnect.report+json"
 
 _REPORT_STYLE = (
-    "<style>.nbconnect-report td,.nbconnect-report th{text-align:left;padding:2px 8px;"
+    "<style>table.nbconnect-report.nbconnect-report td,table.nbconnect-report.nbconnect-report"
+    " th{text-align:left;padding:2px 8px;"
     "font-family:var(--jp-code-font-family,monospace);vertical-align:top}"
     ".nbconnect-report th{cursor:pointer;user-select:none}"
     ".nbconnect-badge{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;"

@@ -22,6 +22,7 @@ from ..model import AuthConfig, Connection, Connector
 from ..render import auth_text
 from ..verbs import grammar
 from ..verbs.connection import add_connection
+from .fallback import StaticFallback, status_html
 
 __all__ = ["AuthForm", "ConnectionForm"]
 
@@ -34,7 +35,33 @@ def _label(field: str) -> str:
     return field.replace("_", " ").replace("-", " ")
 
 
-class AuthForm(widgets.VBox):
+class _Form(StaticFallback, widgets.VBox):
+    """What the forms share: :attr:`message` (plain text) shown in :attr:`status` (wrapped,
+    errors styled as errors) and in the static fallback, which keeps the form's last state in
+    a saved notebook."""
+
+    title_html = ""
+    message = ""
+    message_kind = "info"
+    outcome = "pending"
+
+    def say(self, text: str, kind: str = "info") -> None:
+        """Show ``text`` under the form (``kind``: info, ok or error)."""
+        self.message, self.message_kind = text, kind
+        self.status.value = status_html(text, kind)
+        self.refresh_fallback()
+
+    def fallback_html(self) -> str:
+        shown = status_html(self.message, self.message_kind) or \
+            "<div><i>(the form was not used)</i></div>"
+        return f"<div class=\"nbconnect-form-fallback\"><div>{self.title_html}</div>{shown}</div>"
+
+    def fallback_state(self) -> dict[str, Any]:
+        return {"connector": self.connector.name, "outcome": self.outcome,
+                "message": self.message}
+
+
+class AuthForm(_Form):
     """Choose an auth type and fill in its fields; **Save** sets ``connector.auth``.
 
     The type dropdown lists the seven auth types; the fields of the chosen type appear
@@ -56,12 +83,13 @@ class AuthForm(widgets.VBox):
         self.fields: dict[str, widgets.Widget] = {}
         self.save_button = widgets.Button(description="Save", button_style="primary",
                                           icon="check")
-        self.status = widgets.Label("")
+        self.status = widgets.HTML("")
         self.save_button.on_click(self._save)
         self.type_dropdown.observe(self._type_changed, names="value")
         self._show_fields(start)
+        self.title_html = f"Auth of connector <b>{escape(connector.name)}</b>"
         super().__init__(children=(
-            widgets.HTML(f"Auth of connector <b>{escape(connector.name)}</b>"),
+            widgets.HTML(self.title_html),
             self.type_dropdown, self.fields_box, self.note, self.save_button, self.status,
         ), **kwargs)
 
@@ -104,8 +132,8 @@ class AuthForm(widgets.VBox):
         cls_secrets = grammar.connection_secret_fields(type_)
         self.note.value = (
             "Secrets (" + escape(", ".join(grammar.kebab(s) for s in cls_secrets)) + ") are "
-            "not part of the auth config: give them on a connection, "
-            "<code>%connect connection add</code>.")
+            "not part of the auth config: give them on a test connection (the connection "
+            "form).")
 
     def _save(self, _button: Any = None) -> None:
         type_ = self.type_dropdown.value
@@ -115,18 +143,21 @@ class AuthForm(widgets.VBox):
             self.connector.auth = config
         except NbConnectError as exc:
             self.outcome = "failed"
-            self.status.value = f"Not saved: {_field_hint(exc, self.fields)}"
+            self.say(f"Not saved: {_field_hint(exc, self.fields)}", "error")
             return
         self.config = config
         self.outcome = "saved"
-        self.status.value = f"Saved: auth of {self.connector.name!r} is {auth_text(config)}."
+        from .live import changed
+
+        changed(self.connector, "auth")
+        self.say(f"Saved: auth of {self.connector.name!r} is {auth_text(config)}.", "ok")
 
     def save(self) -> None:
         """Do what the **Save** button does."""
         self.save_button.click()
 
 
-class ConnectionForm(widgets.VBox):
+class ConnectionForm(_Form):
     """Add a test connection: name, base URL, the secrets of the connector's auth type.
 
     Each secret field has a Password widget (the value is held in memory only, as a
@@ -153,8 +184,8 @@ class ConnectionForm(widgets.VBox):
         rows: list[widgets.Widget] = []
         if auth is None:
             rows.append(widgets.HTML("The connector has no auth yet, so this connection "
-                                     "takes no secrets; set one first with "
-                                     "<code>%connect auth</code>."))
+                                     "takes no secrets; set its auth first (the auth "
+                                     "form)."))
         else:
             for field in grammar.connection_secret_fields(auth):
                 pw = widgets.Password(description=_label(field), style=_STYLE,
@@ -171,12 +202,13 @@ class ConnectionForm(widgets.VBox):
                                             description="default connection", indent=False)
         self.submit_button = widgets.Button(description="Submit", button_style="primary",
                                             icon="plus")
-        self.status = widgets.Label("")
+        self.status = widgets.HTML("")
         self.submit_button.on_click(self._submit)
         kind = auth.type if auth is not None else "none"
+        self.title_html = (f"New test connection of connector <b>{escape(connector.name)}</b>"
+                           f" (auth: {escape(kind)})")
         super().__init__(children=(
-            widgets.HTML(f"New test connection of connector <b>{escape(connector.name)}</b> "
-                         f"(auth: {escape(kind)})"),
+            widgets.HTML(self.title_html),
             self.name_text, self.base_url_text, *rows, self.default_box,
             self.submit_button, self.status,
         ), **kwargs)
@@ -215,8 +247,8 @@ class ConnectionForm(widgets.VBox):
     def _submit(self, _button: Any = None) -> None:
         secrets, both = self._take_secrets()
         if self.outcome == "added":
-            self.status.value = (f"Connection {self.connection.name!r} was already added; run "
-                                 "`%connect connection add` again for another one.")
+            self.say(f"Connection {self.connection.name!r} was already added; open a new "
+                     "connection form for another one.")
             return
         try:
             if both:
@@ -224,6 +256,15 @@ class ConnectionForm(widgets.VBox):
                 raise VerbUsageError(f"Give either a value or a reference for {names}, not "
                                      "both; the value was cleared, type it again or keep the "
                                      "reference.")
+            auth = self.connector.auth
+            optional = getattr(auth, "optional_secret_fields", ())
+            need = [f for f in self.passwords if f not in secrets and f not in optional]
+            if need:  # the form's own words (the shared check names command-line flags)
+                boxes = ", ".join(f"{_label(f)}" for f in need)
+                raise VerbUsageError(
+                    f"Connection {self.name_text.value.strip() or '(no name)'!r} needs "
+                    f"{boxes} for auth type {auth.type}: type the value in the "
+                    f"{boxes} box, or a reference (env:NAME, keyring:NAME, prompt) beside it.")
             conn = grammar.make_connection(
                 self.name_text.value.strip(),
                 base_url=self.base_url_text.value.strip() or None,
@@ -235,16 +276,32 @@ class ConnectionForm(widgets.VBox):
             conn = add_connection(self.connector, conn)
         except NbConnectError as exc:
             self.outcome = "failed"
-            self.status.value = f"Not added: {exc}"
+            self.say(f"Not added: {_field_hint(exc, self._labels())}", "error")
             return
         self.connection = conn
         self.outcome = "added"
+        from .live import changed
+
+        changed(self.connector, "connections")
         kept = any(not isinstance(v, str) for v in secrets.values())
-        self.status.value = (f"Added connection {conn.name!r}"
-                             + (" (default)" if conn.default else "")
-                             + ("; its secret values are held in memory only, so export "
-                                "needs references instead" if kept else "") + ".")
         self.submit_button.disabled = True
+        self.say(f"Added connection {conn.name!r}" + (" (default)" if conn.default else "")
+                 + ("; its secret values are held in memory only, so export needs references "
+                    "instead" if kept else "") + ".", "ok")
+
+    def _labels(self) -> dict[str, Any]:
+        """``{option: the form's words for that field}`` for error hints."""
+        labels: dict[str, Any] = {"name": "name", "base-url": "base URL",
+                                  "default": "default connection"}
+        secrets = list(self.passwords)
+        if secrets:
+            boxes = " or ".join(f"{_label(f)} box" for f in secrets)
+            labels["secret"] = f"{boxes} (a value, or a reference beside it)"
+            for f in secrets:
+                labels[f] = f"{_label(f)} box"
+        for f in self.settings:
+            labels["set"] = labels[f] = _label(f)
+        return labels
 
     def submit(self) -> None:
         """Do what the **Submit** button does."""
@@ -253,8 +310,10 @@ class ConnectionForm(widgets.VBox):
 
 def _field_hint(exc: NbConnectError, fields: dict[str, Any]) -> str:
     """The error's sentence, plus the form field its ``option`` names (the form's own hint,
-    where the CLI and the magic add a ``--flag``)."""
+    where the CLI and the magic add a ``--flag``). ``fields`` maps an option (kebab-case) to
+    the form's field; a string value is the field's label as the form shows it."""
     field = grammar.kebab(exc.option) if exc.option else None
     if field is None or field not in fields:
         return str(exc)
-    return f"{str(exc).rstrip().rstrip('.')} (the {field} field)."
+    label = fields[field] if isinstance(fields[field], str) else f"{_label(field)} field"
+    return f"{str(exc).rstrip().rstrip('.')} (the {label})."

@@ -127,6 +127,8 @@ class TestPanel(StaticFallback, widgets.VBox):
         self.connector = connector
         self._run = run
         self.report: Any = None
+        #: how many runs gave a report (the message starts "Run N:", so a new report shows)
+        self.runs = 0
         self.message, self.status_kind = "", "info"
         self.title = widgets.HTML()
         self.connection_dropdown = widgets.Dropdown(description="connection",
@@ -190,11 +192,11 @@ class TestPanel(StaticFallback, widgets.VBox):
         c = self.connector
         self.title.value = f"Test the endpoints of connector <b>{escape(c.name)}</b>"
         names = [x.name + (" (default)" if x.default else "") for x in c.connections]
-        options = [(_DEFAULT_CONNECTION, None)] + [
+        options = [(_DEFAULT_CONNECTION, "")] + [
             (label, x.name) for label, x in zip(names, c.connections, strict=True)]
         keep = self.connection_dropdown.value
         self.connection_dropdown.options = options
-        self.connection_dropdown.value = keep if keep in {v for _, v in options} else None
+        self.connection_dropdown.value = keep if keep in {v for _, v in options} else ""
         eps = [(f"{ep.id}  ({ep.method} {ep.path})", ep.id) for ep in c.endpoints]
         keep = self.endpoint_dropdown.value
         self.endpoint_dropdown.options = eps
@@ -252,7 +254,7 @@ class TestPanel(StaticFallback, widgets.VBox):
         self.progress.reset(total)
         self.run_button.disabled = self.all_button.disabled = True
         self._set_status(f"Testing {total} endpoint{'' if total == 1 else 's'}...")
-        connection = self.connection_dropdown.value
+        connection = self.connection_dropdown.value or None  # "": the default connection
         options: dict[str, Any] = {"connection": connection}
         if params:
             options["params"] = params
@@ -265,7 +267,8 @@ class TestPanel(StaticFallback, widgets.VBox):
         finally:
             self.run_button.disabled = self.all_button.disabled = False
         self.report = report
-        self._set_status(f"{report.passed} passed, {report.failed} failed"
+        self.runs += 1
+        self._set_status(f"Run {self.runs}: {report.passed} passed, {report.failed} failed"
                          + ("" if report.ok else ": failures are listed first"),
                          "ok" if report.ok else "error")
         # one assignment: never an empty Output between two reports

@@ -26,7 +26,7 @@ def get_connection(connector: Connector, name: str) -> Connection:
     names = [c.name for c in connector.connections]
     if not names:
         raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connections; add "
-                                      "one with connection add NAME --base-url URL.")
+                                      "a test connection with its base URL first.")
     hint = _suggest(name, names)
     raise ConnectionNotFoundError(f"Connector {connector.name!r} has no connection {name!r}"
                                   f"{hint}; its connections are {_one_of(names)}.")
