@@ -21,7 +21,8 @@ Every server runs under :class:`nbconnect.serving.BackgroundServer` (uvicorn in 
   9728 protected-resource metadata. Switches: ``dcr`` (offer registration), ``prm`` (publish
   resource metadata), ``resource`` / ``issuer`` (publish wrong values), ``deny`` (the user
   refuses), ``refuse_registration``, ``oidc`` (metadata only at the OpenID Connect Discovery
-  location), ``cimd`` (client ID metadata documents accepted), ``access_lifetime``.
+  location), ``cimd`` (client ID metadata documents accepted), ``access_lifetime``,
+  ``reject_tokens`` (the server refuses even fresh tokens).
   ``.auth_server`` is the ``OAuthTestServer`` (tokens, clients, requests); ``.agent`` is a
   redirect handler that plays the browser with httpx2; ``.registrations`` the RFC 7591
   requests and ``.mcp_requests`` what the MCP server saw.
@@ -247,10 +248,12 @@ class McpOAuthSetup:
                  resource: str | None = None, issuer: str | None = None, deny: bool = False,
                  refuse_registration: bool = False, cimd: bool = False,
                  scopes: tuple[str, ...] = ("read",), access_lifetime: int = 3600,
-                 oidc: bool = False) -> None:
+                 oidc: bool = False, reject_tokens: bool = False) -> None:
         from tests.oauth_server import OAuthTestServer
 
         self.dcr, self.prm, self.cimd, self.oidc = dcr, prm, cimd, oidc
+        #: refuse every token (as a server does with tokens issued for another resource)
+        self.reject_tokens = reject_tokens
         self.wrong_resource, self.wrong_issuer = resource, issuer
         self.refuse_registration = refuse_registration
         self.scopes = scopes
@@ -381,7 +384,8 @@ class McpOAuthSetup:
                 await JSONResponse(body)(scope, receive, send)
                 return
             scheme, _, token = headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not verifier.check(token):
+            if scheme.lower() != "bearer" or not verifier.check(token) or \
+                    setup.reject_tokens:
                 challenge = 'Bearer error="invalid_token"'
                 if setup.prm:
                     challenge += (f', resource_metadata="{setup.mcp.root_url}'

@@ -262,3 +262,14 @@ def test_keyring_keeps_the_client_secret_and_tokens_for_a_later_process(tmp_path
     finally:
         keyring.set_keyring(old)
         tokens.clear_tokens()
+
+
+def test_a_fresh_token_the_server_still_refuses() -> None:
+    with McpOAuthSetup(reject_tokens=True) as setup:
+        browser = Browser(setup)
+        c = _connector(setup, dcr=True)
+        with pytest.raises(McpAuthError) as info:
+            c.mcp.check("secured", open_url=browser)
+        assert "asked for a new authorization right after one" in str(info.value)
+        assert len(browser.urls) == 1  # the user is asked once
+        assert not c.mcp["secured"].registered

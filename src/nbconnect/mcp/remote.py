@@ -185,6 +185,10 @@ def _translate(exc: BaseException, server: McpServer, trace: Trace,
             return McpConnectError(f"MCP server {name!r} at {url} cannot be reached "
                                    f"({type(leaf).__name__}); check the URL and that the "
                                    "server is running.", option="url")
+    if last is not None and last[2] == 401 and server.auth == "oauth":
+        return McpAuthError(f"MCP server {name!r} refused the token just authorized (HTTP "
+                            "401); check the scopes and that its authorization server issues "
+                            "tokens for this resource.", option="scope")
     if last is not None and last[2] == 401:
         return McpAuthError(f"MCP server {name!r} asks for authorization (HTTP 401); use oauth "
                             "authentication (with dynamic registration or a client id) or "

@@ -188,6 +188,11 @@ class LoopbackAuthorization:
     async def redirect_handler(self, url: str) -> None:
         import anyio
 
+        if self.opened:  # the server refused the token this connection just obtained
+            raise McpAuthError("The MCP server asked for a new authorization right after one "
+                               "(it refuses the fresh token, or wants more scopes); check the "
+                               "scopes and that its authorization server issues tokens for "
+                               "this resource.", option="scope")
         self.opened = True
         await anyio.to_thread.run_sync(self.open_url, url)
 
