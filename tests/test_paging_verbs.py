@@ -66,6 +66,8 @@ def test_paging_detects_from_the_spec_and_from_a_response(started, api):
         in done.out
     assert done.connector.endpoint("listLink").paging == PagingRule("link")
     assert api.hits() == [("/link", "")]
+    if face.name == "cli":  # the response looked at is a sample for pull too
+        assert (face.package / "samples" / "listLink.json").is_file()
 
 
 @pytest.mark.parametrize("line,words", [

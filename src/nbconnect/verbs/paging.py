@@ -65,6 +65,8 @@ def run_paging(workspace: Any, args: argparse.Namespace) -> PagingRule | None:
             options = {"connection": args.connection,
                        "verify": workspace._verify_for(connector, args.connection)}
         found = detect_paging(connector, ep.id, call=args.call, **options)
+        if args.call:
+            _save_samples(workspace, connector, ep.id)
         if found is None:
             where = "its spec and one response" if args.call else "its spec"
             raise PagingError(f"No paging rule was detected for endpoint {ep.id} from "
@@ -114,15 +116,22 @@ def run_call(workspace: Any, args: argparse.Namespace) -> Any:
                     max_pages=bound if args.all_pages else 1, timeout=args.timeout,
                     total_timeout=args.timeout_total,
                     verify=workspace._verify_for(connector, args.connection))
-    if workspace.package_path is not None and result.pages:
-        from ..errors import NbConnectError
-        from ..pull.samples import save as save_samples
-
-        try:  # the pages kept as response samples, for a later pull
-            save_samples(connector, workspace.package_path, [ep.id])
-        except (NbConnectError, OSError) as exc:
-            workspace.warn(f"The response samples were not saved into the package ({exc}).")
+    if result.pages:
+        _save_samples(workspace, connector, ep.id)
     return result
+
+
+def _save_samples(workspace: Any, connector: Any, endpoint_id: str) -> None:
+    """Write the pages kept as response samples into the package, for a later pull."""
+    if workspace.package_path is None:
+        return
+    from ..errors import NbConnectError
+    from ..pull.samples import save as save_samples
+
+    try:
+        save_samples(connector, workspace.package_path, [endpoint_id])
+    except (NbConnectError, OSError) as exc:
+        workspace.warn(f"The response samples were not saved into the package ({exc}).")
 
 
 def _call_text(result: Any, args: argparse.Namespace, workspace: Any) -> str:
