@@ -90,7 +90,8 @@ def test_pull_names_why_a_success_was_not_kept(api):
     with pytest.raises(PullError, match=r"no successful JSON response to pull from yet "
                                         r"\(its last successful response was text/html"):
         c.pull("page")
-    with pytest.raises(PullError, match=r"could not be kept \(The response is empty"):
+    with pytest.raises(PullError, match=r"yet \(its last successful response could not be "
+                                        r"kept: the response is empty\); test it first"):
         c.pull("empty")
     before = c.to_dict()
     with pytest.raises(PullError, match="test it first, or give a sample JSON file"):
@@ -113,6 +114,8 @@ def test_samples_are_bounded_in_count_and_bytes():
     assert not samples.keep(c, "big", "application/json", too_big)
     assert "sample bound" in samples.stored(c, "big").note
     assert not samples.keep(c, "t", "application/json", b"", truncated=True)
+    assert not samples.keep(c, "deep", "application/json", b"[" * 100_000 + b"]" * 100_000)
+    assert samples.stored(c, "deep").note.endswith("the response is nested too deeply to read")
 
 
 def test_a_gigantic_or_broken_sample_file_is_refused(tmp_path, monkeypatch):

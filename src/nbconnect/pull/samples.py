@@ -138,7 +138,9 @@ def keep(connector: Any, endpoint_id: str, content_type: str | None, body: bytes
         value = parse_json(body, "the response", max_bytes=limits.MAX_PULL_SAMPLE_BYTES)
         text = redact_sample(value, _auth_names(connector))
     except PullError as exc:
-        entry.note = f"its last successful response could not be kept ({exc.message})"
+        reason = exc.message.split(";")[0].rstrip(".")
+        entry.note = ("its last successful response could not be kept: "
+                      f"{reason[:1].lower()}{reason[1:]}")
         return False
     except Exception as exc:  # never lose a test run to a sample
         entry.note = f"its last successful response could not be kept ({type(exc).__name__})"
