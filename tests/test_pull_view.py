@@ -50,6 +50,7 @@ def test_html_fallback_and_text_plain(connector):
     assert "<details open><summary>" in html and "Write &lt;docs&gt;" in html
     assert "t0k3n-XYZ" not in html + result.text()  # a token's value is never an example
     assert "string(email)" in html and "required" in html and "nullable" in html
+    assert html.count(">new</span>") == 5  # nothing declared: each top-level field is new
     bundle = PullView(result, connector)._repr_mimebundle_()
     assert bundle["text/plain"] == result.text()
     assert bundle["text/html"] == html
@@ -75,3 +76,18 @@ def test_the_magic_returns_the_view_and_results_render_in_the_shell(ip, tmp_path
     data, _ = ip.display_formatter.format(result)
     assert data["text/plain"] == result.text()
     assert data["text/html"].startswith('<div class="nbconnect-pull">')
+
+
+def test_drift_is_marked_in_the_tree():
+    from nbconnect.model import Param
+
+    c = nbconnect.Connector("m", base_url="https://api.example.com")
+    c.add_endpoint("GET", "/t", id="t", response=(
+        Param("id", type="string", location="response", required=True),))
+    result = c.pull("t", [{"id": 7, "extra": "x"}])
+    html = pull_html(result)
+    assert 'title="declared string">changed</span>' in html
+    assert html.count(">new</span>") == 1
+    view = PullView(result, c)
+    row_html = view.rows["id"].children[2].value
+    assert ">changed</span>" in row_html

@@ -47,16 +47,33 @@ def _marks(field: Any) -> str:
     return " ".join(out)
 
 
-def _line(field: Any) -> str:
+_DRIFT_MARK = ('<span style="display:inline-block;padding:0 4px;margin-left:4px;'
+               'border:1px solid {c};color:{c};border-radius:3px;font-size:80%" '
+               'title="{title}">{text}</span>')
+
+
+def _drift_marks(result: Any) -> dict[str, str]:
+    """path -> the drift mark of that field (added, or changed from the declared type)."""
+    out = {p: _DRIFT_MARK.format(c="#2e7d32", title="returned but not declared", text="new")
+           for p, _ in result.drift.added}
+    for p, dt, _pt, dn, _pn in result.drift.changed:
+        declared = dt + (", nullable" if dn else "")
+        out[p] = _DRIFT_MARK.format(c="#e65100", title=escape(f"declared {declared}"),
+                                    text="changed")
+    return out
+
+
+def _line(field: Any, marks: dict[str, str] | None = None) -> str:
     return (f'<code>{escape(field.name)}</code>{_badge(field)}'
-            f'<small style="color:#555">{_marks(field)}</small>')
+            f'<small style="color:#555">{_marks(field)}</small>'
+            f"{(marks or {}).get(field.path, '')}")
 
 
-def _details(field: Any) -> str:
+def _details(field: Any, marks: dict[str, str] | None = None) -> str:
     if not field.children:
-        return f"<li>{_line(field)}</li>"
-    inner = "".join(_details(c) for c in field.children)
-    return (f"<li><details open><summary>{_line(field)}</summary>"
+        return f"<li>{_line(field, marks)}</li>"
+    inner = "".join(_details(c, marks) for c in field.children)
+    return (f"<li><details open><summary>{_line(field, marks)}</summary>"
             f'<ul style="list-style:none;margin:0;padding-left:1.2em">{inner}</ul>'
             "</details></li>")
 
@@ -73,7 +90,8 @@ def _drift_html(result: Any) -> str:
 def pull_html(result: Any) -> str:
     """A PullResult as HTML: the tree as nested ``<details>``, then the drift."""
     n = sum(1 for _ in result.walk())
-    tree = "".join(_details(f) for f in result.fields)
+    marks = _drift_marks(result)
+    tree = "".join(_details(f, marks) for f in result.fields)
     accepted = "<p>Accepted: the endpoint's response now follows this tree.</p>" \
         if result.accepted else ""
     return (f'<div class="nbconnect-pull"><b>{escape(result.endpoint)}</b>: {n} fields from '
@@ -91,9 +109,9 @@ class PullView(widgets.VBox):
     """The interactive tree of a PullResult on ``connector``.
 
     A row per field: a fold button (fields with children), a keep checkbox, the name with a
-    type badge, required/nullable marks and the example. The search box shows only the
-    fields whose path contains the text (and their parents). *Accept kept fields* writes
-    the tree, less the unchecked fields, into the endpoint.
+    type badge, required/nullable marks, the example, and *new*/*changed* for drift. The
+    search box shows only the fields whose path contains the text (and their parents).
+    *Accept kept fields* writes the tree, less the unchecked fields, into the endpoint.
     """
 
     def __init__(self, result: Any, connector: Connector | None = None, **kwargs: Any) -> None:
@@ -109,6 +127,7 @@ class PullView(widgets.VBox):
                 for c in node.children:
                     self._parents[c.path] = node.path
                     stack.append(c)
+        self._marks = _drift_marks(result)
         self._folded: set[str] = set()
         self._query = ""
         self.boxes: dict[str, widgets.Checkbox] = {}
@@ -151,7 +170,7 @@ class PullView(widgets.VBox):
                 width=f"{1.5 * self._depth(f.path):.1f}em")), fold])
         else:
             lead = widgets.HTML("", layout=pad)
-        return widgets.HBox([lead, box, widgets.HTML(_line(f))])
+        return widgets.HBox([lead, box, widgets.HTML(_line(f, self._marks))])
 
     def __repr__(self) -> str:
         return self.result.text()
