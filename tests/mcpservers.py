@@ -308,12 +308,14 @@ class McpOAuthSetup:
             def get_server_metadata(self) -> dict[str, Any]:
                 return setup._metadata()
 
+            def generate_client_secret(self, request: Any) -> str | None:
+                public = request.payload.data.get("token_endpoint_auth_method") == "none"
+                return None if public else super().generate_client_secret(request)
+
             def save_client(self, info: dict[str, Any], metadata: dict[str, Any],
                             request: Any) -> Any:
                 method = metadata.get("token_endpoint_auth_method", "client_secret_basic")
                 secret = None if method == "none" else info["client_secret"]
-                if secret is None:
-                    info.pop("client_secret", None)
                 return owner.add_client(info["client_id"], secret,
                                         auth_methods=(method,),
                                         redirect_uris=tuple(metadata.get("redirect_uris", ())),

@@ -134,8 +134,31 @@ def test_client_id_metadata_document() -> None:
         assert result.check.tool_names[0] == "add"
 
 
-def test_tokens_and_registered_secret_never_show(tmp_path: Any, capsys: Any,
-                                                 caplog: Any) -> None:
+@pytest.fixture
+def memory_keyring() -> Any:
+    import keyring
+    from tests.test_secrets import MemoryKeyring
+
+    old = keyring.get_keyring()
+    store = MemoryKeyring()
+    keyring.set_keyring(store)
+    yield store
+    keyring.set_keyring(old)
+    tokens.clear_tokens()
+
+
+def test_without_a_keyring_dcr_registers_a_public_client() -> None:
+    with McpOAuthSetup() as setup:
+        c = _connector(setup, dcr=True)
+        result = c.mcp.check("secured", open_url=Browser(setup))
+        assert setup.registrations[0]["token_endpoint_auth_method"] == "none"
+        assert c.mcp["secured"].client_secret is None
+        assert "public client" in result.notes[-1]
+        assert setup.auth_server.token_requests[0]["basic"] is False
+
+
+def test_tokens_and_registered_secret_never_show(tmp_path: Any, capsys: Any, caplog: Any,
+                                                 memory_keyring: Any) -> None:
     import logging
 
     from nbconnect.auth.redaction import redact
@@ -233,35 +256,27 @@ def test_metadata_document_not_supported() -> None:
                client_metadata_url="https://app.example/oauth/nbconnect.json")
 
 
-def test_keyring_keeps_the_client_secret_and_tokens_for_a_later_process(tmp_path: Any) -> None:
-    import keyring
-    from tests.test_secrets import MemoryKeyring
-
+def test_keyring_keeps_the_client_secret_and_tokens_for_a_later_process(
+        tmp_path: Any, memory_keyring: Any) -> None:
     from nbconnect.mcp.calls import call_tool
 
-    old = keyring.get_keyring()
-    store = MemoryKeyring()
-    keyring.set_keyring(store)
-    try:
-        with McpOAuthSetup() as setup:
-            c = _connector(setup, dcr=True)
-            c.mcp.check("secured", open_url=Browser(setup))
-            server = c.mcp["secured"]
-            assert server.client_secret == "keyring:nbconnect-mcp-secured-client-secret"
-            secret = setup.auth_server.clients[server.client_id].client_secret
-            assert store.get_password("nbconnect", "nbconnect-mcp-secured-client-secret") \
-                == secret
-            c.export(tmp_path / "pkg")
-            tokens.clear_tokens()  # a later process: only the package and the keyring
-            later = nbconnect.load(tmp_path / "pkg").mcp["secured"]
-            assert call_tool(later, "add", {"a": 1, "b": 2}, open_url=_no_browser).value == 3
-            tokens.clear_tokens()
-            tokens_kept = [k for (_, k) in store.store if k.startswith("nbconnect-mcp-token-")]
-            assert len(tokens_kept) == 1
-            assert all(secret not in p.read_text() for p in (tmp_path / "pkg").rglob("*.yaml"))
-    finally:
-        keyring.set_keyring(old)
+    store = memory_keyring
+    with McpOAuthSetup() as setup:
+        c = _connector(setup, dcr=True)
+        c.mcp.check("secured", open_url=Browser(setup))
+        server = c.mcp["secured"]
+        assert server.client_secret == "keyring:nbconnect-mcp-secured-client-secret"
+        secret = setup.auth_server.clients[server.client_id].client_secret
+        assert store.get_password("nbconnect", "nbconnect-mcp-secured-client-secret") \
+            == secret
+        c.export(tmp_path / "pkg")
+        tokens.clear_tokens()  # a later process: only the package and the keyring
+        later = nbconnect.load(tmp_path / "pkg").mcp["secured"]
+        assert call_tool(later, "add", {"a": 1, "b": 2}, open_url=_no_browser).value == 3
         tokens.clear_tokens()
+        tokens_kept = [k for (_, k) in store.store if k.startswith("nbconnect-mcp-token-")]
+        assert len(tokens_kept) == 1
+        assert all(secret not in p.read_text() for p in (tmp_path / "pkg").rglob("*.yaml"))
 
 
 def test_a_fresh_token_the_server_still_refuses() -> None:

@@ -117,17 +117,36 @@ def _redirect_hint(server: Any) -> str:
     return server.redirect_url or "http://127.0.0.1/callback (any port, RFC 8252)"
 
 
+def keyring_available() -> bool:
+    """True when an OS keyring backend is usable here (not keyring's fail or null one)."""
+    try:
+        import keyring
+        from keyring.backends import fail, null
+    except ImportError:
+        return False
+    try:
+        backend = keyring.get_keyring()
+    except Exception:  # a broken backend configuration counts as none
+        return False
+    return not isinstance(backend, fail.Keyring | null.Keyring)
+
+
 def client_metadata(server: Any, redirect_uri: str) -> Any:
     """The SDK's ``OAuthClientMetadata`` nbconnect registers with (RFC 7591 §2): a native
-    client on a loopback redirect, authorization code + refresh token, client secret basic."""
+    client on a loopback redirect, authorization code + refresh token. It asks for a client
+    secret (``client_secret_basic``) only where an OS keyring can keep it; elsewhere it
+    registers a public client (``none``: PKCE protects the code, RFC 8252 §8.4), so no
+    secret is lost when the process ends."""
     from mcp.shared.auth import OAuthClientMetadata
 
+    if server.client_id:
+        method = "client_secret_basic" if server.client_secret else "none"
+    else:
+        method = "client_secret_basic" if keyring_available() else "none"
     return OAuthClientMetadata(
         client_name=CLIENT_NAME, redirect_uris=[redirect_uri],
         grant_types=["authorization_code", "refresh_token"], response_types=["code"],
-        token_endpoint_auth_method="client_secret_basic" if server.client_secret
-        or not server.client_id else "none",
-        scope=" ".join(server.scopes) or None)
+        token_endpoint_auth_method=method, scope=" ".join(server.scopes) or None)
 
 
 def secret_env_name(server_name: str) -> str:
@@ -149,6 +168,8 @@ def keep_registered_client(server: Any, info: Any) -> tuple[Any, list[str]]:
 
     notes: list[str] = [f"Registered client {info.client_id} (RFC 7591)."]
     ref = None
+    if not info.client_secret:
+        notes.append("It is a public client (no secret; PKCE protects its authorizations).")
     if info.client_secret:
         value = Secret(info.client_secret, "client_secret")
         try:
