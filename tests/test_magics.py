@@ -243,7 +243,7 @@ def test_usage_errors_print_one_line(ip, cell, pattern):
     ("%connect endpoint remove nope", r"No endpoint 'nope' in connector 'shop'"),
     ("%connect endpoint show get_usr", r"did you mean get_user\?"),
     ("%connect show get_usr", r"did you mean get_user\?"),
-    ("%connect endpoint", r"required: \{add,remove,show\}"),
+    ("%connect endpoint", r"required: \{add,edit,remove,show\}"),
     ("%connect endpoint add GET https://elsewhere.example.com/x --name X",
      r"not under the base URL"),
 ])

@@ -96,7 +96,14 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
                                                     open_url=session.show_link),
     "link": lambda session, data: _linkview().link_form(session, data),
     "paging": lambda session, data: _paging_form(session, data),
+    "endpoint": lambda session, data: _endpoint_form(data),
 }
+
+
+def _endpoint_form(data: dict[str, Any]) -> Any:
+    from .endpointform import EndpointForm
+
+    return EndpointForm(data["connector"], data.get("endpoint"))
 
 
 def _paging_form(session: Session, data: dict[str, Any]) -> Any:
