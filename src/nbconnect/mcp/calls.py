@@ -143,7 +143,7 @@ def call_tool(server: Any, tool: str, arguments: Mapping[str, Any] | None = None
               open_url: Any = None, prompt: Any = None, verify: Any = True,
               timeout: float = limits.MCP_TIMEOUT,
               auth_timeout: float = limits.MCP_AUTH_TIMEOUT) -> ToolResult:
-    """Call ``tool`` on ``server`` (an :class:`~nbconnect.model.McpServer` that was checked)
+    """Call ``tool`` on ``server`` (a checked :class:`~nbconnect.model.mcpserver.McpServer`)
     with ``arguments``; returns a :class:`ToolResult`.
 
     Raises :class:`~nbconnect.errors.McpToolError` when the server was never checked, has

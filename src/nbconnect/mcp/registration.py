@@ -55,7 +55,7 @@ def _auth_method(discovery: Any, has_secret: bool) -> str:
 
 def plan_client(server: Any, discovery: Any, redirect_uri: str, *,
                 secret: Any = None) -> ClientPlan:
-    """The :class:`ClientPlan` for ``server`` (an :class:`~nbconnect.model.McpServer` with
+    """The :class:`ClientPlan` for ``server`` (an :class:`~nbconnect.model.mcpserver.McpServer` with
     oauth auth) given ``discovery`` (:class:`~nbconnect.mcp.discovery.Discovery`) and the
     loopback ``redirect_uri``; ``secret`` is the resolved client secret (a
     :class:`~nbconnect.auth.secrets.Secret`) of a pre-registered client, if any.

@@ -9,7 +9,7 @@ element: the table stays short and a click expands the schema.
 :class:`McpForm` is the form ``%connect mcp add`` opens without arguments: name, URL,
 authentication (none, header, oauth) with the fields of the chosen kind, and **Add** /
 **Add and check** buttons. It holds secret *references* only (never a value) and goes
-through the same :class:`~nbconnect.model.McpServer` checks as the line and the CLI.
+through the same :class:`~nbconnect.model.mcpserver.McpServer` checks as the line and the CLI.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ class McpForm:
     """The ``mcp add`` form (ipywidgets): fields, **Add** and **Add and check**.
 
     ``outcome`` is ``"pending"``, ``"added"``, ``"checked"`` or ``"failed"``; ``server`` the
-    stored :class:`~nbconnect.model.McpServer`; ``check`` the CheckResult after a check.
+    stored :class:`~nbconnect.model.mcpserver.McpServer`; ``check`` the CheckResult after a check.
     """
 
     def __init__(self, connector: Any, *, open_url: Any = None) -> None:
