@@ -18,7 +18,7 @@ Measured, each with the ``mcp`` SDK's client launching the server as a subproces
 * **start-up**: from process start to the ``tools/list`` answer (median of ``--starts``
   runs, interleaved);
 * **calls**: ``--calls`` sequential ``tools/call`` of ``getTask`` in one session per server
-  (after 10 warm-up calls; both sessions open, the calls in 4 interleaved blocks, as the
+  (after 10 warm-up calls; both sessions open, the calls in 10 interleaved blocks, as the
   shared machine's load changes), as calls per second; every answer must be a success,
   else the case is reported as failing;
 * **overhead**: nbconnect's time per ``tools/call`` over a direct runner call of the same
@@ -143,7 +143,7 @@ async def _start_once(params: Any) -> tuple[float, int]:
 
 
 async def _calls(servers: list[tuple[str, Any]], pkg: Path, n: int,
-                 rounds: int = 4) -> dict[str, tuple[float, int]]:
+                 rounds: int = 10) -> dict[str, tuple[float, int]]:
     """{case: (seconds for n calls, failed calls)} for each MCP server (one session each,
     all open at once) and for the two direct runner calls (``test_endpoint``, a client per
     call; ``prepared run``, the runner's ``_run_one`` with one kept client), the calls
