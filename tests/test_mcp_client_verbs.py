@@ -235,6 +235,17 @@ def test_the_form_adds_and_checks_a_server(ip: Any, modern: Any) -> None:
     bad.submit()
     assert bad.outcome == "failed" and "absolute http(s)" in bad.status.value
     assert list(session.connector.mcp) == ["tools"]
+    # oauth: its fields appear with the choice, and are stored as given
+    oauth = McpForm(session.connector)
+    oauth.auth.value = "oauth"
+    assert oauth.dcr in oauth.fields.children and oauth.header not in oauth.fields.children
+    oauth.name.value, oauth.url.value = "secured", modern.url
+    oauth.dcr.value, oauth.scopes.value = True, "read write"
+    oauth.metadata_url.value = "https://app.example/oauth/client.json"
+    oauth.submit()
+    stored = session.connector.mcp["secured"]
+    assert (stored.auth, stored.dcr, stored.scopes) == ("oauth", True, ("read", "write"))
+    assert stored.client_metadata_url == "https://app.example/oauth/client.json"
 
 
 def test_views_show_tools_with_expandable_schemas(ip: Any, modern: Any) -> None:

@@ -173,6 +173,8 @@ class McpForm:
         self.dcr = widgets.Checkbox(description="Use dynamic client registration",
                                     style=style)
         self.scopes = text("scopes", "read write (optional)")
+        self.metadata_url = text("client metadata URL", "https://app.example/client.json "
+                                                        "(optional)")
         self.fields = widgets.VBox()
         self.add_button = widgets.Button(description="Add", icon="plus")
         self.check_button = widgets.Button(description="Add and check",
@@ -192,7 +194,8 @@ class McpForm:
         kind = self.auth.value
         self.fields.children = (
             (self.header, self.secret) if kind == "header" else
-            (self.client_id, self.client_secret, self.dcr, self.scopes) if kind == "oauth"
+            (self.client_id, self.client_secret, self.dcr, self.metadata_url, self.scopes)
+            if kind == "oauth"
             else ())
 
     def __repr__(self) -> str:
@@ -213,6 +216,7 @@ class McpForm:
         elif kind == "oauth":
             values.update(client_id=val(self.client_id),
                           client_secret=val(self.client_secret), dcr=self.dcr.value,
+                          client_metadata_url=val(self.metadata_url),
                           scopes=tuple((val(self.scopes) or "").split()))
         return values
 
