@@ -97,7 +97,14 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "link": lambda session, data: _linkview().link_form(session, data),
     "paging": lambda session, data: _paging_form(session, data),
     "endpoint": lambda session, data: _endpoint_form(data),
+    "spec": lambda session, data: _spec_form(session),
 }
+
+
+def _spec_form(session: Session) -> Any:
+    from .specform import SpecForm
+
+    return SpecForm(session)
 
 
 def _endpoint_form(data: dict[str, Any]) -> Any:

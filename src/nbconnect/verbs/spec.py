@@ -1,5 +1,6 @@
-"""The connector-making verbs: ``new``, ``import`` (a spec file, URL, stdin or cell body)
-and ``base-url``."""
+"""The connector-making verbs: ``new``, ``import`` (a spec file, URL, stdin or cell body;
+without a source in a notebook, the spec form) and ``base-url``; :func:`preview_spec` lists
+a spec's operations and tags before an import (what the spec form shows)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..model import Connector, slugify
 from .grammar import seconds_arg, size_arg
 from .table import Arg, FormRequest, Verb, register
 
-__all__ = ["connector_name", "read_spec"]
+__all__ = ["SpecPreview", "connector_name", "preview_spec", "read_spec"]
 
 
 def connector_name(given: str | None, title: str | None, fallback: str | None = None) -> str:
@@ -46,6 +47,54 @@ def read_spec(workspace: Any, source: Any, args: argparse.Namespace | None = Non
         timeout=get("timeout") or settings.url_timeout,
         verify=settings.verify_tls,
     )
+
+
+class SpecPreview:
+    """A spec's operations before an import: ``title``, ``version``, ``tags`` (declared
+    first), ``operations`` (``[{"method", "path", "id", "tags", "summary"}]`` in document
+    order). :meth:`select` counts what a selection keeps, as the import would."""
+
+    def __init__(self, title: str, version: str, tags: list[str], ops: list[Any]) -> None:
+        self.title, self.version, self.tags = title, version, tags
+        self._ops = ops
+        self.operations = [{"method": op.method.upper(), "path": op.path,
+                            "id": op.operation_id or "", "tags": list(op.tags),
+                            "summary": str(op.op.get("summary") or "")} for op in ops]
+
+    def __repr__(self) -> str:
+        return (f"SpecPreview({self.title!r}, operations={len(self.operations)}, "
+                f"tags={len(self.tags)})")
+
+    def select(self, tags: Any = (), include: str | None = None,
+               exclude: str | None = None) -> list[dict[str, Any]]:
+        """The operations the selection keeps (SpecSelectionError as the import raises)."""
+        from ..spec.selection import select, selection
+
+        kept = {id(op) for op in select(self._ops, selection(tags, include, exclude))}
+        return [d for op, d in zip(self._ops, self.operations, strict=True) if id(op) in kept]
+
+
+def preview_spec(workspace: Any, source: Any) -> SpecPreview:
+    """Read ``source`` (path, URL, text or bytes; the workspace's size cap, timeout and TLS
+    settings) and list its operations and tags without importing anything."""
+    from ..spec.context import ImportContext
+    from ..spec.operations import list_operations, spec_tags
+    from ..spec.reading import load_document
+
+    settings = workspace.settings
+    loaded = load_document(source, max_bytes=settings.max_spec_bytes,
+                           timeout=settings.url_timeout, verify=settings.verify_tls)
+    doc = loaded.document
+    if not isinstance(doc, dict):
+        from ..errors import SpecContentError
+
+        raise SpecContentError(f"The spec {loaded.origin} is not a mapping; give an OpenAPI "
+                               "3.x document.")
+    ctx = ImportContext(doc, lenient=True, origin=loaded.origin, source_url=loaded.url)
+    ops = list_operations(ctx)
+    info = doc.get("info") if isinstance(doc.get("info"), dict) else {}
+    return SpecPreview(str(info.get("title") or ""), str(info.get("version") or ""),
+                       spec_tags(ctx, ops), ops)
 
 
 def _arrow(workspace: Any) -> str:
@@ -111,6 +160,12 @@ def run_import(workspace: Any, args: argparse.Namespace) -> Any:
     when there is none). Replacing endpoints needs ``--overwrite``, or the notebook's
     confirmation form."""
     connector = workspace.connector
+    if args.source is None:
+        if workspace.forms:
+            return FormRequest("spec", {"connector": connector})
+        from .table import usage_error
+
+        raise usage_error("the following arguments are required: source", ("import",))
     ask = bool(workspace.forms and workspace.settings.confirm_overwrite)
     if connector is not None and not ask:
         connector.check_overwrite(args.overwrite)  # before the spec is fetched
@@ -159,7 +214,7 @@ def _base_url_text(connector: Connector, args: argparse.Namespace, workspace: An
 
 
 IMPORT_ARGS = (
-    Arg("source", metavar="SOURCE", required=True, yaml=True,
+    Arg("source", metavar="SOURCE", yaml=True,
         help="spec file path, https URL, or - for stdin (%%connect import: the cell body)"),
     Arg("tag", ("--tag",), "T", repeatable=True, split=True,
         help="import only operations with this tag (repeatable, or comma-separated)"),
