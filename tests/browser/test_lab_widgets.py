@@ -148,3 +148,115 @@ def test_reload_after_kernel_shutdown_shows_the_last_state(page: Any, lab: Any) 
     assert progress.count() == 1 and "3 / 3" in progress.inner_text()
     shot(page, "reopened-notebook.png")
     assert not page.errors, page.errors
+
+
+# --------------------------------------------------------------------------- the forms
+
+FORM_CELLS = [
+    "%load_ext nbconnect",
+    "%connect new demo --demo",
+    "%connect export demo-before",
+    "%connect endpoint edit getTask",
+    "%connect export demo-after",  # run after the form saved
+    "%connect new big\n%connect import",
+    "%connect auth",
+    "%connect connection add",
+]
+
+
+def _big_spec() -> str:
+    import yaml
+
+    paths = {f"/t{t}/items{i}": {"get": {"operationId": f"t{t}Item{i}", "tags": [f"t{t}"],
+                                         "responses": {"200": {"description": "ok"}}}}
+             for t in range(6) for i in range(5)}
+    return yaml.safe_dump({"openapi": "3.0.3", "info": {"title": "Big", "version": "2"},
+                           "servers": [{"url": "https://big.example.com"}], "paths": paths})
+
+
+def _form(page: Any, title: str) -> Any:
+    return page.locator(f".widget-vbox:has(> .widget-html:has-text({title!r}))").last
+
+
+@pytest.fixture(scope="module")
+def forms_page(browser: Any, lab: Any) -> Iterator[Any]:
+    (lab.root / "big.yaml").write_text(_big_spec())
+    write_notebook(lab.root / "forms.ipynb", FORM_CELLS)
+    page, errors = open_notebook(browser, lab, "forms.ipynb")
+    for i in range(4):
+        run_cell(page, i)
+    page.errors = errors
+    yield page
+    page.close()
+
+
+def _package_lines(root: Any) -> dict[str, list[str]]:
+    return {str(f.relative_to(root)): f.read_text().splitlines()
+            for f in sorted(root.rglob("*")) if f.is_file()}
+
+
+def test_the_endpoint_form_edits_one_field_and_nothing_else(forms_page: Any, lab: Any) -> None:
+    import difflib
+
+    page = forms_page
+    form = _form(page, "Edit endpoint getTask of connector")
+    form.wait_for()
+    shot(form, "endpoint-form.png")
+    name = form.locator(".widget-text:has(label:text-is('display name')) input")
+    name.fill("Fetch one task")
+    name.press("Enter")
+    form.get_by_role("button", name="Save").click()
+    form.get_by_text("Saved endpoint getTask").wait_for()
+    run_cell(page, 4)
+    before = _package_lines(lab.root / "demo-before")
+    after = _package_lines(lab.root / "demo-after")
+    assert set(before) == set(after) and before
+    changed = [line for f in before for line in difflib.unified_diff(
+        before[f], after[f], lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert len(changed) == 2 * sum(before[f] != after[f] for f in before) and changed, changed
+    assert all("Get a task" in line or "Fetch one task" in line for line in changed), changed
+
+
+def test_the_spec_form_imports_two_tags_of_a_bigger_spec(forms_page: Any, lab: Any) -> None:
+    page = forms_page
+    run_cell(page, 5)
+    form = _form(page, "Import an OpenAPI 3.x spec")
+    with page.expect_file_chooser() as chooser:
+        form.locator(".widget-upload").click()
+    chooser.value.set_files(str(lab.root / "big.yaml"))
+    form.get_by_text("30 operations, 6 tags").wait_for()
+    form.get_by_text("t1 (5)").click()
+    form.get_by_text("t4 (5)").click()
+    form.get_by_text("10 of 30 operations selected").wait_for()
+    shot(form, "spec-form.png")
+    form.get_by_role("button", name="Import").click()
+    form.get_by_text("Imported: connector 'big' now has 10 endpoints.").wait_for()
+    rows = form.locator("table.nbconnect-table tbody tr")
+    assert rows.count() == 10
+
+
+def test_auth_and_connection_forms_show_whole_labels_and_wrapped_errors(forms_page: Any) -> None:
+    page = forms_page
+    run_cell(page, 6)
+    auth = _form(page, "Auth of connector")
+    auth.locator("select").first.select_option("oauth2-client-credentials")
+    select_width = auth.locator("select").first.evaluate("e => e.scrollWidth <= e.clientWidth")
+    assert select_width, "the auth type is cut off"
+    shot(auth, "auth-form.png")
+    run_cell(page, 7)
+    conn = _form(page, "New test connection of connector")
+    conn.locator(".widget-text:has(label:text-is('name')) input").fill("dev")
+    conn.locator(".widget-text:has(label:text-is('base URL')) input").fill(
+        "http://auth.example.com/a/long/path/that/must/wrap/instead/of/being/cut/off")
+    conn.get_by_role("button", name="Submit").click()
+    alert = conn.locator("[role=alert]")
+    alert.wait_for()
+    text = alert.inner_text()
+    assert "plain http" in text and "--" not in text
+    # the whole sentence is visible: wrapped, not clipped
+    assert alert.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    assert alert.evaluate("e => getComputedStyle(e).color") != alert.evaluate(
+        "e => getComputedStyle(e.parentElement.closest('.jp-OutputArea-output')).color")
+    shot(conn, "connection-form.png")
+    assert not page.errors, page.errors
