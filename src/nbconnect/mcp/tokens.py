@@ -170,17 +170,20 @@ def provider_class() -> type:
 class LoopbackAuthorization:
     """The SDK's redirect and callback handlers on a loopback listener (see module doc).
 
-    Use as a context manager: the listener opens on ``redirect_url`` (a free port when it
-    has none) and is closed on exit; ``redirect_uri`` is the URL to register and send.
+    Use as a context manager: ``redirect_uri`` (the URL to register and send) is on
+    ``redirect_url``'s port, or a free one chosen now; the listener opens there only when an
+    authorization starts (a connection with a valid token never opens one) and is closed on
+    exit.
     """
 
     def __init__(self, open_url: Callable[[str], Any] | None = None, *,
                  redirect_url: str | None = None, timeout: float = 120.0) -> None:
-        from ..auth.oauth_code import _Listener, _loopback_redirect
+        from ..auth.oauth_code import _loopback_redirect
 
-        host, port, path, template = _loopback_redirect(redirect_url)
-        self._listener = _Listener(host, port, path)
-        self.redirect_uri = template.format(port=self._listener.port)
+        self._host, port, self._path, template = _loopback_redirect(redirect_url)
+        self._port = port or _free_port(self._host)
+        self._listener: Any = None
+        self.redirect_uri = template.format(port=self._port)
         self.open_url = open_url or _print_url
         self.timeout = timeout
         self.opened = False
@@ -193,7 +196,10 @@ class LoopbackAuthorization:
                                "(it refuses the fresh token, or wants more scopes); check the "
                                "scopes and that its authorization server issues tokens for "
                                "this resource.", option="scope")
+        from ..auth.oauth_code import _Listener
+
         self.opened = True
+        self._listener = _Listener(self._host, self._port, self._path)
         await anyio.to_thread.run_sync(self.open_url, url)
 
     async def callback_handler(self) -> Any:
@@ -218,13 +224,23 @@ class LoopbackAuthorization:
                                        state=params.get("state"), iss=params.get("iss"))
 
     def close(self) -> None:
-        self._listener.close()
+        if self._listener is not None:
+            self._listener.close()
 
     def __enter__(self) -> LoopbackAuthorization:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _free_port(host: str) -> int:
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
 
 
 def _print_url(url: str) -> None:
