@@ -335,3 +335,16 @@ def test_a_header_secret_is_sent_and_never_shown(monkeypatch: pytest.MonkeyPatch
     shown = "\n".join([repr(result), repr(answer), repr(c.mcp["tools"]), str(c.to_dict()),
                        out, err, caplog.text])
     assert "hdr-s3cret-Zq81" not in shown
+
+
+def test_an_unset_header_secret_is_named(servers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nbconnect.errors import SecretError
+
+    monkeypatch.delenv("NOT_SET_MCP_TOKEN", raising=False)
+    c = _connector(servers["2026-07-28"].url, auth="header", header="X-Api-Key",
+                   secret="env:NOT_SET_MCP_TOKEN")
+    before = c.to_dict()
+    with pytest.raises(SecretError) as info:
+        c.mcp.check("tools")
+    assert "Environment variable NOT_SET_MCP_TOKEN is not set" in str(info.value)
+    assert c.to_dict() == before
