@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -337,8 +337,3 @@ class McpServers(Mapping[str, McpServer]):
         result = check_server(self[name], **options)
         self.replace(result.server)
         return result
-
-
-def updated(server: McpServer, **changes: Any) -> McpServer:
-    """``server`` with ``changes`` (validated again)."""
-    return replace(server, **changes)
