@@ -54,6 +54,8 @@ The tree::
     ├── WebhookDefinitionError     a bad webhook definition (name, type, signature, challenge)
     ├── WebhookNotFoundError       no webhook with that name
     ├── VerbUsageError             a verb was called wrongly (unknown verb or flag, bad value)
+    ├── DemoError                  the quickstart could not run headless (nbclient or ipykernel
+    │                              missing, a cell failed, an output folder holding other files)
     └── McpError                   a remote MCP server problem
         ├── McpConfigError         a bad MCP server definition (name, URL, auth, secret reference)
         ├── McpServerNotFoundError no MCP server with that name
@@ -80,6 +82,7 @@ __all__ = [
     "BaseUrlError",
     "ConnectionNotFoundError",
     "ConnectorError",
+    "DemoError",
     "EndpointDefinitionError",
     "EndpointError",
     "EndpointNotFoundError",
@@ -367,3 +370,8 @@ class WebhookNotFoundError(NbConnectError, LookupError):
 class McpServeError(McpError, ValueError):
     """Serving a connector as an MCP server cannot go as asked: an unknown client, a tool
     selection that matches nothing, a tool call with bad arguments."""
+
+
+class DemoError(NbConnectError, RuntimeError):
+    """The quickstart could not run headless: nbclient or ipykernel missing, a cell failed or
+    timed out, or the output folder holds files the demo did not write."""

@@ -36,7 +36,8 @@ __all__ = ["FACES", "Arg", "Family", "FormRequest", "Verb", "build_parser", "dis
 FACES = ("cli", "magic")
 #: The verb family modules, in the order help lists them.
 _MODULES = ("help", "spec", "auth", "connection", "endpoint", "test", "pull", "paging",
-            "mock", "package", "mcp", "mcp_serve", "links", "webhook", "webhook_serve")
+            "mock", "package", "mcp", "mcp_serve", "links", "webhook", "webhook_serve",
+            "demo")
 
 
 def kebab(name: str) -> str:
