@@ -5,6 +5,7 @@ inputs and the drill-down. The browser side is tests/browser/test_lab_widgets.py
 from __future__ import annotations
 
 import re
+from html import escape
 from typing import Any
 
 from IPython.utils.capture import capture_output
@@ -116,3 +117,19 @@ def test_messages_name_no_flag_and_errors_look_like_errors(ip):
 
     text = _field_text(ConnectionNotFoundError("No connection 'x'.", option="connection"), {})
     assert text == "No connection 'x' (pick another connection above)."
+
+
+def test_identical_failure_reasons_are_grouped_once_in_the_report():
+    from nbconnect.notebook.display import report_html
+    from nbconnect.testing.runner import TestReport, TestResult
+
+    same = "401 Unauthorized: the API refused the credentials; check the connection's key."
+    results = (*(TestResult(f"ep{i}", "GET", f"/e{i}", False, 401, reason=same)
+                 for i in range(12)),
+               TestResult("odd", "GET", "/odd", False, 500, reason="500 Server Error"),
+               TestResult("fine", "GET", "/fine", True, 200))
+    html = report_html(TestReport(results, connector="c"))
+    text = re.sub(r"<[^>]*>", "|", html)  # the text, without attributes
+    assert text.count(escape(same)) == 1  # once, in the grouped list
+    assert "<b>12 endpoints</b>" in html and html.count("reason 1 above") == 12
+    assert text.count("500 Server Error") == 1  # a lone reason stays in its row

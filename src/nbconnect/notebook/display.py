@@ -42,10 +42,10 @@ _OPEN_TABLE_ROWS = 25
 #: Warnings listed in full; the rest are counted.
 _MAX_WARNINGS_SHOWN = 20
 _COLUMNS = ("id", "method", "path", "name")
-# The doubled class outranks JupyterLab's
-# `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td {text-align: right}` (0,2,1).
-_STYLE = ("<style>table.nbconnect-table.nbconnect-table td,"
-          "table.nbconnect-table.nbconnect-table th{text-align:left;"
+# JupyterLab's `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td {text-align: right}`
+# (0,2,1) outranks this rule; the lab extension's style (labextension/style/base.css)
+# left-aligns the tables there and in Notebook 7.
+_STYLE = ("<style>.nbconnect-table td,.nbconnect-table th{text-align:left;"
           "padding:2px 8px;font-family:var(--jp-code-font-family,monospace)}</style>")
 
 
@@ -354,8 +354,7 @@ def import_result_html(r: Any) -> str:
 REPORT_MIME = "application/vnd.nbconnect.report+json"
 
 _REPORT_STYLE = (
-    "<style>table.nbconnect-report.nbconnect-report td,table.nbconnect-report.nbconnect-report"
-    " th{text-align:left;padding:2px 8px;"
+    "<style>.nbconnect-report td,.nbconnect-report th{text-align:left;padding:2px 8px;"
     "font-family:var(--jp-code-font-family,monospace);vertical-align:top}"
     ".nbconnect-report th{cursor:pointer;user-select:none}"
     ".nbconnect-badge{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;"
@@ -363,6 +362,8 @@ _REPORT_STYLE = (
     ".nbconnect-fail{background:#c62828}"
     ".nbconnect-bar{display:inline-block;height:8px;background:#64b5f6;"
     "vertical-align:middle;margin-right:4px}</style>")
+_REASONS_STYLE = ("<style>.nbconnect-reasons{margin:4px 0;padding-left:1.5em}"
+                  ".nbconnect-reasons li{margin:2px 0}</style>")
 
 # Clicking a header sorts by that column (numbers numerically); a second click reverses.
 # Without JavaScript (an untrusted notebook) the table keeps its order: failures first.
@@ -418,6 +419,7 @@ def report_html(report: Any) -> str:
     if not results:
         return f"<div class=\"nbconnect-report\">{title}<p><i>no endpoints tested</i></p></div>"
     slowest = max((r.latency_ms or 0.0) for r in results) or 1.0
+    groups, reasons_html = _reason_groups(results, redact)
     columns = ("result", "endpoint", "method", "path", "status", "latency", "size", "reason")
     sort = escape(_SORT_JS, quote=True)
     head_row = "".join(f"<th onclick=\"{sort}\" title=\"sort\">{c}</th>" for c in columns)
@@ -439,13 +441,36 @@ def report_html(report: Any) -> str:
             (status or "0", escape(status)),
             ("" if latency is None else f"{latency:.3f}", f"{bar}{escape(lat_text)}"),
             ("" if r.size is None else str(r.size), escape(_size_text(r.size))),
-            (redact(r.reason), escape(redact(r.reason))),
+            (redact(r.reason), _reason_cell(redact(r.reason), groups)),
         )
         rows.append("<tr>" + "".join(f"<td data-v=\"{escape(v, quote=True)}\">{html}</td>"
                                      for v, html in cells) + "</tr>")
-    return (f"<div class=\"nbconnect-report\">{_REPORT_STYLE}{title}"
+    return (f"<div class=\"nbconnect-report\">{_REPORT_STYLE}{title}{reasons_html}"
             f"<table class=\"nbconnect-table nbconnect-report\"><thead><tr>{head_row}</tr>"
             f"</thead><tbody>{''.join(rows)}</tbody></table></div>")
+
+
+def _reason_groups(results: Sequence[Any], redact: Any) -> tuple[dict[str, int], str]:
+    """Failure reasons shared by two or more results: ``{reason: number}`` and a numbered
+    list of them (with the endpoints) shown once above the table."""
+    by_reason: dict[str, list[str]] = {}
+    for r in results:
+        if not r.ok and r.reason:
+            by_reason.setdefault(redact(r.reason), []).append(r.endpoint_id)
+    shared = [(reason, ids) for reason, ids in by_reason.items() if len(ids) > 1]
+    if not shared:
+        return {}, ""
+    groups = {reason: i for i, (reason, _) in enumerate(shared, 1)}
+    items = "".join(
+        f"<li><b>{len(ids):,} endpoints</b>: {escape(reason)} <i>({escape(', '.join(ids[:8]))}"
+        f"{f' and {len(ids) - 8} more' if len(ids) > 8 else ''})</i></li>"
+        for reason, ids in shared)
+    return groups, f"{_REASONS_STYLE}<ol class=\"nbconnect-reasons\">{items}</ol>"
+
+
+def _reason_cell(reason: str, groups: dict[str, int]) -> str:
+    number = groups.get(reason)
+    return escape(reason) if number is None else f"<i>reason {number} above</i>"
 
 
 # --------------------------------------------------------------------------- IPython hooks
