@@ -5,10 +5,11 @@ over Streamable HTTP (an httpx2 client carrying the server's auth: none, one hea
 secret reference, or the SDK's ``OAuthClientProvider``). The SDK negotiates the protocol
 revision: it probes ``server/discover`` (the stateless 2026-07-28 revision) and falls back to
 the ``initialize`` handshake (2025-11-25 and older). Every HTTP exchange is traced (method,
-URL, status, content type; never headers or bodies) so a failure becomes one typed sentence:
-unreachable, HTML or other JSON instead of MCP, a handshake that times out, no shared
-revision, or authorization needed. :func:`run_sync` runs it from synchronous code (a
-notebook's running event loop included: the work gets a thread of its own).
+URL, status, content type; never headers or bodies) so that :mod:`nbconnect.mcp.failures`
+turns a failure into one typed sentence: unreachable, HTML or other JSON instead of MCP, a
+handshake that times out, no shared revision, or authorization needed. :func:`run_sync`
+runs it from synchronous code (a notebook's running event loop included: the work gets a
+thread of its own).
 
 :func:`check_server` connects, reads the server's name, version, revision and capabilities
 and lists its tools with their input schemas (:class:`CheckResult`). For ``oauth`` servers it
@@ -31,14 +32,9 @@ from typing import Any, TypeVar
 from .. import limits
 from ..errors import (
     McpAuthError,
-    McpConnectError,
-    McpError,
-    McpProtocolError,
-    McpRegistrationError,
-    NbConnectError,
-    clip,
 )
 from ..model.mcpserver import McpCheck, McpServer
+from .failures import explain_401, oauth_error, translate
 
 __all__ = ["CheckResult", "Trace", "check_server", "connected", "run_sync"]
 
@@ -101,8 +97,6 @@ class CheckResult:
 _THREAD = "nbconnect-mcp"
 #: the last discovery of each server URL in this process (tool calls reuse it)
 _DISCOVERED: dict[str, Any] = {}
-#: JSON-RPC code the SDK gives a request that got no answer in time
-_REQUEST_TIMEOUT = -32001
 #: the SDK loggers whose error records nbconnect turns into one typed error instead
 _QUIET_LOGGERS = ("mcp.client.auth.oauth2", "mcp.client.streamable_http")
 
@@ -143,84 +137,6 @@ def run_sync(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     if "error" in box:
         raise box["error"]
     return box["value"]
-
-
-def _leaves(exc: BaseException) -> list[BaseException]:
-    if isinstance(exc, BaseExceptionGroup):
-        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
-    return [exc]
-
-
-def _translate(exc: BaseException, server: McpServer, trace: Trace,
-               timeout: float) -> NbConnectError:
-    """One typed error for whatever the connection raised."""
-    import httpx2
-    from mcp.shared.exceptions import MCPError
-    from pydantic import ValidationError
-
-    leaves = _leaves(exc)
-    for leaf in leaves:
-        if isinstance(leaf, NbConnectError):
-            return leaf
-    known = (MCPError, httpx2.HTTPError, RuntimeError, ValidationError, ValueError, OSError,
-             TimeoutError)
-    if not all(isinstance(leaf, known) for leaf in leaves):
-        raise exc  # a bug, not a peer's answer: never disguised as one
-    url = server.url
-    last = trace.last_to(url)
-    name = server.name
-    for leaf in leaves:
-        timed_out = isinstance(leaf, TimeoutError | httpx2.TimeoutException) or (
-            isinstance(leaf, MCPError) and leaf.code == _REQUEST_TIMEOUT)
-        if timed_out and trace.connected:
-            return McpConnectError(f"MCP server {name!r} did not answer within {timeout:g} "
-                                   "seconds; allow a longer timeout for slow tools.",
-                                   option="timeout")
-        if timed_out:
-            return McpConnectError(f"MCP server {name!r} at {url} did not answer the MCP "
-                                   f"handshake within {timeout:g} seconds; check that it is an "
-                                   "MCP server and running, or allow a longer timeout.",
-                                   option="timeout")
-        if isinstance(leaf, httpx2.ConnectError | httpx2.NetworkError | OSError):
-            return McpConnectError(f"MCP server {name!r} at {url} cannot be reached "
-                                   f"({type(leaf).__name__}); check the URL and that the "
-                                   "server is running.", option="url")
-    if last is not None and last[2] == 401 and server.auth == "oauth":
-        return McpAuthError(f"MCP server {name!r} refused the token just authorized (HTTP "
-                            "401); check the scopes and that its authorization server issues "
-                            "tokens for this resource.", option="scope")
-    if last is not None and last[2] == 401:
-        return McpAuthError(f"MCP server {name!r} asks for authorization (HTTP 401); use oauth "
-                            "authentication (with dynamic registration or a client id) or "
-                            "header authentication with a token.", option="auth")
-    if last is not None and last[2] == 403:
-        return McpAuthError(f"MCP server {name!r} refused the credentials (HTTP 403); check "
-                            "the token or the scopes.", option="auth")
-    if last is not None and last[3] == "text/html":
-        return McpConnectError(f"{url} answers an HTML page, not MCP; give the server's "
-                               "Streamable HTTP endpoint (often ending in /mcp).", option="url")
-    if last is not None and last[2] == 404:
-        return McpConnectError(f"{url} answers HTTP 404; give the server's Streamable HTTP "
-                               "endpoint (often ending in /mcp).", option="url")
-    for leaf in leaves:
-        if (isinstance(leaf, MCPError) and leaf.code == -32022) or \
-                (isinstance(leaf, RuntimeError) and "protocol version" in str(leaf)):
-            from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
-
-            data = getattr(getattr(leaf, "error", None), "data", None)
-            theirs = data.get("supported") if isinstance(data, dict) else None
-            said = f" (it speaks {', '.join(map(str, theirs))})" if theirs else ""
-            return McpProtocolError(
-                f"MCP server {name!r} speaks no protocol revision this client knows"
-                f"{said}; this client speaks {', '.join(KNOWN_PROTOCOL_VERSIONS)}; upgrade "
-                "the client or the server.")
-    if last is not None and last[3] == "application/json":
-        return McpConnectError(f"{url} answers JSON that is not MCP (JSON-RPC); give the "
-                               "server's Streamable HTTP endpoint.", option="url")
-    first = leaves[0] if leaves else exc
-    return McpConnectError(f"MCP server {name!r} at {url} failed the MCP exchange "
-                           f"({type(first).__name__}: {clip(first, 120)}); check that the URL "
-                           "is an MCP Streamable HTTP endpoint.", option="url")
 
 
 def _resolve_header(server: McpServer, prompt: Any) -> dict[str, str]:
@@ -386,10 +302,10 @@ def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
     try:
         return run_sync(main), auth
     except Exception as exc:
-        error = _oauth_error(exc, server, auth) or _translate(exc, server, trace, timeout)
+        error = oauth_error(exc, auth.discovery) or translate(exc, server, trace, timeout)
         last = trace.last_to(server.url)
         if server.auth == "none" and last is not None and last[2] == 401:
-            error = _explain_401(server, error, verify=verify, timeout=timeout)
+            error = explain_401(server, error, verify=verify, timeout=timeout)
         elif server.auth == "header" and last is not None and last[2] in (401, 403):
             error = McpAuthError(f"MCP server {server.name!r} refused the {server.header} "
                                  f"header (HTTP {last[2]}); check the value {server.secret} "
@@ -398,50 +314,6 @@ def session(server: McpServer, work: Callable[[Any], Awaitable[T]], *,
     finally:
         if auth.loopback is not None:
             auth.loopback.close()
-
-
-def _explain_401(server: McpServer, error: NbConnectError, *, verify: Any,
-                 timeout: float) -> NbConnectError:
-    """The 401 of a server without oauth auth, with what discovery finds (its steps as
-    details) and the auth setting that would work."""
-    from .discovery import discover
-
-    try:
-        found = discover(server.url, timeout=timeout, verify=verify)
-    except McpError as exc:  # no usable metadata: that sentence says what to do
-        return exc
-    if not found.requires_auth:
-        return error
-    how = ("oauth authentication with dynamic client registration" if
-           found.registration_endpoint else
-           "oauth authentication with the client id of a client registered by hand at "
-           f"{found.issuer}")
-    return McpAuthError(f"MCP server {server.name!r} asks for authorization (HTTP 401) "
-                        f"through the authorization server {found.issuer}; use {how}.",
-                        found.lines(), option="auth")
-
-
-def _oauth_error(exc: BaseException, server: McpServer, auth: Auth) -> McpError | None:
-    from mcp.client.auth import OAuthFlowError, OAuthRegistrationError, OAuthTokenError
-
-    where = auth.discovery.issuer if auth.discovery is not None else "the authorization server"
-    for leaf in _leaves(exc):
-        if isinstance(leaf, NbConnectError):
-            return None
-        if isinstance(leaf, OAuthRegistrationError):
-            return McpRegistrationError(
-                f"The authorization server {where} refused to register a client "
-                f"({clip(leaf, 160)}); register a client by hand at {where} and give its "
-                "client id (and a reference to its secret).", option="client_id")
-        if isinstance(leaf, OAuthTokenError):
-            return McpAuthError(f"The token endpoint of {where} refused the authorization "
-                                f"({clip(leaf, 160)}); check the client id and secret, then "
-                                "authorize again.", option="client_id")
-        if isinstance(leaf, OAuthFlowError):
-            return McpAuthError(f"The OAuth authorization with {where} failed "
-                                f"({clip(leaf, 160)}); check the server's metadata and the "
-                                "client, then authorize again.", option="auth")
-    return None
 
 
 def check_server(server: McpServer, *, open_url: Any = None, prompt: Any = None,
