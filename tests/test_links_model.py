@@ -227,3 +227,42 @@ def test_the_graph_is_drawn_deterministically(demo) -> None:
     assert "listProjects --[items[*].id]--> listTasks.projectId" in graph.text()
     assert repr(graph) == graph.text()
     assert link_graph(nbconnect.Connector("empty")).text() == "empty: no parameter links"
+
+
+# ------------------------------------------------------------------ the Python API
+
+
+def test_connector_link_and_unlink_are_the_python_api(demo) -> None:
+    """Connector.link defines a static list or a dynamic link (a thin wrapper over
+    links.static/links.dynamic); a bad one raises and changes nothing; unlink removes."""
+    got = demo.link("searchTasks", "sort", values=["relevance", "due"],
+                    labels=["Best match, first", "Due date"])
+    assert got == Link("searchTasks", "sort", values=("relevance", "due"),
+                       labels=("Best match, first", "Due date"))
+    demo.link("getTask", "projectId", source="listProjects", value="items[*].id",
+              label="items[*].name")
+    chained = demo.link("getTask", "taskId", source="listTasks", value="items[*].id",
+                        label="items[*].title", inputs={"projectId": "param:projectId"})
+    assert chained.inputs == (LinkInput("projectId", param="projectId"),)
+    assert link_for(demo, "getTask", "taskId") == chained
+    before = demo.to_dict()
+    for kwargs, words in [
+            ({"values": ["a", "a"]}, "duplicate values"),
+            ({"values": ["a"], "source": "listUsers", "value": "[*].id"}, "one of the two"),
+            ({}, "one of the two"),
+            ({"source": "listUsers"}, "value"),
+            ({"values": ["a"], "inputs": {"x": 1}}, "go with source"),
+            ({"source": "getTask", "value": "id", "inputs": ["projectId=param:nope"]}, "nope")]:
+        with pytest.raises(LinkDefinitionError, match=words):
+            demo.link("searchTasks", "sort", **kwargs)
+    with pytest.raises(LinkCycleError):
+        demo.link("listTasks", "projectId", source="getTask", value="project_id",
+                  inputs={"taskId": 1, "projectId": "p_launch"})
+    assert demo.to_dict() == before
+    with pytest.warns(UserWarning, match="itemz.*matches no field of listProjects"):
+        demo.link("getProject", "projectId", source="listProjects", value="itemz[*].id")
+    removed = demo.unlink("getProject", "projectId")
+    assert removed.value_path == "itemz[*].id"
+    with pytest.raises(LinkDefinitionError, match="has no link to remove"):
+        demo.unlink("getProject", "projectId")
+    assert demo.to_dict() == before

@@ -67,6 +67,18 @@ def test_options_are_cached_for_the_ttl(paged, api) -> None:
     assert len(api.hits("/pages")) == 15
 
 
+def test_the_default_ttl_is_a_limit(paged, api, monkeypatch) -> None:
+    from nbconnect import limits
+    from nbconnect.links import options as module
+
+    assert module.DEFAULT_TTL == limits.LINK_OPTIONS_TTL == 300.0  # the old name still works
+    set_link(paged, dynamic_link(paged, "pick", "item", "listPages", "items[*].id"))
+    options(paged, "pick", "item")
+    monkeypatch.setattr(limits, "LINK_OPTIONS_TTL", 0.0)  # read when asked, not at import
+    options(paged, "pick", "item")
+    assert len(api.hits("/pages")) == 10
+
+
 def test_a_misbehaving_api_still_ends(paged, api) -> None:
     set_link(paged, dynamic_link(paged, "pick", "item", "listRepeat", "items[*].id"))
     assert [v for v, _ in options(paged, "pick", "item")] == [1, 2, 3, 4, 5]

@@ -157,3 +157,15 @@ def test_openapi_export_carries_the_links(face, demo_mock, tmp_path) -> None:
     project = next(p for p in get if p["name"] == "projectId")
     assert project["x-nbconnect-link"] == {"operationId": "listProjects",
                                            "value": "items[*].id", "label": "items[*].name"}
+
+
+def test_a_comma_inside_a_listed_value_or_label_is_escaped(face, demo_mock) -> None:
+    face.start(demo_mock)
+    done = face.run(r'link add searchTasks q --values "a\,b,c" --labels "Best\, first,Due"')
+    assert done.code == 0, done.err
+    link = face.connector.links[-1]
+    assert link.values == ("a,b", "c") and link.labels == ("Best, first", "Due")
+    before = face.connector.to_dict()
+    done = face.run('link add searchTasks q --values a,b --labels "Best, first,Due"')
+    assert done.code == 2 and "2 values but 3 labels" in done.err.replace("\n", " ")
+    assert face.connector.to_dict() == before

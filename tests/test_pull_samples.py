@@ -147,3 +147,37 @@ def test_a_broken_samples_member_is_a_package_error(api):
     (pkg / "samples" / "me.json").write_text('{"format": "other"}')
     with pytest.raises(PackageError, match="not a samples file"):
         nbconnect.load(pkg).pull("me", package=pkg)
+
+
+def test_a_loaded_or_exported_connector_pulls_from_its_package_without_package(api, tmp_path):
+    """nbconnect.load(pkg) remembers pkg (on the object, not in its data), so pull reads the
+    package's samples/ in a later process; Connector.export saves the kept samples."""
+    c, pkg = api
+    c.test(["me", "list"])  # Python: kept in memory only
+    assert not (pkg / "samples").exists()
+    c.export(pkg)  # the export writes them (redacted) next to the manifest
+    saved = (pkg / "samples" / "me.json").read_text()
+    assert SECRET not in saved and TOKEN not in saved
+    again = nbconnect.load(pkg)
+    assert again == c and "package" not in json.dumps(again.to_dict())
+    assert again.pull("me").field("profile.site").format == "uri"
+    assert again.pull("list").field("[*].n").type == "unknown"
+    moved = tmp_path / "elsewhere"
+    again.export(moved)  # now it belongs to the new package
+    assert again.pull("me").samples == 1
+    fresh = nbconnect.load(moved)
+    assert fresh.pull("me").samples == 1  # the samples went with it
+    import shutil
+
+    shutil.rmtree(moved)  # a package that is gone: the usual sentence, no PackageError
+    with pytest.raises(PullError, match="test it first"):
+        fresh.pull("me")
+
+
+def test_the_samples_member_is_described_as_in_use():
+    from nbconnect.package import members
+
+    (held,) = [m for m in members.MEMBERS if m.name == members.SAMPLES]
+    assert "reserved" not in held.holds and "pull" in held.holds
+    line = [ln for ln in members.__doc__.splitlines() if "samples/" in ln]
+    assert line and "reserved" not in line[0]

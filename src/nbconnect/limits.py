@@ -42,6 +42,8 @@ MAX_PULL_FILE_BYTES = 64 * 1024 * 1024
 MAX_PULL_DEPTH = 32
 #: Length of an example shown for a pulled field (longer text is shortened).
 MAX_PULL_EXAMPLE_CHARS = 40
+#: Seconds a linked parameter's dynamic list is kept before its linked endpoint is called again.
+LINK_OPTIONS_TTL = 300.0
 #: Seconds a remote MCP server has to answer the connection and handshake (and each call).
 MCP_TIMEOUT = 20.0
 #: Seconds to wait for the user to approve an MCP server's OAuth authorization.

@@ -5,8 +5,9 @@ calls the linked endpoint L through a test connection, following **every page**
 (:func:`nbconnect.paging.follow.iter_pages`, with its termination guarantees and its
 max-pages bound), reads the values (and labels) at the link's paths in each page, and
 keeps them in a cache: an answer younger than ``ttl`` seconds (default
-:data:`DEFAULT_TTL`) is used again, for the same connector, linked endpoint, paths, inputs
-of L and connection (so parameters linked the same way share one call).
+:data:`nbconnect.limits.LINK_OPTIONS_TTL`, 5 minutes) is used again, for the same connector,
+linked endpoint, paths, inputs of L and connection (so parameters linked the same way share
+one call).
 
 L's inputs are the link's fixed values plus, for ``param:NAME`` inputs (chained links), the
 value of parameter NAME of E: given as a keyword (``project="p_1"``), else E's saved test
@@ -25,6 +26,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .. import limits
 from ..errors import LinkDefinitionError, LinkSourceError, MissingParameterError, clip
 from ..model import Connector
 from ..model.links import Link
@@ -33,8 +35,9 @@ from .static import find_endpoint, find_param, link_for
 
 __all__ = ["DEFAULT_TTL", "LinkOptions", "clear_cache", "link_inputs", "options"]
 
-#: seconds a dynamic list is kept before the linked endpoint is called again
-DEFAULT_TTL = 300.0
+#: seconds a dynamic list is kept before the linked endpoint is called again (the old name
+#: of ``limits.LINK_OPTIONS_TTL``, still importable)
+DEFAULT_TTL = limits.LINK_OPTIONS_TTL
 _CACHE: dict[str, tuple[float, list[tuple[Any, str]]]] = {}
 _LOCK = threading.Lock()
 #: one lock per cache key, so concurrent askers of the same list wait for one call
@@ -169,7 +172,7 @@ def options(connector: Connector, endpoint: str, param: str, *,
             connection: Any = None, inputs: Mapping[str, Any] | None = None,
             transport: Any = None, verify: Any = True, prompt: Any = None,
             timeout: float | None = None, max_pages: int | None = None,
-            ttl: float = DEFAULT_TTL, refresh: bool = False,
+            ttl: float | None = None, refresh: bool = False,
             **more: Any) -> LinkOptions:
     """The allowed ``(value, label)`` pairs of parameter ``param`` of ``endpoint``.
 
@@ -177,9 +180,9 @@ def options(connector: Connector, endpoint: str, param: str, *,
     is the value's text). A dynamic list calls the linked endpoint through ``connection``
     (``transport``/``verify``/``prompt``/``timeout`` as for a test run), every page up to
     ``max_pages`` (default: the paging bound, 100); a cached answer younger than ``ttl``
-    seconds is used instead (``refresh=True`` or ``ttl=0`` calls again). ``inputs`` (or
-    keywords) are values of the endpoint's other parameters, for chained links. Errors:
-    see the module docstring.
+    seconds (default ``limits.LINK_OPTIONS_TTL``, 300) is used instead (``refresh=True``
+    or ``ttl=0`` calls again). ``inputs`` (or keywords) are values of the endpoint's other
+    parameters, for chained links. Errors: see the module docstring.
     """
     find_param(connector, endpoint, param)
     link = link_for(connector, endpoint, param)
@@ -201,7 +204,8 @@ def options(connector: Connector, endpoint: str, param: str, *,
         now = time.monotonic()
         with _LOCK:
             hit = _CACHE.get(key)
-        if hit is not None and not refresh and now - hit[0] < float(ttl):
+        if hit is not None and not refresh and now - hit[0] < float(
+                limits.LINK_OPTIONS_TTL if ttl is None else ttl):
             return LinkOptions(list(hit[1]), endpoint, param, "dynamic")
         fetch = {"connection": connection, "transport": transport, "verify": verify,
                  "prompt": prompt, "timeout": timeout, "max_pages": max_pages}

@@ -12,6 +12,7 @@ parameter; :func:`find_param` names a request parameter or body field (``owner.i
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,7 +21,7 @@ from ..model import Connector, Endpoint, Param
 from ..model.links import Link
 
 __all__ = ["LinkList", "all_links", "enum_link", "find_endpoint", "find_param", "link_for",
-           "links_of", "remove_link", "set_link", "static_link"]
+           "links_of", "remove_link", "set_link", "split_listed", "static_link"]
 
 
 class LinkList(list):  # type: ignore[type-arg]
@@ -116,6 +117,17 @@ def enum_link(ep: Endpoint, param: Param, name: str | None = None) -> Link | Non
         return Link(ep.id, name or param.name, values=tuple(dict.fromkeys(values)))
     except LinkDefinitionError:
         return None
+
+
+_COMMA_RE = re.compile(r"(?<!\\),")
+
+
+def split_listed(items: str | Iterable[str] | None) -> list[str]:
+    """Listed values or labels typed as text: each item split at commas, ``\\,`` being a
+    comma inside one (``"Best\\, first,Due"`` is two labels), blanks stripped and dropped."""
+    items = [items] if isinstance(items, str) else list(items or ())
+    return [part.strip().replace("\\,", ",") for item in items
+            for part in _COMMA_RE.split(str(item)) if part.strip()]
 
 
 def static_link(connector: Connector, endpoint: str, param: str, values: Iterable[Any],

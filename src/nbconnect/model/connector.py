@@ -335,11 +335,38 @@ class Connector:
 
         return options(self, endpoint, param, connection=connection, **inputs)
 
-    def export(self, path: Any, *, zip: bool = False) -> Any:
-        """Write the connector package to ``path`` (a directory, or a ``.zip``)."""
-        from ..package.format import export
+    def link(self, endpoint: str, param: str, *, values: Iterable[Any] | None = None,
+             labels: Iterable[str] | None = None, source: str | None = None,
+             value: str | None = None, label: str | None = None,
+             inputs: Mapping[str, Any] | Iterable[str] | None = None) -> Any:
+        """Limit parameter ``param`` of ``endpoint`` to a static list (``values``, optional
+        ``labels`` one per value) or to what endpoint ``source`` returns at path ``value``
+        (``items[*].id``; ``label``: the display path; ``inputs``: ``source``'s parameters,
+        fixed values or ``"param:NAME"`` of ``endpoint``). Replaces the parameter's old
+        link; returns the :class:`~nbconnect.model.links.Link`. A path matching no known
+        response field of ``source`` warns (``UserWarning``). Raises ``LinkDefinitionError``
+        or ``LinkCycleError`` and changes nothing. See :mod:`nbconnect.links`."""
+        from ..links.define import define_link
 
-        return export(self, path, zip=zip)
+        return define_link(self, endpoint, param, values=values, labels=labels,
+                           source=source, value=value, label=label, inputs=inputs)
+
+    def unlink(self, endpoint: str, param: str) -> Any:
+        """Remove and return the link of ``param`` of ``endpoint`` (``LinkDefinitionError``
+        when it has none; a spec ``enum`` is not a link and stays)."""
+        from ..links.static import remove_link
+
+        return remove_link(self, endpoint, param)
+
+    def export(self, path: Any, *, zip: bool = False) -> Any:
+        """Write the connector package to ``path`` (a directory, or a ``.zip``), with the
+        response samples kept for :meth:`pull` (``samples/``); the connector remembers it."""
+        from ..package.format import export
+        from ..pull.samples import carry
+
+        written = export(self, path, zip=zip)
+        carry(self, written)
+        return written
 
     # -- plain data --------------------------------------------------------------------
 

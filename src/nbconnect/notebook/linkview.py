@@ -154,12 +154,12 @@ class LinkForm(widgets.VBox):
         """Set the link as filled in; returns it (None when refused, with the reason in
         :attr:`status`)."""
         from ..links.dynamic import dynamic_link, path_warning
-        from ..links.static import set_link, static_link
+        from ..links.static import set_link, split_listed, static_link
 
         try:
             if self.kind.value == "static":
-                values = [v.strip() for v in self.values.value.split(",") if v.strip()]
-                labels = [v.strip() for v in self.labels.value.split(",") if v.strip()]
+                values = split_listed(self.values.value)  # "\\," is a comma inside one
+                labels = split_listed(self.labels.value)
                 link = static_link(self.connector, self.endpoint.value, self.param.value,
                                    values, labels or None)
             else:

@@ -62,7 +62,11 @@ def load(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Conne
     ``max_bytes`` caps the size of each file read (default
     ``limits.MAX_PACKAGE_FILE_BYTES``). Raises :class:`~nbconnect.errors.PackageError`.
     """
-    return Package(path, max_bytes=max_bytes).connector()
+    connector = Package(path, max_bytes=max_bytes).connector()
+    from ..pull.samples import remember_package  # pull reads this package's samples/
+
+    remember_package(connector, path)
+    return connector
 
 
 def validate(path: str | os.PathLike[str], *, max_bytes: int | None = None) -> Connector:

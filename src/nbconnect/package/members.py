@@ -7,7 +7,8 @@ top folder with the files inside) has these members::
     openapi.json            OAS 3.1 of the connector's endpoints (derived from the manifest)
     cassettes/<id>.json     recorded exchanges, one file per endpoint
     tests/last-report.json  the last test report (no latencies, redacted)
-    webhooks/  mcp/  samples/   reserved: webhook definitions, MCP servers, pulled samples
+    samples/<id>.json       response samples kept for ``pull``, one file per endpoint (redacted)
+    webhooks/  mcp/         reserved: webhook definitions, MCP servers
 
 Files a user adds elsewhere are kept by every write. A member name is a relative POSIX path
 (``cassettes/getTask.json``); :func:`check_member` refuses anything that could point outside
@@ -69,7 +70,7 @@ MEMBERS: tuple[Member, ...] = (
     Member(TESTS, True, "test reports and user test files"),
     Member(WEBHOOKS, True, "webhook definitions (reserved)"),
     Member(MCP, True, "remote MCP servers (reserved)"),
-    Member(SAMPLES, True, "pulled response samples (reserved)"),
+    Member(SAMPLES, True, "response samples kept for pull, one JSON file per endpoint"),
 )
 
 _DRIVE = re.compile(r"[A-Za-z]:")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import limits
-from ..errors import PullError
+from ..errors import PackageError, PullError
 from ..model import Connector
 from .drift import drift
 from .infer import Inference, parse_json
@@ -71,6 +71,13 @@ def _stored_values(connector: Connector, endpoint_id: str,
         values = store.load(package, endpoint_id)
         if values:
             return values, None
+    elif (remembered := store.package_of(connector)) is not None:
+        try:  # the package it was loaded from or exported to; gone or broken: as if none
+            values = store.load(remembered, endpoint_id)
+        except (PackageError, OSError):
+            values = []
+        if values:
+            return values, None
     return [], note
 
 
@@ -80,7 +87,8 @@ def pull(connector: Connector, endpoint_id: str, samples: Iterable[Sample] = (),
     """Infer the response tree of ``endpoint_id`` and its drift from the declared response.
 
     It reads the endpoint's last successful test responses (kept in memory by the runner,
-    else those saved in ``package``'s ``samples/``; ``stored=False`` skips them) and the
+    else those saved in ``package``'s ``samples/``, by default the package the connector was
+    loaded from or exported to; ``stored=False`` skips them) and the
     given ``samples`` (see :func:`read_sample`), merged into one tree. With ``accept`` the
     tree (less the ``drop`` paths) becomes the endpoint's declared response (see
     :mod:`nbconnect.pull.accept`; nothing changes when there is no drift and nothing to

@@ -5,7 +5,9 @@ The runner hands every successful response to :func:`keep` (see
 at most ``limits.MAX_PULL_SAMPLES`` of them and ``limits.MAX_PULL_STORED_BYTES`` in all (the
 oldest go first), each at most ``limits.MAX_PULL_SAMPLE_BYTES``. :func:`save` writes them into
 the package's ``samples/<endpoint id>.json`` member and :func:`load` reads them back, so a
-later process (the command line) can pull from them.
+later process (the command line) can pull from them. A connector loaded from a package or
+exported to one remembers it (:func:`remember_package`, on the object, not in its data), so
+``pull`` reads that package's samples without being told where it is.
 
 Samples are redacted before they are kept, like cassettes: the value of every field named
 like a credential (:func:`is_secret_name`: password, secret, token, api_key, authorization,
@@ -29,8 +31,8 @@ from typing import Any
 from .. import limits
 from ..errors import PackageError, PullError
 
-__all__ = ["SAMPLES_FORMAT", "EndpointSamples", "is_secret_name", "keep", "load", "member",
-           "redact_sample", "save", "stored"]
+__all__ = ["SAMPLES_FORMAT", "EndpointSamples", "carry", "is_secret_name", "keep", "load",
+           "member", "package_of", "redact_sample", "remember_package", "save", "stored"]
 
 SAMPLES_FORMAT = "nbconnect-samples/1"
 _SECRET_NAME_RE = re.compile(
@@ -212,3 +214,49 @@ def load(package: str | os.PathLike[str], endpoint_id: str) -> list[Any]:
         raise PackageError(f"{pkg.where(name)} is not a samples file of this nbconnect; "
                            "delete it and test the endpoint again.")
     return list(data["samples"])
+
+
+#: the attribute that remembers a connector's package (not a dataclass field: no data)
+_PACKAGE_ATTR = "_nbconnect_package"
+
+
+def remember_package(connector: Any, path: str | os.PathLike[str]) -> None:
+    """Remember on the connector object that it was loaded from, or exported to, the
+    package at ``path``. Not part of its data: ``to_dict``, equality and the package itself
+    ignore it; :func:`package_of` gives it back."""
+    object.__setattr__(connector, _PACKAGE_ATTR, os.fspath(path))
+
+
+def package_of(connector: Any) -> str | None:
+    """The package ``connector`` was last loaded from or exported to (None: neither)."""
+    value = getattr(connector, _PACKAGE_ATTR, None)
+    return value if isinstance(value, str) else None
+
+
+def carry(connector: Any, package: str | os.PathLike[str]) -> list[str]:
+    """After ``connector`` was exported to ``package``: write its kept samples there and,
+    for endpoints with none kept in this process, copy the samples of the package it came
+    from (when that is another one); then remember ``package``. Returns the members
+    written. Raises :class:`~nbconnect.errors.PackageError` when ``package`` cannot be
+    written; an old package that is gone or broken is skipped."""
+    from ..package.package import Package
+
+    written = save(connector, package)
+    old = package_of(connector)
+    if old is not None and os.path.realpath(old) != os.path.realpath(os.fspath(package)):
+        store = _store(connector, False) or {}
+        files: dict[str, bytes] = {}
+        try:
+            src = Package(old)
+            for endpoint in getattr(connector, "endpoints", ()):
+                name = member(endpoint.id)
+                kept = store.get(endpoint.id)
+                if (kept is None or not kept.bodies) and src.has(name):
+                    files[name] = src.read_bytes(name)
+        except (PackageError, OSError):
+            files = {}
+        if files:
+            Package(package).write(files)
+            written = sorted({*written, *files})
+    remember_package(connector, package)
+    return written

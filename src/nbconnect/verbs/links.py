@@ -74,10 +74,11 @@ def run_add(workspace: Any, args: argparse.Namespace) -> Any:
             if args.value or args.label or args.input:
                 raise usage_error("--value, --label and --input go with --from, not with "
                                   "--values.", _ADD)
-            from ..links.static import static_link
+            from ..links.static import split_listed, static_link
 
-            links = [static_link(connector, args.endpoint, args.param, args.values,
-                                 args.labels or None)]
+            links = [static_link(connector, args.endpoint, args.param,
+                                 split_listed(args.values),
+                                 split_listed(args.labels) or None)]
         else:
             if args.labels:
                 raise usage_error("--labels goes with --values; a linked endpoint's labels "
@@ -195,10 +196,12 @@ register(
          cell_synopsis="%%connect link", cell_summary="add links described in YAML",
          synopsis="link add ENDPOINT PARAM --values V1,V2 | --from L --value PATH",
          args=(_ENDPOINT, _PARAM,
-               Arg("values", ("--values",), "V1,V2", repeatable=True, split=True,
-                   help="the listed values (comma-separated, repeatable)"),
-               Arg("labels", ("--labels",), "L1,L2", repeatable=True, split=True,
-                   help="a label per listed value"),
+               Arg("values", ("--values",), "V1,V2", repeatable=True,
+                   help="the listed values (comma-separated, repeatable; a comma inside "
+                        "a value: \\,)"),
+               Arg("labels", ("--labels",), "L1,L2", repeatable=True,
+                   help="a label per listed value (comma-separated; a comma inside a "
+                        "label: \\,)"),
                Arg("source", ("--from",), "ENDPOINT", help="the linked endpoint"),
                Arg("value", ("--value",), "PATH",
                    help="the linked parameter: its path in the response (items[*].id)"),
