@@ -212,7 +212,9 @@ def run_demo(output: str | os.PathLike[str] = DEFAULT_OUTPUT, *,
     _prepare(out)
     target = out / source.name
     shutil.copyfile(source, target)
-    env = {**os.environ, "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+    # the kernel spec of this environment (this Python) before a user-wide one
+    env = {**os.environ, "JUPYTER_PREFER_ENV_PATH": "1", "JUPYTER_PLATFORM_DIRS": "1",
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     cell_timeout = max(1, int(timeout))
     command = [sys.executable, "-m", "jupyter", "execute", "--inplace", "--allow-errors",
                f"--timeout={cell_timeout}", f"--startup_timeout={cell_timeout}",
