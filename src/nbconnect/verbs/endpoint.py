@@ -208,8 +208,7 @@ _ID = Arg("id", metavar="ID", required=True, help="the endpoint's id")
 
 register(
     Family("endpoint", "endpoint add METHOD PATH --name N",
-           "add an endpoint by hand or in a form (also: endpoint edit ID, endpoint remove ID, "
-           "endpoint show ID [--yaml])",
+           "add an endpoint by hand (also: endpoint remove ID, endpoint show ID)",
            cell_action="add", description="The connector's endpoints, one at a time."),
     Verb(("endpoint", "add"), "add an endpoint by hand, or from YAML",
          "Add an endpoint by hand (/users/:id and /users/{id} both work; path parameters "
