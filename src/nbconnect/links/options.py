@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .. import limits
+from ..auth.redaction import redact
 from ..errors import LinkDefinitionError, LinkSourceError, MissingParameterError, clip
 from ..model import Connector
 from ..model.links import Link
@@ -152,7 +153,8 @@ def _extract(link: Link, bodies: list[Any]) -> list[tuple[Any, str]]:
         if key in seen:
             continue
         seen.add(key)
-        out.append((value, str(label) if label is not None else str(value)))
+        shown = str(label) if label is not None else str(value)
+        out.append((value, redact(shown)))  # a label is only shown: no secret in it
     if out:
         return out
     steps = parse_path(link.value_path)

@@ -165,14 +165,15 @@ def run_options(workspace: Any, args: argparse.Namespace) -> list[tuple[Any, str
 
 def _options_text(found: list[tuple[Any, str]], args: argparse.Namespace,
                   workspace: Any) -> str:
+    from ..auth.redaction import redact
     from ..testing.values import value_text
 
     if args.json:
-        return json.dumps([{"value": v, "label": label} for v, label in found], indent=2,
-                          ensure_ascii=False)
+        return redact(json.dumps([{"value": v, "label": label} for v, label in found],
+                                 indent=2, ensure_ascii=False))
     width = max((len(value_text(v)) for v, _ in found), default=5)
-    return "\n".join(f"{value_text(v):<{width}}  {label}" if label != value_text(v)
-                     else value_text(v) for v, label in found)
+    return redact("\n".join(f"{value_text(v):<{width}}  {label}" if label != value_text(v)
+                            else value_text(v) for v, label in found))
 
 
 _ENDPOINT = Arg("endpoint", metavar="ENDPOINT", help="the endpoint whose parameter is linked")

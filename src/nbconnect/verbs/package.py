@@ -53,10 +53,8 @@ def run_export(workspace: Any, args: argparse.Namespace) -> Path:
     fmt = args.format or "package"
     out = Path(given).expanduser()
     if fmt == "package":
-        from ..package.format import export
-
         target, is_zip = package_target(out, args.zip)
-        written = export(connector, target, zip=is_zip)
+        written = connector.export(target, zip=is_zip)  # with the samples kept for pull
         workspace.package_path = Path(written)
         return shown_path(str(target) if given != str(target) else given, written)
     if args.zip:
