@@ -8,10 +8,9 @@ changes nothing (idempotence by delivery id).
 :class:`SqliteEventLog` is the embedded default: one SQLite file (in the package's folder
 or a given path) in WAL mode with ``synchronous=FULL``, so a commit is on disk (the WAL
 fsynced) when :meth:`EventLog.append` returns. Appends from the receiver's event loop are
-collected during one round of the loop and committed right after it in one transaction
-(group commit, as Redis fsyncs before it sleeps: one fsync for a burst of concurrent
-deliveries, and the redeliveries among them found with one query); every waiter is
-answered after that commit. No thread is involved, so no wake-up has to be scheduled.
+collected there and committed by one writer thread in one transaction per batch (group
+commit: one fsync for a burst of concurrent deliveries, and a redelivery found with one
+query); every waiter is answered after that commit.
 Several processes may share the file (SQLite's locking, a busy timeout of 10 s).
 
 :func:`open_event_log` picks the log from a target: a path (SQLite) or
@@ -30,6 +29,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,9 +163,12 @@ class SqliteEventLog(EventLog):
             raise EventLogError(f"The event log {self.path} cannot be opened ({exc}); give "
                                 "a writable path.", option="event_log") from None
         self._writer = conn
+        # one thread owns the writing connection; a batch is one job: the rows are built
+        # by the caller, so the thread runs (almost) no Python and holds the GIL little
+        self._executor: ThreadPoolExecutor | None = None
         self._pending: list[tuple[StoredEvent, asyncio.Future[bool]]] = []
-        self._scheduled = False
-        self._lock = threading.Lock()  # one transaction at a time on the writing connection
+        self._flusher: asyncio.Task[None] | None = None
+        self._lock = threading.Lock()
         self._closed = False
 
     def _connect(self) -> sqlite3.Connection:
@@ -179,27 +182,30 @@ class SqliteEventLog(EventLog):
 
     # -- writing ---------------------------------------------------------------------
 
-    def _write(self, rows: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
-        """Insert ``rows`` in one transaction, committed and fsynced; the ``(webhook,
-        delivery_id)`` pairs that were new. Raises EventLogError."""
+    def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._closed:
                 raise EventLogError(f"The event log {self.path} is closed; open it again.")
-            conn = self._writer
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                before = conn.execute(
-                    "SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
-                conn.executemany(_INSERT, rows)
-                new = conn.execute("SELECT webhook, delivery_id FROM events WHERE "
-                                   "position > ?", (before,)).fetchall()
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK")
-                raise EventLogError(f"The event log {self.path} could not store an event "
-                                    f"({exc}); check the disk and the file's permissions."
-                                    ) from None
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="nbconnect-event-log")
+            return self._executor
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
+        """Insert ``rows`` in one transaction (runs on the writer thread); the ``(webhook,
+        delivery_id)`` pairs that were new. Raises EventLogError."""
+        conn = self._writer
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            before = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
+            conn.executemany(_INSERT, rows)
+            new = conn.execute("SELECT webhook, delivery_id FROM events WHERE position > ?",
+                               (before,)).fetchall()
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise EventLogError(f"The event log {self.path} could not store an event ({exc}); "
+                                "check the disk and the file's permissions.") from None
         return {(w, d) for w, d in new}
 
     @staticmethod
@@ -214,30 +220,31 @@ class SqliteEventLog(EventLog):
 
     def append(self, event: StoredEvent) -> bool:
         """Store ``event`` (committed and fsynced on return); False for a redelivery."""
-        return self._new_flags([event], self._write([_row(event)]))[0]
+        new = self._pool().submit(self._write, [_row(event)]).result()
+        return self._new_flags([event], new)[0]
 
     async def append_async(self, event: StoredEvent) -> bool:
-        """:meth:`append` from an event loop. The appends made while the loop runs one round
-        of ready callbacks are committed together right after that round (one transaction,
-        one fsync, as Redis does before it sleeps), each caller answered after the commit."""
-        if self._closed:
-            raise EventLogError(f"The event log {self.path} is closed; open it again.")
+        """:meth:`append` without blocking the event loop. Concurrent calls are committed
+        together (one transaction and one fsync for all the events waiting), each caller
+        answered after that commit."""
+        pool = self._pool()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
         self._pending.append((event, future))
-        if not self._scheduled:
-            self._scheduled = True
-            loop.call_soon(self._flush)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = loop.create_task(self._flush(pool))
         return await future
 
-    def _flush(self) -> None:
-        self._scheduled = False
+    async def _flush(self, pool: ThreadPoolExecutor) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending:
             batch, self._pending = self._pending[:_BATCH], self._pending[_BATCH:]
             events = [e for e, _ in batch]
             try:
-                new = self._write([_row(e) for e in events])
-            except EventLogError as error:
+                new = await loop.run_in_executor(pool, self._write, [_row(e) for e in events])
+            except Exception as exc:  # EventLogError, or the pool shut down
+                error = exc if isinstance(exc, EventLogError) else EventLogError(
+                    f"The event log {self.path} is closed; open it again.")
                 for _, future in batch:
                     if not future.done():
                         future.set_exception(error)
@@ -288,8 +295,11 @@ class SqliteEventLog(EventLog):
             if self._closed:
                 return
             self._closed = True
-            with contextlib.suppress(sqlite3.Error):
-                self._writer.close()
+            pool = self._executor
+        if pool is not None:
+            pool.shutdown(wait=True)
+        with contextlib.suppress(sqlite3.Error):
+            self._writer.close()
 
 
 def _row(event: StoredEvent) -> tuple[Any, ...]:
