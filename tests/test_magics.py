@@ -560,11 +560,11 @@ def test_import_result_display(ip, small_spec):
     data, _ = ip.display_formatter.format(result)
     text = data["text/plain"]
     assert text.splitlines()[:3] == [
-        "Pet Shop 2.0 (OpenAPI 3.0.3)",
-        "endpoints:          2 of 3 operations imported",
-        "schemas:            0",
+        "Pet Shop, version 2.0 (OpenAPI 3.0.3)",
+        "endpoints:       2 of 3 operations imported",
+        "schemas:         0",
     ]
-    assert "suggested base URL: https://pets.example.com/api" in text
+    assert "spec's base URL: https://pets.example.com/api" in text
     assert "listPets" in data["text/html"]
     assert not re.search(r"0x[0-9a-f]{6,}", text)
 

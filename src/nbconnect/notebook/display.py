@@ -304,16 +304,17 @@ def endpoint_html(ep: Endpoint) -> str:
 
 def _import_facts(r: Any) -> tuple[str, list[tuple[str, str]]]:
     title = r.title or "Untitled API"
-    if r.version:
-        title += f" {r.version}"
+    if r.version:  # "Tasks Demo API, version 1.2.0": a title may end in a number itself
+        title += f", version {r.version}"
     if r.openapi_version:
         title += f" (OpenAPI {r.openapi_version})"
     total = getattr(r, "operations_total", 0) or len(r.endpoints)
+    # the spec's base URL and auth: taken when the connector had none, else kept aside
     facts = [
         ("endpoints", f"{len(r.endpoints):,} of {_plural(total, 'operation')} imported"),
         ("schemas", f"{len(r.schemas):,}"),
-        ("suggested base URL", r.base_url or "none"),
-        ("suggested auth", _auth_text(r.auth)),
+        ("spec's base URL", r.base_url or "none"),
+        ("spec's auth", _auth_text(r.auth)),
     ]
     return title, facts
 
