@@ -266,3 +266,21 @@ def test_connector_link_and_unlink_are_the_python_api(demo) -> None:
     with pytest.raises(LinkDefinitionError, match="has no link to remove"):
         demo.unlink("getProject", "projectId")
     assert demo.to_dict() == before
+
+
+def test_the_graph_draws_chained_inputs(demo) -> None:
+    """A chained link (taskId's list needs projectId) is a dashed arrow in getTask's box,
+    from projectId's row to taskId's, and a line of the text; fixed inputs are not chains."""
+    demo.link("getTask", "taskId", source="listTasks", value="items[*].id",
+              inputs={"projectId": "param:projectId", "status": "todo"})
+    graph = link_graph(demo)
+    assert graph.chains == (("getTask", "projectId", "taskId", "projectId"),)
+    assert ("  getTask.projectId ..> getTask.taskId (listTasks is called with "
+            "projectId=getTask.projectId)") in graph.text().splitlines()
+    svg = graph.svg()
+    assert svg.count('class="chain"') == 1 and svg == link_graph(demo).svg()
+    assert ">projectId</text>" in svg  # the input's parameter is a row of the box
+    assert "<title>listTasks is called with projectId=getTask.projectId</title>" in svg
+    demo.link("getTask", "projectId", source="listProjects", value="items[*].id")
+    svg = link_graph(demo).svg()
+    assert svg.count(">projectId</text>") == 1 and svg.count('class="chain"') == 1

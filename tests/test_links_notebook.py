@@ -117,3 +117,4 @@ def test_the_graph_is_drawn(ip, demo_mock) -> None:
     assert svg.startswith("<svg") and ">listProjects</text>" in svg
     assert 'class="link"' in svg and view._repr_html_().count("<svg") == 1
     assert repr(view).splitlines()[1] == "  listProjects --[items[*].id]--> getProject.projectId"
+    assert LinkGraphView(demo_mock)._repr_svg_() == svg  # a connector is drawn as well

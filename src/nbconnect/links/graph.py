@@ -25,13 +25,16 @@ __all__ = ["LinkGraph", "dependency_order", "find_cycle", "link_graph"]
 
 @dataclass(frozen=True)
 class LinkGraph:
-    """Endpoints by layer, dynamic edges ``(source, endpoint, param, value_path)`` and static
-    lists ``(endpoint, param, count, origin)``."""
+    """Endpoints by layer, dynamic edges ``(source, endpoint, param, value_path)``, static
+    lists ``(endpoint, param, count, origin)`` and chained inputs (see ``chains``)."""
 
     name: str
     layers: tuple[tuple[str, ...], ...]
     edges: tuple[tuple[str, str, str, str], ...]
     statics: tuple[tuple[str, str, int, str], ...]
+    #: chained links ``(endpoint, from_param, param, input)``: the linked endpoint of
+    #: ``param`` is called with its input ``input`` set to ``from_param``'s value
+    chains: tuple[tuple[str, str, str, str], ...] = ()
 
     def __repr__(self) -> str:
         return self.text()
@@ -45,17 +48,26 @@ class LinkGraph:
         lines += [f"  {src} --[{path}]--> {ep}.{param}" for src, ep, param, path in self.edges]
         lines += [f"  {ep}.{param}: {n} listed value(s) ({origin})"
                   for ep, param, n, origin in self.statics]
+        sources = {(ep, param): src for src, ep, param, _path in self.edges}
+        lines += [f"  {ep}.{before} ..> {ep}.{param} ({sources.get((ep, param), '?')} is "
+                  f"called with {name}={ep}.{before})"
+                  for ep, before, param, name in self.chains]
         return "\n".join(lines)
 
     def svg(self) -> str:
         """The graph drawn as SVG: one column per layer, a box per endpoint listing its
-        linked parameters, an arrow per dynamic link labelled with its path."""
+        linked parameters, an arrow per dynamic link labelled with its path, and a dashed
+        arrow inside a box from a parameter to the one whose list depends on it (chained)."""
         box_w, row_h, gap_x, gap_y, pad = 210, 18, 90, 24, 16
         params: dict[str, list[str]] = {}
         for _src, ep, param, _path in self.edges:
             params.setdefault(ep, []).append(param)
         for ep, param, n, _origin in self.statics:
             params.setdefault(ep, []).append(f"{param} [{n}]")
+        for ep, before, _param, _name in self.chains:  # a chained input's parameter: a row
+            rows = params.setdefault(ep, [])
+            if before not in rows and not any(r.startswith(f"{before} [") for r in rows):
+                rows.insert(0, before)
         column = {ep: col for col, layer in enumerate(self.layers) for ep in layer}
         skips = [e for e in self.edges if e[0] in column and e[1] in column and
                  column[e[1]] - column[e[0]] > 1]
@@ -111,7 +123,23 @@ class LinkGraph:
             out.append(f'<path class="link" d="{d}" fill="none" stroke="#555" '
                        'marker-end="url(#arrow)"/>')
             out.append(f'<text x="{lx}" y="{ly}" text-anchor="middle" font-size="10" '
-                       f'fill="#555">{escape(path)}</text>')
+                       'fill="#555" stroke="#fff" stroke-width="3" paint-order="stroke">'
+                       f'{escape(path)}</text>')
+        sources = {(ep, param): src for src, ep, param, _path in self.edges}
+        for ep, before, param, name in self.chains:  # dashed, inside the box's right edge
+            if ep not in pos:
+                continue
+            x, y, _h = pos[ep]
+            rows = [r.split(" [")[0] for r in params[ep]]
+            y1 = y + 11 + (rows.index(before) + 1) * row_h
+            y2 = y + 11 + (rows.index(param) + 1) * row_h
+            xr = x + box_w - 40
+            out.append(f'<path class="chain" d="M {xr} {y1} C {xr + 30} {y1} {xr + 30} {y2} '
+                       f'{xr} {y2}" fill="none" stroke="#a05a00" stroke-width="1.5" '
+                       'stroke-dasharray="4 3" marker-end="url(#arrow)">'
+                       f'<title>{escape(sources.get((ep, param), ""))}'
+                       f" is called with {escape(name)}={escape(ep)}.{escape(before)}</title>"
+                       "</path>")
         out.append("</svg>")
         return "\n".join(out)
 
@@ -156,7 +184,9 @@ def link_graph(connector: Connector, *, enums: bool = True) -> LinkGraph:
                   for lk in dynamic)
     statics = tuple((lk.endpoint, lk.param, len(lk.values or ()), origin)
                     for lk, origin in found if lk.values is not None)
-    return LinkGraph(connector.name, tuple(tuple(x) for x in layers), edges, statics)
+    chains = tuple((lk.endpoint, item.param, lk.param, item.name) for lk in dynamic
+                   for item in lk.inputs if item.param is not None)
+    return LinkGraph(connector.name, tuple(tuple(x) for x in layers), edges, statics, chains)
 
 
 def dependency_order(connector: Connector, ids: Iterable[str] | None = None) -> list[str]:

@@ -263,9 +263,14 @@ class ParamForm(widgets.VBox):
 
 
 class LinkGraphView:
-    """The link graph: SVG in the notebook (``text/html`` wraps it), text as ``repr``."""
+    """The link graph: SVG in the notebook (``text/html`` wraps it), text as ``repr``.
+    ``graph`` is a :class:`~nbconnect.links.graph.LinkGraph` or a connector (drawn now)."""
 
     def __init__(self, graph: Any) -> None:
+        if isinstance(graph, Connector):
+            from ..links.graph import link_graph
+
+            graph = link_graph(graph)
         self.graph = graph
 
     def __repr__(self) -> str:
