@@ -98,3 +98,22 @@ def test_connection_form_errors_name_its_own_boxes(ip):
     assert form.outcome == "failed" and "--" not in form.message
     assert "type the value in the value box, or a reference" in form.message
     assert form.connector.connections == ()
+
+
+def test_mock_and_export_show_no_raw_reprs(ip):
+    ok(ip, "%connect new demo --demo")
+    with capture_output() as cap:
+        result = ip.run_cell("%connect mock")
+    shown = cap.stdout + "".join(str(o.data) for o in cap.outputs)
+    assert "connection 'mock' points at it" in shown and "MockServer(" not in shown
+    assert type(result.result).__name__ == "MockServer"  # the magic still returns it
+    with capture_output() as cap:
+        ip.run_cell("_")  # a later cell shows the object as usual
+    assert "MockServer('demo'" in cap.stdout + "".join(str(o.data) for o in cap.outputs)
+    with capture_output() as cap:
+        result = ip.run_cell("%connect export build/x")
+    assert "PosixPath" not in cap.stdout and "build/x" in cap.stdout
+    from pathlib import Path
+
+    assert result.result == Path("build/x") and isinstance(result.result, Path)
+    ok(ip, "%connect mock stop")

@@ -76,6 +76,55 @@ def error_text(exc: NbConnectError) -> str:
     return "\n".join([message, *(f"  {d}" for d in exc.details)])
 
 
+#: objects a magic just returned whose own message was already printed (a running mock):
+#: shown as nothing until the cell ends, so the raw repr does not repeat the message
+_ANNOUNCED: list[Any] = []
+
+
+def _clear_announced(*_args: Any) -> None:
+    _ANNOUNCED.clear()
+
+
+def _show_mock(mock: Any) -> None:
+    """The display of a MockServer: nothing right after ``%connect mock`` said where it
+    runs, else its repr."""
+    if any(mock is seen for seen in _ANNOUNCED):
+        return
+    from IPython.display import display
+
+    display({"text/plain": repr(mock)}, raw=True)
+
+
+def _shown(result: Any) -> Any:
+    """The magic's result as shown: a path as the path (not ``PosixPath('...')``), a mock
+    already announced by its message as nothing."""
+    from pathlib import Path, PurePath
+
+    if isinstance(result, PurePath) and not isinstance(result, _ShownPath):
+        return _ShownPath(result) if isinstance(result, Path) else result
+    if type(result).__name__ == "MockServer":
+        _ANNOUNCED.append(result)
+    return result
+
+
+def _shown_path_class() -> type:
+    from pathlib import Path
+
+    class ShownPath(type(Path())):  # type: ignore[misc]
+        """A path a verb wrote or read, shown as the path itself."""
+
+        def __repr__(self) -> str:
+            return str(self)
+
+        def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+            p.text(str(self))
+
+    return ShownPath
+
+
+_ShownPath = _shown_path_class()
+
+
 def _os_error_text(exc: OSError) -> str:
     what = exc.strerror or str(exc)
     return f"{what}: {exc.filename}" if exc.filename else what
@@ -109,7 +158,7 @@ class ConnectMagics(Magics):
         """
         line = _expand_variables(line, self.shell.user_ns if self.shell else {})
         try:
-            return self.session.run(line, cell)
+            return _shown(self.session.run(line, cell))
         except NbConnectError as exc:
             raise usage_error(error_text(exc)) from None
         except OSError as exc:
@@ -148,6 +197,9 @@ def load_ipython_extension(shell: Any) -> None:
 
     if check_all not in shell.events.callbacks["post_execute"]:
         shell.events.register("post_execute", check_all)
+        shell.events.register("post_execute", _clear_announced)
+    shell.display_formatter.ipython_display_formatter.for_type_by_name(
+        "nbconnect.mock.server", "MockServer", _show_mock)
 
 
 def unload_ipython_extension(shell: Any) -> None:
@@ -166,3 +218,9 @@ def unload_ipython_extension(shell: Any) -> None:
 
     if check_all in shell.events.callbacks["post_execute"]:
         shell.events.unregister("post_execute", check_all)
+        shell.events.unregister("post_execute", _clear_announced)
+    shell.display_formatter.ipython_display_formatter.deferred_printers.pop(
+        ("nbconnect.mock.server", "MockServer"), None)
+    for cls in list(shell.display_formatter.ipython_display_formatter.type_printers):
+        if cls.__name__ == "MockServer":
+            shell.display_formatter.ipython_display_formatter.type_printers.pop(cls, None)
