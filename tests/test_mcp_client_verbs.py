@@ -272,3 +272,23 @@ def test_python_results_display_in_the_notebook(ip: Any, modern: Any) -> None:
     data, _ = ip.display_formatter.format(pixel)
     assert "data:image/png;base64," in data["text/html"]
     assert data["text/plain"] == "ToolResult(server='tools', tool='pixel', images=['image/png'])"
+
+
+def test_show_json_lists_the_mcp_servers(face: Any, modern: Any) -> None:
+    _start(face)
+    face.run(f"mcp add tools {modern.url}")
+    face.run(f"mcp add other {modern.url} --auth header --header X-Api-Key "
+             "--secret env:OTHER_KEY")
+    shown = face.run("show --json")
+    assert shown.code == 0, shown.err
+    servers = json.loads(shown.out)["mcp"]
+    assert [s["name"] for s in servers] == ["tools", "other"]
+    assert servers[1] == {"name": "other", "url": modern.url, "auth": "header",
+                          "header": "X-Api-Key", "secret": "env:OTHER_KEY"}
+
+
+def test_mcp_server_is_a_model_name() -> None:
+    from nbconnect.model import McpServer, McpServers
+    from nbconnect.model.mcpserver import McpServer as Defined
+
+    assert McpServer is Defined and McpServers.__name__ == "McpServers"

@@ -16,6 +16,7 @@ This module only gathers the public names of its parts:
 * :mod:`~nbconnect.model.connector` - ``Connector``;
 * :mod:`~nbconnect.model.urls` - the base URL rule;
 * :mod:`~nbconnect.model.webhook` - ``Webhook`` and its signature, challenge, RESThook.
+* :mod:`~nbconnect.model.mcpserver` - ``McpServer`` (a remote MCP server) and ``McpServers``.
 
 The model imports nothing from ``spec``, ``testing``, ``package``, ``mock`` or ``exports``
 at module level; ``Connector.import_spec``, ``.test`` and ``.export`` delegate to them.
@@ -44,6 +45,7 @@ from .authconfig import (
 from .connection import Connection
 from .connector import Connector
 from .endpoint import HTTP_METHODS, Endpoint, default_endpoint_id, slugify
+from .mcpserver import McpServer, McpServers
 from .params import (
     PARAM_LOCATIONS,
     PARAM_TYPES,
@@ -73,6 +75,8 @@ __all__ = [
     "Connector",
     "Endpoint",
     "JwtAuth",
+    "McpServer",
+    "McpServers",
     "OAuth2ClientCredentials",
     "OAuth2Code",
     "OAuth2Password",

@@ -112,6 +112,7 @@ def _show_text(shown: Any, args: argparse.Namespace, workspace: Any) -> str:
         data = connector_json(shown)
         data["webhooks"] = [webhook_json(w) for w in shown.webhooks]
         data["links"] = [{**lk.to_dict(), "kind": lk.kind} for lk in shown.links]
+        data["mcp"] = [server.to_dict() for server in shown.mcp_servers]
         return json.dumps(data, indent=2, ensure_ascii=False)
     return f"{connector_summary(shown)}\n\n{endpoints_table(shown.endpoints)}"
 
