@@ -43,6 +43,11 @@ def test_every_client_has_its_figures_with_sources() -> None:
         for figure in entry.to_dict().values():
             if isinstance(figure, dict):
                 assert figure["source"], entry.name
+    cursor = CLIENTS["cursor"]
+    assert cursor.max_tools.certain and "docs.cursor.com" in cursor.max_tools.source
+    assert "Combined server and tool name length" in cursor.name_max.source
+    assert any("server name" in note for note in cursor.notes)
+    assert "docs.windsurf.com" in CLIENTS["windsurf"].max_tools.source
     assert client_limits("Cursor") is CLIENTS["cursor"]
     with pytest.raises(McpServeError, match=r"No MCP client called 'zed'.*cursor"):
         client_limits("zed")

@@ -104,12 +104,16 @@ _GENERIC = ClientLimits(
 CLIENTS: dict[str, ClientLimits] = {
     "cursor": ClientLimits(
         "cursor", "Cursor",
-        max_tools=Limit(40, "Cursor warns past 40 MCP tools and sends the first 40 to the "
-                            "agent: modelcontextprotocol/.github discussion #360, Cursor "
-                            "forum; not stated in docs.cursor.com today", certain=False),
-        name_max=Limit(60, "Cursor drops tools whose server name plus tool name exceed 60 "
-                           "characters (Cursor forum reports); the exact rule is not "
-                           "documented", certain=False),
+        max_tools=Limit(40, "Cursor's docs, https://docs.cursor.com/context/model-context-"
+                            "protocol#tool-quantity: 'Currently, Cursor will only send the "
+                            "first 40 tools to the Agent' (quoted in anyproto/anytype-mcp#5, "
+                            "getsentry/sentry-mcp-stdio#3, ryoppippi/sitemcp#1); later "
+                            "versions warn past 80 instead (Snowflake-Labs/mcp#77, 2025-09), "
+                            "so 40 is the safe figure"),
+        name_max=Limit(60, "Cursor's own warning 'Combined server and tool name length "
+                           "(N) exceeds 60 characters' (ComposioHQ/composio#2788, "
+                           "awslabs/mcp#1283, Cursor 1.6); not in Cursor's docs",
+                       certain=False),
         name_chars=Limit("A-Za-z0-9_-", "OpenAI function names '^[a-zA-Z0-9_-]{1,64}$' "
                                         "(Cursor passes tools to OpenAI models)", certain=False),
         property_max=Limit(64, "OpenAI function-calling parameter names", certain=False),
@@ -117,6 +121,8 @@ CLIENTS: dict[str, ClientLimits] = {
         refuses_top_level_union=Limit(True, _ANTHROPIC_UNION + "; Cursor sends tools to "
                                       "Claude models too", certain=False),
         refuses_output_root_ref=Limit(True, SPEC_SCHEMA),
+        notes=("Cursor's 60 characters count the server name given in mcp.json too; the "
+               "preflight checks the tool name alone, so keep that server name short.",),
     ),
     "vscode-copilot": ClientLimits(
         "vscode-copilot", "VS Code (GitHub Copilot agent mode)",
@@ -137,7 +143,8 @@ CLIENTS: dict[str, ClientLimits] = {
     "windsurf": ClientLimits(
         "windsurf", "Windsurf (Cascade)",
         max_tools=Limit(100, "https://docs.windsurf.com/windsurf/cascade/mcp ('Cascade has "
-                             "a limit of 100 total tools')"),
+                             "a limit of 100 total tools'; the same docs said 50 in 2025-04, "
+                             "Zhwt/go-mcp-mysql#3)"),
         name_max=Limit(64, "OpenAI/Anthropic function names (1-64 characters)",
                        certain=False),
         name_chars=Limit("A-Za-z0-9_-", "OpenAI function names '^[a-zA-Z0-9_-]{1,64}$'",
