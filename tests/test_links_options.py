@@ -239,3 +239,29 @@ def test_concurrent_tests_needing_one_list_call_it_once(paged, api) -> None:
     report = paged.test([f"pick{i}" for i in range(4)], concurrency=4)
     assert report.ok, report.text()
     assert len(api.hits("/pages")) == 5  # one walk through the five pages, not four
+
+
+def test_a_linked_endpoint_answering_deeply_nested_json_is_a_clear_error(serve_app) -> None:
+    """JSON nested deeper than the parser goes (a RecursionError inside json) is a
+    LinkSourceError, for options and for a test that needs the list; nothing changes."""
+    deep = b"[" * 200_000 + b"]" * 200_000
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": deep})
+
+    srv = serve_app(app)
+    c = nbconnect.Connector("deep", base_url=srv.url)
+    c.add_endpoint("GET", "/deep", id="deep")
+    c.add_endpoint("GET", "/things/{thingId}", id="getThing")
+    c.connections = (nbconnect.Connection("live", base_url=srv.url, default=True),)
+    c.link("getThing", "thingId", source="deep", value="[*]")
+    before = c.to_dict()
+    with pytest.raises(LinkSourceError, match="nested too deeply to read"):
+        options(c, "getThing", "thingId")
+    result = c.test("getThing").results[0]
+    assert not result.ok and "nested too deeply" in result.reason
+    assert c.to_dict() == before

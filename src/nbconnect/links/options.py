@@ -112,7 +112,12 @@ def _bodies(connector: Connector, source: str, params: Mapping[str, Any],
     opts = {k: v for k, v in fetch.items()
             if k in ("connection", "transport", "verify", "prompt", "timeout", "max_pages")
             and v is not None}
-    result = follow(connector, source, params=dict(params), **opts)
+    try:
+        result = follow(connector, source, params=dict(params), **opts)
+    except RecursionError:  # a page nested deeper than the JSON parser goes
+        raise LinkSourceError(f"The linked endpoint {source} answered with JSON nested too "
+                              "deeply to read; link to an endpoint whose response is a "
+                              "plain list.") from None
     if not result.ok:
         raise LinkSourceError(f"The linked endpoint {source} failed "
                               f"({clip(result.stop_message, 200)}); test it and fix it, "
@@ -134,7 +139,7 @@ def _one_page(connector: Connector, source: str, params: Mapping[str, Any],
                               "for the values again.")
     try:
         return [json.loads(result.body or b"null")]
-    except ValueError:
+    except (ValueError, RecursionError):
         raise LinkSourceError(f"The linked endpoint {source} did not answer with JSON; "
                               "link to an endpoint whose response is JSON.") from None
 
