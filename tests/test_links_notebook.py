@@ -53,6 +53,9 @@ def test_the_magic_opens_the_link_form_and_it_saves(ip, demo_mock) -> None:
     assert link.label_path == "[*].display_name"
     assert repr(form) == ("LinkForm(connector='demo', endpoint='searchTasks', "
                           "param='assignee', kind='dynamic', outcome='saved')")
+    html = form._repr_mimebundle_()["text/html"]  # a notebook saved without widget state
+    assert "<code>searchTasks.assignee from listUsers [*].id label [*].display_name</code>" \
+        in html and "Saved: searchTasks.assignee is linked." in html
 
 
 def test_the_link_form_offers_the_pulled_fields(demo_mock) -> None:
@@ -104,6 +107,8 @@ def test_the_parameter_form_fills_chained_dropdowns_and_tests(demo_mock) -> None
                           "p_launch (Launch)); OptionsDropdown(getTask.taskId: 1 value: "
                           "7 (Send the invoice)))")
     assert form.values() == {"projectId": "p_launch", "taskId": 7}
+    html = form._repr_mimebundle_()["text/html"]
+    assert '<option value="7">Send the invoice</option>' in html and ">projectId<" in html
     assert form.test().ok
 
 

@@ -180,6 +180,25 @@ class LinkForm(widgets.VBox):
             (f" Warning: {warning}" if warning else "")
         return link
 
+    def fallback_html(self) -> str:
+        """The form as static HTML (what a notebook saved without widget state shows): the
+        connector's links and the form's last message."""
+        from ..links.static import describe, links_of
+
+        rows = "".join(f"<li><code>{escape(f'{lk.endpoint}.{lk.param} {describe(lk)}')}"
+                       "</code></li>"
+                       for lk in links_of(self.connector))
+        listed = f"<ul>{rows}</ul>" if rows else "<p>(no links yet)</p>"
+        said = f"<p>{escape(self.status.value)}</p>" if self.status.value else ""
+        return (f'<div class="nbconnect-link-form"><p>Parameter links of connector '
+                f"<b>{escape(self.connector.name)}</b>:</p>{listed}{said}</div>")
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):
+            bundle["text/html"] = self.fallback_html()
+        return bundle
+
 
 class ParamForm(widgets.VBox):
     """The request parameters of one endpoint, a dropdown of options for each linked one;
@@ -218,6 +237,18 @@ class ParamForm(widgets.VBox):
         parts = [repr(w) if isinstance(w, OptionsDropdown) else f"{n}=text"
                  for n, w in self.inputs.items()]
         return f"ParamForm({self.endpoint.id}: {'; '.join(parts)})"
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, dict):  # static HTML for a notebook saved without widget state
+            cells = {n: _select_html("", w.found) if isinstance(w, OptionsDropdown)
+                     else escape(str(w.value)) for n, w in self.inputs.items()}
+            rows = "".join(f"<tr><td>{escape(n)}</td><td>{cell}</td></tr>"
+                           for n, cell in cells.items())
+            bundle["text/html"] = (f'<div class="nbconnect-param-form"><p>Parameters of '
+                                   f"<b>{escape(self.endpoint.id)}</b></p><table>{rows}"
+                                   "</table></div>")
+        return bundle
 
     def values(self) -> dict[str, Any]:
         """The chosen values (empty text boxes left out)."""
