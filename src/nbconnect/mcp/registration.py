@@ -73,9 +73,10 @@ def plan_client(server: Any, discovery: Any, redirect_uri: str, *,
             token_endpoint_auth_method=_auth_method(discovery, value is not None),
             grant_types=["authorization_code", "refresh_token"], response_types=["code"],
             scope=" ".join(server.scopes) or None)
-        kind = "registered dynamically earlier" if server.registered else "pre-registered"
+        kind = ("the client registered earlier (dynamic registration)" if server.registered
+                else "the pre-registered client")
         return ClientPlan("pre-registered", info,
-                          f"Using the {kind} client {server.client_id} at {where}.")
+                          f"Using {kind} {server.client_id} at {where}.")
     if server.client_metadata_url:
         if discovery is not None and discovery.client_id_metadata_documents:
             from mcp.client.auth.utils import create_client_info_from_metadata_url
