@@ -225,6 +225,39 @@ def test_serve_in_the_notebook_runs_in_the_background(ip, demo_on_a_mock) -> Non
     assert not server.running
 
 
+def test_the_preflight_and_serve_form(ip, demo_on_a_mock) -> None:
+    from mcp import Client
+
+    from nbconnect.notebook.mcpview import McpServeForm
+
+    session = ip.magics_manager.registry["ConnectMagics"].session
+    session.set_connector(demo_on_a_mock)
+    before = demo_on_a_mock.to_dict()
+    form = ip.run_line_magic("connect", "mcp preflight --form")
+    assert isinstance(form, McpServeForm)
+    form.client.value, form.include.value = "cursor", "tasks"
+    report = form.run_preflight()
+    assert report.ok and len(report.tools) == 5 and "listTasks" in report.tools
+    assert "for Cursor: 5 tools (limit 40)" in form.status.value
+    assert "Authorization header never reached the API" in form.status.value
+    server = form.serve()
+    assert server.running and f"Serving 5 tools at <code>{server.url}" in form.status.value
+
+    async def main():
+        async with Client(server.url) as client:
+            return await client.call_tool("listTasks", {"projectId": "p_launch"})
+
+    result = anyio.run(main)
+    assert not result.is_error and result.structured_content["status"] == 200
+    form.stop()
+    assert not server.running and form.status.value == "MCP server stopped."
+    # bad input: one sentence, nothing served, the connector unchanged
+    form.include.value = "no-such-tag"
+    assert form.run_preflight() is None and form.serve() is None
+    assert "no-such-tag" in form.status.value and form.server is None
+    assert demo_on_a_mock.to_dict() == before
+
+
 def test_preflight_replays_the_package_cassettes_in_both_faces(face, tmp_path,
                                                                 monkeypatch) -> None:
     from nbconnect.mock.server import MockServer

@@ -94,6 +94,7 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "webhook": lambda session, data: _webhook_form(data),
     "mcp": lambda session, data: _mcpview().McpForm(data["connector"],
                                                     open_url=session.show_link),
+    "mcp-serve": lambda session, data: _mcpview().McpServeForm(data["connector"]),
     "link": lambda session, data: _linkview().link_form(session, data),
     "paging": lambda session, data: _paging_form(session, data),
     "endpoint": lambda session, data: _endpoint_form(data),

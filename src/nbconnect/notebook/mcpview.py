@@ -260,3 +260,97 @@ class McpForm:
         self.output.outputs = ({"output_type": "display_data",
                                 "data": McpCheckView(self.check)._repr_mimebundle_(),
                                 "metadata": {}},)
+
+
+class McpServeForm:
+    """The ``mcp preflight --form`` form (ipywidgets): a client, the tags or ids to include
+    and exclude, **Preflight** (the report, with or without calls), **Serve** (Streamable HTTP
+    in the background, fitted to the client; its URL shown) and **Stop**.
+
+    ``report`` is the last :class:`~nbconnect.mcp.preflight.PreflightReport`; ``server`` the
+    running :class:`~nbconnect.mcp.serve.HttpMcpServer` or None; ``status`` says what
+    happened, one sentence on error (nothing changes on the connector either way).
+    """
+
+    def __init__(self, connector: Any) -> None:
+        import ipywidgets as widgets
+
+        from ..mcp.clients import CLIENTS
+
+        self.connector = connector
+        self.report: Any = None
+        self.server: Any = None
+        style = {"description_width": "10em"}
+        self.client = widgets.Dropdown(options=tuple(CLIENTS), value="generic",
+                                       description="client", style=style)
+        self.include = widgets.Text(description="include", placeholder="tags or ids, a,b",
+                                    style=style)
+        self.exclude = widgets.Text(description="exclude", placeholder="tags or ids, a,b",
+                                    style=style)
+        self.calls = widgets.Checkbox(value=True, description="call every tool against "
+                                      "the mock API", style=style)
+        self.preflight_button = widgets.Button(description="Preflight", icon="check",
+                                               button_style="primary")
+        self.serve_button = widgets.Button(description="Serve", icon="play")
+        self.stop_button = widgets.Button(description="Stop", icon="stop")
+        self.status = widgets.HTML()
+        self.preflight_button.on_click(lambda _b: self.run_preflight())
+        self.serve_button.on_click(lambda _b: self.serve())
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.widget = widgets.VBox([
+            widgets.HTML(f"<b>Serve {escape(connector.name)} as an MCP server</b>"),
+            self.client, self.include, self.exclude, self.calls,
+            widgets.HBox([self.preflight_button, self.serve_button, self.stop_button]),
+            self.status])
+
+    def __repr__(self) -> str:
+        return f"McpServeForm(connector={self.connector.name!r}, client={self.client.value!r})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+
+    def _words(self, box: Any) -> tuple[str, ...]:
+        return tuple(w.strip() for w in box.value.split(",") if w.strip())
+
+    def _fail(self, exc: NbConnectError) -> None:
+        self.status.value = f"<span style='color:#b00'>{escape(str(exc))}</span>"
+
+    def run_preflight(self) -> Any:
+        """Run the preflight for the chosen client; shows and returns the report (None on
+        error)."""
+        from ..mcp.preflight import preflight
+
+        try:
+            self.report = preflight(self.connector, self.client.value,
+                                    include=self._words(self.include),
+                                    exclude=self._words(self.exclude), calls=self.calls.value)
+        except NbConnectError as exc:
+            self._fail(exc)
+            return None
+        self.status.value = f"<pre>{escape(self.report.text())}</pre>"
+        return self.report
+
+    def serve(self) -> Any:
+        """Serve the selected tools, fitted to the client, over Streamable HTTP in the
+        background (a running one is stopped first); returns the server (None on error)."""
+        from ..mcp.serve import ToolServer, start_http
+
+        self.stop()
+        try:
+            tools = ToolServer(self.connector, include=self._words(self.include),
+                               exclude=self._words(self.exclude), client=self.client.value)
+            self.server = start_http(tools)
+        except NbConnectError as exc:
+            self._fail(exc)
+            return None
+        notes = "".join(f"<br>{escape(n)}" for n in tools.notes)
+        self.status.value = (f"Serving {len(tools.tools)} tools at <code>"
+                             f"{escape(self.server.url)}</code> (Streamable HTTP).{notes}")
+        return self.server
+
+    def stop(self) -> None:
+        """Stop the server this form started, if any."""
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+            self.status.value = "MCP server stopped."

@@ -159,7 +159,9 @@ register(
          "fit, and call every tool through the server against the mock API, checking that "
          "the MCP client's own Authorization header never reaches the API.", run_preflight,
          text=_preflight_text, exit_code=lambda report: 0 if report.ok else 1,
-         synopsis="mcp preflight [--client C] [--json] [--include T]... [--exclude T]...",
+         form="mcp-serve", form_when=lambda a: bool(getattr(a, "form", False)),
+         synopsis="mcp preflight [--client C] [--json] [--include T]... [--exclude T]... "
+                  "[--form]",
          args=(*_SELECT,
                Arg("client", ("--client",), "CLIENT", choices=tuple(CLIENTS),
                    default="generic",
@@ -170,5 +172,7 @@ register(
                    help="check the tool definitions only; call nothing"),
                Arg("replay", ("--replay",), switch=True,
                    help="answer the calls from the package's recorded cassettes instead "
-                        "of the mock API"))),
+                        "of the mock API"),
+               Arg("form", ("--form",), switch=True,
+                   help="open the preflight and serve form (notebook)"))),
 )
