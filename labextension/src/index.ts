@@ -165,6 +165,31 @@ export class ReportWidget extends Widget implements IRenderMime.IRenderer {
       return;
     }
 
+    // A failure reason shared by several endpoints is listed once, numbered; rows point at it.
+    const byReason = new Map<string, string[]>();
+    for (const r of results) {
+      if (!r.ok && r.reason) {
+        byReason.set(r.reason, [...(byReason.get(r.reason) || []), r.endpoint_id]);
+      }
+    }
+    const groups = new Map<string, number>();
+    const list = el('ol', 'nbconnect-lab-reasons');
+    for (const [reason, ids] of byReason) {
+      if (ids.length < 2) {
+        continue;
+      }
+      groups.set(reason, groups.size + 1);
+      const item = el('li');
+      item.appendChild(el('b', undefined, `${ids.length} endpoints`));
+      item.appendChild(document.createTextNode(`: ${reason} `));
+      const more = ids.length > 8 ? ` and ${ids.length - 8} more` : '';
+      item.appendChild(el('i', undefined, `(${ids.slice(0, 8).join(', ')}${more})`));
+      list.appendChild(item);
+    }
+    if (groups.size) {
+      node.appendChild(list);
+    }
+
     const table = el('table', 'nbconnect-lab-report-table');
     const thead = el('thead');
     const headRow = el('tr');
@@ -217,7 +242,13 @@ export class ReportWidget extends Widget implements IRenderMime.IRenderer {
       latCell.appendChild(el('span', 'nbconnect-lab-ms', ms === null ? '—' : `${ms.toFixed(1)} ms`));
       tr.appendChild(latCell);
 
-      tr.appendChild(el('td', 'nbconnect-lab-col-reason', r.reason || ''));
+      const group = groups.get(r.reason || '');
+      const reasonCell = el('td', 'nbconnect-lab-col-reason', group ? '' : r.reason || '');
+      if (group) {
+        reasonCell.appendChild(el('i', 'nbconnect-lab-reason-ref', `reason ${group} above`));
+        reasonCell.title = r.reason || '';
+      }
+      tr.appendChild(reasonCell);
       tbody.appendChild(tr);
     }
     table.appendChild(tbody);

@@ -122,7 +122,8 @@ def open_notebook(browser: Any, lab: Lab, name: str) -> tuple[Any, list[str]]:
     page.set_default_timeout(20_000)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(lab.url(f"/lab/tree/{name}"))
+    # a workspace of its own per notebook: two open pages do not share the layout
+    page.goto(lab.url(f"/lab/workspaces/{Path(name).stem}/tree/{name}"))
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=60_000)
     try:
         page.wait_for_function(KERNEL_READY, timeout=60_000, polling=250)

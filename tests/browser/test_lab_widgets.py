@@ -38,6 +38,10 @@ CELLS = [
     "%connect import small.yaml",  # the overwrite confirmation, cancelled in the browser
     "from nbconnect.notebook.testpanel import ProgressBar\n"
     "bar = ProgressBar(3, description='demo')\ndisplay(bar)\nfor i in (1, 2, 3): bar(i, 3)",
+    "from nbconnect.testing.runner import TestReport, TestResult\n"
+    "TestReport(tuple(TestResult(f'e{i}', 'GET', f'/e{i}', False, 401, reason='401: bad key')"
+    " for i in range(3)) + (TestResult('odd', 'GET', '/odd', False, 500, reason='boom'),),"
+    " connector='grouped')",
 ]
 PANEL = ".widget-vbox:has(> .widget-html:has-text('Test the endpoints of connector'))"
 
@@ -109,6 +113,18 @@ def test_the_overwrite_confirmation_and_a_progress_bar(page: Any) -> None:
     dialog.get_by_text("Cancelled: connector 'demo' is unchanged.").wait_for()
     run_cell(page, 7)
     page.locator(".widget-hprogress, .widget-progress").first.wait_for()
+
+
+def test_identical_reasons_are_grouped_in_the_lab_report(page: Any) -> None:
+    run_cell(page, 8)
+    report = page.locator(".nbconnect-lab-report:has-text('grouped')").last
+    report.wait_for()
+    items = report.locator(".nbconnect-lab-reasons li")
+    assert items.count() == 1 and "3 endpoints: 401: bad key" in items.inner_text()
+    assert report.locator(".nbconnect-lab-reason-ref").count() == 3
+    reasons = [t.strip() for t in report.locator("td.nbconnect-lab-col-reason").all_inner_texts()]
+    assert reasons.count("boom") == 1
+    shot(report, "report-grouped-reasons.png")
 
 
 def test_reload_after_kernel_shutdown_shows_the_last_state(page: Any, lab: Any) -> None:
