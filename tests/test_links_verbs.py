@@ -169,3 +169,23 @@ def test_a_comma_inside_a_listed_value_or_label_is_escaped(face, demo_mock) -> N
     done = face.run('link add searchTasks q --values a,b --labels "Best, first,Due"')
     assert done.code == 2 and "2 values but 3 labels" in done.err.replace("\n", " ")
     assert face.connector.to_dict() == before
+
+
+def test_options_without_param_opens_the_parameter_form_in_a_notebook(face, demo_mock) -> None:
+    face.start(demo_mock)
+    face.run("link add getTask projectId --from listProjects --value items[*].id "
+             "--label items[*].name")
+    face.run("link add getTask taskId --from listTasks --value items[*].id "
+             "--label items[*].title --input projectId=param:projectId")
+    done = face.run("options getTask")
+    if face.name == "cli":  # no form on the command line: PARAM is needed
+        assert done.code == 2 and "required: PARAM" in done.err
+        return
+    from nbconnect.notebook.linkview import ParamForm
+
+    assert done.code == 0 and isinstance(done.result, ParamForm)
+    form = done.result
+    assert form.values() == {"projectId": "p_launch", "taskId": 7}
+    assert form.test().ok
+    done = face.run("options getTsk")
+    assert done.code == 2 and "getTsk" in done.error

@@ -96,6 +96,7 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
                                                     open_url=session.show_link),
     "mcp-serve": lambda session, data: _mcpview().McpServeForm(data["connector"]),
     "link": lambda session, data: _linkview().link_form(session, data),
+    "params": lambda session, data: _linkview().param_form(session, data),
     "paging": lambda session, data: _paging_form(session, data),
     "endpoint": lambda session, data: _endpoint_form(data),
     "spec": lambda session, data: _spec_form(session),

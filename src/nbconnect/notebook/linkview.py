@@ -322,6 +322,15 @@ def link_form(session: Any, data: dict[str, Any]) -> LinkForm:
     return LinkForm(data["connector"])
 
 
+def param_form(session: Any, data: dict[str, Any]) -> ParamForm:
+    """The form ``%connect options ENDPOINT`` opens: its parameters, linked ones as
+    dropdowns, and Test (through ``connection``, the session's TLS settings)."""
+    connector = data["connector"]
+    connection = data.get("connection")
+    verify = session._verify_for(connector, connection)
+    return ParamForm(connector, data["endpoint"], connection=connection, verify=verify)
+
+
 def options_view(session: Any, result: Any) -> OptionsDropdown:
     """``%connect options E P`` in the notebook: the values as a dropdown."""
     return OptionsDropdown(result)

@@ -144,12 +144,20 @@ def run_graph(workspace: Any, args: argparse.Namespace) -> Any:
     return link_graph(workspace.require())
 
 
-def run_options(workspace: Any, args: argparse.Namespace) -> list[tuple[Any, str]]:
-    """The allowed (value, label) pairs of PARAM of ENDPOINT."""
+def run_options(workspace: Any, args: argparse.Namespace) -> Any:
+    """The allowed (value, label) pairs of PARAM of ENDPOINT; without PARAM, in a notebook,
+    the parameter form of ENDPOINT (a dropdown per linked parameter, and Test)."""
     from ..links.dynamic import parse_inputs
+    from .table import FormRequest
     from .test import parse_param_value
 
     connector = workspace.require()
+    if not args.param:
+        if not workspace.forms or args.input or args.json or args.refresh:
+            raise usage_error("the following arguments are required: PARAM", ("options",))
+        return FormRequest("params", {"connector": connector,
+                                      "endpoint": connector.endpoint(args.endpoint).id,
+                                      "connection": args.connection})
     given: dict[str, Any] = {}
     for item in parse_inputs(args.input):
         if item.param is not None:
@@ -231,11 +239,14 @@ register(
     Verb(("options",), "the allowed values of a linked parameter",
          "The allowed values (and labels) of PARAM of ENDPOINT: its static list, or the "
          "values its linked endpoint returns, called through a test connection following "
-         "every page (cached for a while; --refresh calls again).", run_options,
-         text=_options_text, view="options",
+         "every page (cached for a while; --refresh calls again). In a notebook, without "
+         "PARAM: the endpoint's parameter form, a dropdown per linked parameter (chained "
+         "ones refilled as their inputs change) and a Test button.", run_options,
+         text=_options_text, view="options", form="params", form_when=lambda a: False,
          synopsis="options ENDPOINT PARAM [--connection C] [--input K=V]... [--json]",
          args=(Arg("endpoint", metavar="ENDPOINT", required=True, help="the endpoint"),
-               Arg("param", metavar="PARAM", required=True, help="the linked parameter"),
+               Arg("param", metavar="PARAM",
+                   help="the linked parameter (notebook: none opens the parameter form)"),
                Arg("connection", ("--connection",), "NAME",
                    help="the test connection (default: the default one)"),
                Arg("input", ("--input",), "K=V", repeatable=True,
