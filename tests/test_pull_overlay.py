@@ -142,3 +142,60 @@ def test_accept_widens_and_keeps_what_samples_cannot_show():
     assert not got["opt"].required  # present once does not make it required
     assert got["kind"].enum == ("a", "b")
     assert got["new"].type == "any" and got["new"].nullable
+
+
+def _apply_overlay(document, overlay):
+    """A small Overlay 1.0 applier (§4.4 update: objects merged recursively, arrays appended;
+    remove) for the simple JSONPath targets the export writes (names and indexes)."""
+    import re
+
+    def merge(target, update):
+        if isinstance(target, dict) and isinstance(update, dict):
+            for key, value in update.items():
+                target[key] = merge(target[key], value) if key in target else value
+            return target
+        if isinstance(target, list):
+            return [*target, *(update if isinstance(update, list) else [update])]
+        return update
+
+    for action in overlay["actions"]:
+        target = action["target"]
+        assert target.startswith("$")
+        steps = [m.group(1) or m.group(2) or int(m.group(3)) for m in re.finditer(
+            r"\.([A-Za-z_][\w-]*)|\['((?:[^'\\]|\\.)*)'\]|\[(\d+)\]", target[1:])]
+        node = document
+        for step in steps[:-1]:
+            node = node[step]
+        if action.get("remove"):
+            del node[steps[-1]]
+        else:
+            node[steps[-1]] = merge(node[steps[-1]], action["update"])
+    return document
+
+
+def test_the_overlay_applied_to_the_spec_leaves_no_drift():
+    """The round trip the Overlay is for: the spec's owner applies it, a fresh import of the
+    fixed spec pulls the same responses with no drift (but the field the user dropped)."""
+    import json
+
+    import yaml
+
+    spec = yaml.safe_load(nbconnect.demo_spec_path().read_text())
+    c = nbconnect.Connector("demo")
+    c.import_spec(nbconnect.demo_spec_path())
+    pages = [[{"id": "u_2", "display_name": "Bo", "email": "bo@example.com", "team": None,
+               "score": 1, "created": "2024-01-02T03:04:05Z", "api_token": "tok-1"}],
+             [{"id": "u_3", "display_name": "Cy", "email": "cy@example.com", "team": "red",
+               "score": 1.5}]]
+    assert c.pull("listUsers", pages).drift.added
+    c.pull("listUsers", pages, accept=True, drop=["[*].api_token"])
+    overlay = to_overlay(c)
+    assert overlay["overlay"].startswith("1.0")
+    fixed = _apply_overlay(json.loads(json.dumps(spec)), overlay)
+    again = nbconnect.Connector("fixed")
+    again.import_spec(yaml.safe_dump(fixed).encode())
+    drift = again.pull("listUsers", pages).drift.to_dict()
+    assert drift == {"added": [{"path": "[*].api_token", "type": "string"}], "missing": [],
+                     "changed": []}
+    assert fixed["components"]["schemas"]["User"]["properties"]["team"] == \
+        {"type": "string", "nullable": True}  # the spec's own 3.0 dialect
