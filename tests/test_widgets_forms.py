@@ -52,7 +52,7 @@ def test_reimport_lists_the_changes_restarts_the_mock_and_updates_the_panel(
         dialog._ipython_display_()
         dialog.confirm()
     assert dialog.outcome == "imported", dialog.message
-    assert "The mock was restarted at http://127.0.0.1:" in dialog.message
+    assert "The mock was restarted at http://127.0.0.1:" in dialog.message, dialog.message
     new_mock = session(ip).mock
     assert new_mock is not old_mock and not old_mock.running and new_mock.running
     # the open panel lists the new endpoints, and the mock serves them
@@ -116,4 +116,23 @@ def test_mock_and_export_show_no_raw_reprs(ip):
     from pathlib import Path
 
     assert result.result == Path("build/x") and isinstance(result.result, Path)
+    ok(ip, "%connect mock stop")
+
+
+def test_reimport_with_overwrite_restarts_the_running_mock_keeping_its_key(ip, tmp_path):
+    import os
+
+    os.environ["NBC12_KEY"] = "nbc12-key-value"
+    ok(ip, "%connect new demo --demo")
+    old, _ = ok(ip, "%connect mock --key env:NBC12_KEY")
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL)
+    _, out = ok(ip, f"%connect import {spec} --overwrite")
+    new = session(ip).mock
+    assert "The mock was restarted at" in out and new is not old and not old.running
+    mock_conn = next(c for c in session(ip).connector.connections if c.name == "mock")
+    assert dict(mock_conn.secrets)["value"] == "env:NBC12_KEY"
+    assert mock_conn.base_url.startswith(new.url.rsplit("/", 1)[0])
+    report, _ = ok(ip, "%connect test listTasks")
+    assert report.ok, report.text()
     ok(ip, "%connect mock stop")

@@ -68,13 +68,9 @@ def _overwrite_dialog(session: Session, data: dict[str, Any]) -> Any:
     restart = None
     if mock is not None and getattr(mock, "running", False):
         def restart() -> str:
-            from ..verbs.mock import start_mock
+            from ..verbs.mock import restart_mock
 
-            tls = mock.tls
-            session.stop_mock()
-            new, _notes = start_mock(data["connector"], tls=tls)
-            session.keep_mock(new)
-            return f"The mock was restarted at {new.url} with the new endpoints."
+            return restart_mock(session, data["connector"]) or ""
 
     return OverwriteConfirmation(data["connector"], data["result"], restart_mock=restart)
 

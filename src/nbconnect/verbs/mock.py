@@ -28,7 +28,7 @@ from . import grammar
 from .connection import add_connection, remove_connection
 from .table import Arg, Verb, register, usage_error
 
-__all__ = ["MOCK_CONNECTION", "MOCK_ENV", "start_mock"]
+__all__ = ["MOCK_CONNECTION", "MOCK_ENV", "restart_mock", "start_mock"]
 
 #: The connection the ``mock`` verb adds.
 MOCK_CONNECTION = "mock"
@@ -159,6 +159,22 @@ def start_mock(connector: Connector, source: str | None = None, *, tls: bool = F
     if tls:
         notes.append(mock.trust_hint)
     return mock, notes
+
+
+def restart_mock(workspace: Any, connector: Connector) -> str | None:
+    """Restart the workspace's running mock on ``connector`` as it is now (after a
+    re-import), keeping its TLS and its credential reference; returns what to tell the
+    user, or None when no mock runs. The 'mock' connection points at the new one."""
+    mock = getattr(workspace, "mock", None)
+    if mock is None or not getattr(mock, "running", False):
+        return None
+    old = next((c for c in connector.connections if c.name == MOCK_CONNECTION), None)
+    refs = [v for _, v in old.secrets if isinstance(v, str)] if old is not None else []
+    key_ref = refs[0] if refs and refs[0] != f"env:{MOCK_ENV}" else None
+    workspace.stop_mock()
+    new, _notes = start_mock(connector, tls=mock.tls, key_ref=key_ref)
+    workspace.keep_mock(new)
+    return f"The mock was restarted at {new.url} to serve the new endpoints."
 
 
 # --------------------------------------------------------------------------- the verb

@@ -182,6 +182,11 @@ def run_import(workspace: Any, args: argparse.Namespace) -> Any:
     connector.apply_import(result, overwrite=args.overwrite)
     if args.name:
         connector.name = args.name
+    from .mock import restart_mock
+
+    said = restart_mock(workspace, connector)  # a running mock serves the new endpoints
+    if said:
+        workspace.say(said)
     return result
 
 
