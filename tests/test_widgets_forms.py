@@ -136,3 +136,23 @@ def test_reimport_with_overwrite_restarts_the_running_mock_keeping_its_key(ip, t
     report, _ = ok(ip, "%connect test listTasks")
     assert report.ok, report.text()
     ok(ip, "%connect mock stop")
+
+
+def test_auth_and_connection_forms_follow_an_auth_change_from_code(ip):
+    from nbconnect.notebook.forms import AuthForm
+
+    ok(ip, "%connect new shop")
+    conn_form, _ = ok(ip, "%connect connection add")
+    auth_form, _ = ok(ip, "%connect auth")
+    assert isinstance(auth_form, AuthForm) and conn_form.passwords == {}
+    ok(ip, "from nbconnect.notebook.magics import current_connector\n"
+           "from nbconnect.model.authconfig import BearerAuth\n"
+           "current_connector().auth = BearerAuth()")
+    assert list(conn_form.passwords) == ["token"] and "auth: bearer" in conn_form.title.value
+    assert auth_form.type_dropdown.value == "bearer"
+    assert "changed elsewhere" in auth_form.message
+    # the auth form's own save updates the connection form at once
+    auth_form.type_dropdown.value = "basic"
+    auth_form.save()
+    assert auth_form.outcome == "saved", auth_form.message
+    assert "auth: basic" in conn_form.title.value

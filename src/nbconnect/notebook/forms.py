@@ -87,6 +87,10 @@ class AuthForm(_Form):
         self.save_button.on_click(self._save)
         self.type_dropdown.observe(self._type_changed, names="value")
         self._show_fields(start)
+        from .live import live
+
+        self._shown_auth = connector.auth
+        live(connector).observe(self._connector_changed, names="revision")
         self.title_html = f"Auth of connector <b>{escape(connector.name)}</b>"
         super().__init__(children=(
             widgets.HTML(self.title_html),
@@ -96,6 +100,19 @@ class AuthForm(_Form):
     def __repr__(self) -> str:
         return (f"AuthForm(connector={self.connector.name!r}, type={self.type_dropdown.value!r}, "
                 f"outcome={self.outcome!r})")
+
+    def _connector_changed(self, change: Any = None) -> None:
+        """The connector's auth changed elsewhere (code, a re-import): show the new one."""
+        auth = self.connector.auth
+        if auth is self._shown_auth:
+            return
+        self._shown_auth = auth
+        if auth is not None and auth is not self.config:
+            if self.type_dropdown.value == auth.type:
+                self._show_fields(auth.type)
+            else:
+                self.type_dropdown.value = auth.type  # shows its fields
+            self.say(f"The connector's auth is now {auth_text(auth)} (changed elsewhere).")
 
     def _type_changed(self, change: dict[str, Any]) -> None:
         self._show_fields(change["new"])
@@ -178,6 +195,30 @@ class ConnectionForm(_Form):
                                           description="base URL", style=_STYLE,
                                           placeholder="https://api.example.com/v1",
                                           layout=_LAYOUT)
+        self.title = widgets.HTML()
+        self.auth_box = widgets.VBox()
+        self._auth_rows()
+        self.default_box = widgets.Checkbox(value=not connector.connections,
+                                            description="default connection", indent=False)
+        self.submit_button = widgets.Button(description="Submit", button_style="primary",
+                                            icon="plus")
+        self.status = widgets.HTML("")
+        self.submit_button.on_click(self._submit)
+        from .live import live
+
+        self._shown_auth = auth
+        live(connector).observe(self._connector_changed, names="revision")
+        super().__init__(children=(
+            self.title, self.name_text, self.base_url_text, self.auth_box, self.default_box,
+            self.submit_button, self.status,
+        ), **kwargs)
+
+    def __repr__(self) -> str:
+        return f"ConnectionForm(connector={self.connector.name!r}, outcome={self.outcome!r})"
+
+    def _auth_rows(self) -> None:
+        """The secret and setting boxes of the connector's auth (again after it changed)."""
+        auth = self.connector.auth
         self.passwords: dict[str, widgets.Password] = {}
         self.references: dict[str, widgets.Text] = {}
         self.settings: dict[str, widgets.Text] = {}
@@ -198,23 +239,21 @@ class ConnectionForm(_Form):
                 text = widgets.Text(description=_label(field), style=_STYLE, layout=_LAYOUT)
                 self.settings[field] = text
                 rows.append(text)
-        self.default_box = widgets.Checkbox(value=not connector.connections,
-                                            description="default connection", indent=False)
-        self.submit_button = widgets.Button(description="Submit", button_style="primary",
-                                            icon="plus")
-        self.status = widgets.HTML("")
-        self.submit_button.on_click(self._submit)
+        self.auth_box.children = tuple(rows)
         kind = auth.type if auth is not None else "none"
-        self.title_html = (f"New test connection of connector <b>{escape(connector.name)}</b>"
-                           f" (auth: {escape(kind)})")
-        super().__init__(children=(
-            widgets.HTML(self.title_html),
-            self.name_text, self.base_url_text, *rows, self.default_box,
-            self.submit_button, self.status,
-        ), **kwargs)
+        self.title_html = (f"New test connection of connector "
+                           f"<b>{escape(self.connector.name)}</b> (auth: {escape(kind)})")
+        self.title.value = self.title_html
 
-    def __repr__(self) -> str:
-        return f"ConnectionForm(connector={self.connector.name!r}, outcome={self.outcome!r})"
+    def _connector_changed(self, change: Any = None) -> None:
+        """The connector's auth changed (code, the auth form, a re-import): new boxes."""
+        if self.connector.auth is self._shown_auth or self.outcome == "added":
+            return
+        for pw in getattr(self, "passwords", {}).values():
+            pw.value = ""  # nothing typed stays in a widget that goes away
+        self._shown_auth = self.connector.auth
+        self._auth_rows()
+        self.say("The connector's auth changed; the boxes below are for the new one.")
 
     def _take_secrets(self) -> tuple[dict[str, Any], list[str]]:
         """Read and empty every Password widget, then read the reference boxes.
