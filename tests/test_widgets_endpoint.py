@@ -139,3 +139,22 @@ def test_endpoint_edit_outside_a_notebook_says_how(face):
         assert done.code == 2 and "endpoint show ID --yaml" in done.error
     else:
         assert isinstance(done.result, EndpointForm)
+
+
+def test_the_form_edits_a_body_field_and_keeps_the_others(ip):
+    c = _demo()
+    ip.magics_manager.registry["ConnectMagics"].session.set_connector(c)
+    before = c.endpoint("createTask")
+    assert before.body
+    form, _ = ok(ip, "%connect endpoint edit createTask")
+    body_rows = [r for r in form.rows if r.location.value == "body"]
+    assert [r.name.value for r in body_rows] == [p.name for p in before.body]
+    row = body_rows[0]
+    row.default.value = "from the form"
+    form.save()
+    assert form.outcome == "saved", form.message
+    after = c.endpoint("createTask")
+    assert after.body[0].default == "from the form"
+    assert after.body[1:] == before.body[1:] and after.body[0].type == before.body[0].type
+    assert after.body[0].children == before.body[0].children
+    assert after.params == before.params and after.response == before.response

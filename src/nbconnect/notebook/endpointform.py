@@ -23,7 +23,7 @@ from .fallback import StaticFallback, status_html
 __all__ = ["EndpointForm"]
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
-_LOCATIONS = ("query", "header", "cookie", "path")
+_LOCATIONS = ("query", "header", "cookie", "path", "body")
 _STYLE = {"description_width": "9em"}
 _WIDE = {"width": "40em"}
 #: form field label for each option an error may name
@@ -49,8 +49,9 @@ class _ParamRow(widgets.HBox):
         default = values.get("default")
         self.default = widgets.Text(value="" if default is None else str(default),
                                     placeholder="default", layout={"width": "10em"})
-        path = self.original.get("in") == "path"
-        self.location.disabled = self.name.disabled = path and bool(self.original.get("name"))
+        fixed = self.original.get("in") in ("path", "body")
+        self.location.disabled = fixed
+        self.name.disabled = fixed and bool(self.original.get("name"))
         super().__init__(children=(self.location, self.name, self.type, self.required,
                                    self.default))
 
@@ -113,7 +114,7 @@ class EndpointForm(StaticFallback, widgets.VBox):
         self.path = widgets.Text(value=ep.path if ep else "", description="path",
                                  style=_STYLE, layout=_WIDE, placeholder="/users/{id}")
         self.path_params = widgets.HTML()
-        self.rows: list[_ParamRow] = [_ParamRow(p.to_dict()) for p in (ep.params if ep else ())]
+        self.rows: list[_ParamRow] = _rows_of(ep)
         self.params_box = widgets.VBox(self.rows)
         self.add_param_button = widgets.Button(description="Add a parameter", icon="plus",
                                                layout={"width": "auto"})
@@ -130,8 +131,8 @@ class EndpointForm(StaticFallback, widgets.VBox):
         super().__init__(children=(
             widgets.HTML(self.title_html), self.method, self.name, self.description, self.id,
             self.path, self.path_params,
-            widgets.HTML("<b>request parameters</b> (location, name, type, required, "
-                         "default)"),
+            widgets.HTML("<b>request parameters and body fields</b> (location, name, type, "
+                         "required, default)"),
             self.params_box, self.add_param_button, self.response, self.save_button,
             self.status), **kwargs)
 
@@ -196,9 +197,14 @@ class EndpointForm(StaticFallback, widgets.VBox):
             old = getattr(ep, key) if ep is not None else ""
             if value != old and (value or ep is not None):
                 out[key] = value
-        params = [c for c in (r.changes() for r in self.rows) if c is not None]
+        changed = [c for c in (r.changes() for r in self.rows) if c is not None]
+        params = [c for c in changed if c.get("in") != "body"]
+        body = [{k: v for k, v in c.items() if k != "in"} for c in changed
+                if c.get("in") == "body"]
         if params:
             out["params"] = params
+        if body:
+            out["body"] = body
         return out
 
     def _save(self, _button: Any = None) -> None:
@@ -224,7 +230,7 @@ class EndpointForm(StaticFallback, widgets.VBox):
         changed(self.connector, "endpoints")
         self.endpoint = self.original = saved
         self.id.value = saved.id
-        self.rows = [_ParamRow(p.to_dict()) for p in saved.params]
+        self.rows = _rows_of(saved)
         self.params_box.children = tuple(self.rows)
         self.outcome = "saved"
         self.say(f"Saved endpoint {saved.id} ({saved.method} {saved.path}).", "ok")
@@ -232,6 +238,14 @@ class EndpointForm(StaticFallback, widgets.VBox):
     def save(self) -> None:
         """Do what the **Save** button does."""
         self.save_button.click()
+
+
+def _rows_of(ep: Endpoint | None) -> list[_ParamRow]:
+    """A row per request parameter and per top-level body field of ``ep``."""
+    if ep is None:
+        return []
+    return [_ParamRow(p.to_dict()) for p in ep.params] + [
+        _ParamRow({**p.to_dict(), "in": "body"}) for p in ep.body]
 
 
 def _response_html(ep: Endpoint | None) -> str:

@@ -45,10 +45,11 @@ def merge_definition(old: Endpoint, data: dict[str, Any]) -> dict[str, Any]:
     """The definition of ``old`` with ``data`` laid over it: a replace that keeps what
     ``data`` does not mention.
 
-    Top-level fields in ``data`` win (``body``, ``response`` lists are taken whole); request
-    parameters are matched by location and name: a listed one keeps the fields it does
-    not give (its type, description, default...), an unlisted one is kept, a path parameter
-    no longer in the path goes. Returns a mapping for ``Endpoint.from_dict``.
+    Top-level fields in ``data`` win (a ``response`` list is taken whole); request
+    parameters are matched by location and name, body fields by name: a listed one keeps
+    the fields it does not give (its type, description, default, children...), an unlisted
+    one is kept, a path parameter no longer in the path goes. Returns a mapping for
+    ``Endpoint.from_dict``.
     """
     from ..model.params import parse_path
 
@@ -77,6 +78,15 @@ def merge_definition(old: Endpoint, data: dict[str, Any]) -> dict[str, Any]:
         params = [p for p in params if not isinstance(p, dict) or p.get("in") != "path"
                   or p.get("name") in in_path]
     merged["params"] = params
+    if isinstance(data.get("body"), list):
+        body = [p.to_dict() for p in old.body]
+        names = {p["name"]: i for i, p in enumerate(body)}
+        for p in data["body"]:
+            if isinstance(p, dict) and p.get("name") in names:
+                body[names[p["name"]]] = {**body[names[p["name"]]], **p}
+            else:
+                body.append(p)
+        merged["body"] = body
     return merged
 
 
