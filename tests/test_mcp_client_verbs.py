@@ -292,3 +292,22 @@ def test_mcp_server_is_a_model_name() -> None:
     from nbconnect.model.mcpserver import McpServer as Defined
 
     assert McpServer is Defined and McpServers.__name__ == "McpServers"
+
+
+def test_an_authorization_never_approved_waits_auth_timeout(face: Any,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    from nbconnect.notebook.commands import Session
+    from nbconnect.verbs.workspace import Workspace
+
+    with McpOAuthSetup() as setup:
+        links: list[str] = []
+        monkeypatch.setattr(Workspace, "show_link", lambda self, url: links.append(url))
+        monkeypatch.setattr(Session, "show_link", lambda self, url: links.append(url))
+        _start(face)
+        face.run(f"mcp add secured {setup.url} --auth oauth --dcr")
+        checked = face.run("mcp check secured --auth-timeout 2")
+        assert checked.code != 0 and len(links) == 1
+        assert "No authorization redirect arrived within 2 seconds" in checked.err
+        assert "--auth-timeout" in checked.err if face.name == "cli" else True
+        assert checked.connector.mcp["secured"].checked is None

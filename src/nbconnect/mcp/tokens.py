@@ -212,7 +212,7 @@ class LoopbackAuthorization:
         if received is None:
             raise McpAuthError(f"No authorization redirect arrived within {self.timeout:g} "
                                "seconds; open the authorization link again and approve.",
-                               option="timeout")
+                               option="auth_timeout")
         params = _parse_redirect(received)
         if "error" in params:
             described = params.get("error_description")

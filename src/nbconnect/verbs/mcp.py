@@ -137,7 +137,8 @@ def run_check(workspace: Any, args: argparse.Namespace) -> Any:
     if args.json:  # the link must not break the JSON on stdout
         def show(url: str) -> None:
             workspace.warn(f"Open this URL in a browser to authorize:\n{url}")
-    result = connector.mcp.check(args.name, open_url=show, timeout=args.timeout)
+    result = connector.mcp.check(args.name, open_url=show, timeout=args.timeout,
+                                 auth_timeout=args.auth_timeout)
     if not args.json:
         for note in result.notes:
             workspace.say(note)
@@ -161,7 +162,7 @@ def run_call(workspace: Any, args: argparse.Namespace) -> Any:
     entry = server.checked.tool(args.tool) if server.checked is not None else None
     arguments = parse_arguments(args.arg or (), entry)
     return call_tool(server, args.tool, arguments, open_url=workspace.show_link,
-                     timeout=args.timeout)
+                     timeout=args.timeout, auth_timeout=args.auth_timeout)
 
 
 def _call_text(result: Any, args: argparse.Namespace, workspace: Any) -> str:
@@ -176,6 +177,10 @@ _NAME = Arg("name", metavar="NAME", required=True, help="the MCP server's name")
 _TIMEOUT = Arg("timeout", ("--timeout",), "S", type=seconds_arg, default=limits.MCP_TIMEOUT,
                help=f"seconds for the connection and handshake (default {limits.MCP_TIMEOUT:g})")
 _JSON = Arg("json", ("--json",), switch=True, help="print JSON")
+_AUTH_TIMEOUT = Arg("auth_timeout", ("--auth-timeout",), "S", type=seconds_arg,
+                    default=limits.MCP_AUTH_TIMEOUT,
+                    help="seconds to wait for the authorization in the browser (oauth; "
+                         f"default {limits.MCP_AUTH_TIMEOUT:g})")
 
 register(
     Family("mcp", "mcp add NAME URL [OPTIONS]",
@@ -230,7 +235,7 @@ register(
          "authorization discovery is shown step by step (RFC 9728, RFC 8414), a client is "
          "registered when allowed, and the authorization link is shown. What was found is "
          "kept on the connector.", run_check, changes=True, text=_check_text,
-         view="mcp-check", args=(_NAME, _JSON, _TIMEOUT)),
+         view="mcp-check", args=(_NAME, _JSON, _TIMEOUT, _AUTH_TIMEOUT)),
     Verb(("mcp", "call"), "call a tool of a remote MCP server",
          "Call TOOL of the checked MCP server NAME; --arg NAME=VALUE gives an argument (typed "
          "by the tool's input schema: a=1 is a number where the schema says so). Shows the "
@@ -239,5 +244,5 @@ register(
          args=(_NAME, Arg("tool", metavar="TOOL", required=True, help="the tool's name"),
                Arg("arg", ("--arg",), "K=V", repeatable=True, secret=True,
                    help="an argument NAME=VALUE (repeatable)"),
-               _JSON, _TIMEOUT)),
+               _JSON, _TIMEOUT, _AUTH_TIMEOUT)),
 )
