@@ -291,6 +291,22 @@ def test_preflight_replays_the_package_cassettes_in_both_faces(face, tmp_path,
     assert bad.code == 2 and "--replay" in bad.error
 
 
+def test_replay_without_recordings_is_one_sentence(face, tmp_path) -> None:
+    c = demo()
+    c.export(tmp_path / "pkg")
+    with pytest.raises(McpServeError, match=r"has no recorded exchanges to replay"):
+        preflight(c, "cursor", cassettes=tmp_path / "pkg")
+    pkg = tmp_path / "pkg"
+    if face.name == "cli":
+        face.package = pkg
+    else:
+        assert face.run(f"load {pkg}").code == 0
+    before = face.run("show --json").out
+    replayed = face.run("mcp preflight --client cursor --replay")
+    assert replayed.code != 0 and "has no recorded exchanges to replay" in replayed.err
+    assert face.run("show --json").out == before
+
+
 def test_preflight_runs_under_a_running_event_loop() -> None:
     """A notebook's kernel runs cells inside an event loop: the calls get their own."""
     async def inside():

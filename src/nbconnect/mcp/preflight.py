@@ -466,16 +466,31 @@ def call_all(connector: Connector, tools: list[ToolDef] | None = None, *,
     return checks, len(log), reached(log, sentinel), sent
 
 
+def _require_recordings(cassettes: Any, connector: Connector) -> None:
+    """Raise :class:`~nbconnect.errors.McpServeError` when the package ``cassettes`` holds
+    no recorded exchange (every replayed call would fail for the same reason)."""
+    from ..errors import McpServeError
+    from ..testing.cassettes import CassetteStore
+
+    if len(CassetteStore.for_package(cassettes, connector)) == 0:
+        raise McpServeError(f"The package at {cassettes} has no recorded exchanges to "
+                            "replay; record them by running its endpoint tests with "
+                            "recording on, or call the tools against the mock API.",
+                            option="replay")
+
+
 def preflight(connector: Connector, client: str | ClientLimits = "generic", *,
               include: Iterable[str] = (), exclude: Iterable[str] = (),
               calls: bool = True, cassettes: Any = None) -> PreflightReport:
     """Check the tools ``connector`` serves (``include``/``exclude`` by tag or id) against
     ``client``; with ``calls``, also call each through the server against the mock API,
     or the recorded exchanges of the package ``cassettes`` (see :func:`call_all`). Raises
-    :class:`~nbconnect.errors.McpServeError` for an unknown client or a selection that
-    matches nothing."""
+    :class:`~nbconnect.errors.McpServeError` for an unknown client, a selection that
+    matches nothing, or ``cassettes`` with no recorded exchange."""
     limits = client_limits(client)
     tools = tools_for(connector, include, exclude)
+    if calls and cassettes is not None:
+        _require_recordings(cassettes, connector)
     report = PreflightReport(connector.name, limits, [t.name for t in tools],
                              check(tools, limits), propose(tools, limits))
     if calls:
