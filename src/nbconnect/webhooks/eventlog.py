@@ -7,10 +7,15 @@ changes nothing (idempotence by delivery id).
 
 :class:`SqliteEventLog` is the embedded default: one SQLite file (in the package's folder
 or a given path) in WAL mode with ``synchronous=FULL``, so a commit is on disk (the WAL
-fsynced) when :meth:`EventLog.append` returns. Appends from the receiver's event loop are
-collected there and committed by one writer thread in one transaction per batch (group
-commit: one fsync for a burst of concurrent deliveries, and a redelivery found with one
-query); every waiter is answered after that commit.
+fsynced) when :meth:`EventLog.append` returns. FULL, not NORMAL: in WAL mode NORMAL skips
+the fsync at commit, so a power loss or kernel crash could lose transactions that were
+already acknowledged, which is what the receiver promises never happens (an event that
+got a 2xx is stored). Appends go to one writer thread, which takes every append waiting
+when it is free and commits them in one transaction (group commit: one fsync for all the
+deliveries that arrived while the previous commit was on its way to disk, and
+redeliveries found with one query), then answers their waiters with one wake-up of the
+event loop per batch. The writer starts the next batch as soon as a commit returns,
+without a round trip through the event loop, so the disk never waits for the loop.
 Several processes may share the file (SQLite's locking, a busy timeout of 10 s).
 
 :func:`open_event_log` picks the log from a target: a path (SQLite) or
@@ -29,7 +34,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +151,9 @@ CREATE TABLE IF NOT EXISTS events (
 """
 _INSERT = ("INSERT OR IGNORE INTO events (webhook, delivery_id, received_at, verified, "
            "timestamp, headers, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+_RETURN = " RETURNING webhook, delivery_id"
+#: one multi-row INSERT ... RETURNING per batch (RETURNING is SQLite 3.35+)
+_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 _COLUMNS = "position, webhook, delivery_id, received_at, verified, timestamp, headers, body"
 
 class SqliteEventLog(EventLog):
@@ -163,38 +171,142 @@ class SqliteEventLog(EventLog):
             raise EventLogError(f"The event log {self.path} cannot be opened ({exc}); give "
                                 "a writable path.", option="event_log") from None
         self._writer = conn
-        # one thread owns the writing connection; a batch is one job: the rows are built
-        # by the caller, so the thread runs (almost) no Python and holds the GIL little
-        self._executor: ThreadPoolExecutor | None = None
-        self._pending: list[tuple[StoredEvent, asyncio.Future[bool]]] = []
-        self._flusher: asyncio.Task[None] | None = None
-        self._lock = threading.Lock()
+        # one thread owns the writing connection and commits whatever is waiting
+        self._queue: list[tuple[tuple[Any, ...], tuple[str, str], Any]] = []
+        self._incoming: list[tuple[tuple[Any, ...], tuple[str, str], Any]] = []  # loop's
+        self._wake = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
         self._closed = False
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None,
                                check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        # FULL: in WAL mode the WAL is fsynced at every commit, so a commit survives a crash
+        # FULL: in WAL mode the WAL is fsynced at every commit, so a commit survives a
+        # crash of the process, the OS or the power (NORMAL would not fsync at commit)
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=10000")
         return conn
 
     # -- writing ---------------------------------------------------------------------
 
-    def _pool(self) -> ThreadPoolExecutor:
-        with self._lock:
+    def _closed_error(self) -> EventLogError:
+        return EventLogError(f"The event log {self.path} is closed; open it again.")
+
+    def _submit(self, row: tuple[Any, ...], key: tuple[str, str], waiter: Any,
+                 loop: asyncio.AbstractEventLoop | None = None) -> None:
+        """Queue one row for the writer thread (started on first use). From an event loop
+        (``loop``) the rows of one loop iteration are handed over together, by one
+        callback at the start of the next iteration, so they share a commit."""
+        if self._closed:
+            raise self._closed_error()
+        if loop is not None:
+            self._incoming.append((row, key, waiter))
+            if len(self._incoming) == 1:
+                loop.call_soon(self._hand_over)
+            return
+        with self._wake:
+            self._queue.append((row, key, waiter))
+            self._start_or_wake()
+
+    def _hand_over(self) -> None:
+        """On the event loop: give the writer the rows this loop iteration queued."""
+        rows, self._incoming = self._incoming, []
+        with self._wake:
             if self._closed:
-                raise EventLogError(f"The event log {self.path} is closed; open it again.")
-            if self._executor is None:
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="nbconnect-event-log")
-            return self._executor
+                error = self._closed_error()
+                self._settle(rows, error)
+                return
+            self._queue.extend(rows)
+            self._start_or_wake()
+
+    def _start_or_wake(self) -> None:  # the caller holds self._wake
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, daemon=True,
+                                            name="nbconnect-event-log")
+            self._thread.start()
+        else:
+            self._wake.notify()
+
+    def _run(self) -> None:
+        """The writer thread: commit every queued row, batch after batch, until closed.
+        It runs as little Python as it can (the event loop waits for the GIL meanwhile)."""
+        while True:
+            with self._wake:
+                while not self._queue and not self._closed:
+                    self._wake.wait()
+                if not self._queue:
+                    return  # closed and drained
+                batch, self._queue = self._queue[:_BATCH], self._queue[_BATCH:]
+            try:
+                new: set[tuple[str, str]] | EventLogError = self._write([r for r, _, _ in batch])
+            except EventLogError as exc:
+                new = exc
+            except Exception as exc:  # an unexpected driver failure: still answer waiters
+                new = EventLogError(f"The event log {self.path} could not store an event "
+                                    f"({exc}); check the disk and the file's permissions.")
+            loops = {None if isinstance(w, Future) else w.get_loop() for _, _, w in batch}
+            if len(loops) == 1 and None not in loops:  # the receiver's case
+                with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits
+                    loops.pop().call_soon_threadsafe(self._settle, batch, new)
+                continue
+            # waiters of several kinds: outcomes in order here, each answered in its thread
+            outcomes = self._outcomes(batch, new)
+            for _, _, w in batch:
+                if isinstance(w, Future):
+                    self._settle([(None, None, w)], outcomes[id(w)])
+            for loop in loops - {None}:
+                mine = [(None, None, w) for _, _, w in batch
+                        if not isinstance(w, Future) and w.get_loop() is loop]
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(self._settle_each, mine, outcomes)
+
+    @staticmethod
+    def _outcomes(batch: list[tuple[Any, Any, Any]],
+                  new: set[tuple[str, str]] | EventLogError) -> dict[int, Any]:
+        out: dict[int, Any] = {}
+        for _, key, waiter in batch:
+            if isinstance(new, EventLogError):
+                out[id(waiter)] = new
+            else:
+                out[id(waiter)] = key in new
+                new.discard(key)
+        return out
+
+    @staticmethod
+    def _settle_each(batch: list[tuple[Any, Any, Any]], outcomes: dict[int, Any]) -> None:
+        for _, _, waiter in batch:
+            SqliteEventLog._settle([(None, None, waiter)], outcomes[id(waiter)])
+
+    @staticmethod
+    def _settle(batch: list[tuple[Any, Any, Any]],
+                new: set[tuple[str, str]] | EventLogError | bool) -> None:
+        """Answer each waiter of ``batch``: True/False (a redelivery within the batch:
+        only the first is new; a bool: that answer), or the EventLogError."""
+        for _, key, waiter in batch:
+            if waiter.done():
+                continue
+            if isinstance(new, EventLogError):
+                waiter.set_exception(new)
+            elif isinstance(new, bool):
+                waiter.set_result(new)
+            else:
+                waiter.set_result(key in new)
+                new.discard(key)
 
     def _write(self, rows: list[tuple[Any, ...]]) -> set[tuple[str, str]]:
         """Insert ``rows`` in one transaction (runs on the writer thread); the ``(webhook,
-        delivery_id)`` pairs that were new. Raises EventLogError."""
+        delivery_id)`` pairs that were new. Raises EventLogError.
+
+        With SQLite 3.35 or later this is one statement (a multi-row ``INSERT OR IGNORE
+        ... RETURNING``, committed when it finishes), so the thread takes the GIL back a
+        few times per batch rather than a few times per row."""
         conn = self._writer
         try:
+            if _RETURNING:
+                sql = _INSERT + ", (?, ?, ?, ?, ?, ?, ?)" * (len(rows) - 1) + _RETURN
+                params = [value for row in rows for value in row]
+                return set(conn.execute(sql, params).fetchall())
             conn.execute("BEGIN IMMEDIATE")
             before = conn.execute("SELECT COALESCE(MAX(position), 0) FROM events").fetchone()[0]
             conn.executemany(_INSERT, rows)
@@ -208,50 +320,20 @@ class SqliteEventLog(EventLog):
                                 "check the disk and the file's permissions.") from None
         return {(w, d) for w, d in new}
 
-    @staticmethod
-    def _new_flags(batch: Sequence[StoredEvent], new: set[tuple[str, str]]) -> list[bool]:
-        """Which events of ``batch`` were stored (a redelivery within the batch: the first)."""
-        flags = []
-        for event in batch:
-            key = (event.webhook, event.delivery_id)
-            flags.append(key in new)
-            new.discard(key)
-        return flags
-
     def append(self, event: StoredEvent) -> bool:
         """Store ``event`` (committed and fsynced on return); False for a redelivery."""
-        new = self._pool().submit(self._write, [_row(event)]).result()
-        return self._new_flags([event], new)[0]
+        waiter: Future[bool] = Future()
+        self._submit(_row(event), (event.webhook, event.delivery_id), waiter)
+        return waiter.result()
 
     async def append_async(self, event: StoredEvent) -> bool:
         """:meth:`append` without blocking the event loop. Concurrent calls are committed
         together (one transaction and one fsync for all the events waiting), each caller
         answered after that commit."""
-        pool = self._pool()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[bool] = loop.create_future()
-        self._pending.append((event, future))
-        if self._flusher is None or self._flusher.done():
-            self._flusher = loop.create_task(self._flush(pool))
+        self._submit(_row(event), (event.webhook, event.delivery_id), future, loop)
         return await future
-
-    async def _flush(self, pool: ThreadPoolExecutor) -> None:
-        loop = asyncio.get_running_loop()
-        while self._pending:
-            batch, self._pending = self._pending[:_BATCH], self._pending[_BATCH:]
-            events = [e for e, _ in batch]
-            try:
-                new = await loop.run_in_executor(pool, self._write, [_row(e) for e in events])
-            except Exception as exc:  # EventLogError, or the pool shut down
-                error = exc if isinstance(exc, EventLogError) else EventLogError(
-                    f"The event log {self.path} is closed; open it again.")
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
-                continue
-            for (_, future), stored in zip(batch, self._new_flags(events, new), strict=True):
-                if not future.done():
-                    future.set_result(stored)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -291,13 +373,15 @@ class SqliteEventLog(EventLog):
             conn.close()
 
     def close(self) -> None:
-        with self._lock:
+        """Commit what is queued, stop the writer thread and close the file."""
+        with self._wake:
             if self._closed:
                 return
             self._closed = True
-            pool = self._executor
-        if pool is not None:
-            pool.shutdown(wait=True)
+            thread = self._thread
+            self._wake.notify()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
         with contextlib.suppress(sqlite3.Error):
             self._writer.close()
 

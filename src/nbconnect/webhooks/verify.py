@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..auth.secrets import Secret, redact, register
+from ..errors import WebhookDefinitionError
 from ..model.webhook import Signature, Webhook
 from .signing import (
     DIGEST_SIZES,
@@ -33,11 +34,12 @@ from .signing import (
     digest,
     encode_signature,
     hmac_key,
+    join_signed,
     secret_text,
-    signed_content,
+    signed_pieces,
 )
 
-__all__ = ["HeaderSource", "Verification", "header_values", "verify_delivery"]
+__all__ = ["HeaderSource", "Verification", "Verifier", "header_values", "verify_delivery"]
 
 #: Headers as a receiver has them: a mapping (starlette/httpx ``Headers`` keep repeated
 #: headers through ``getlist``/``get_list``; a plain dict value may be a list), or pairs.
@@ -78,10 +80,9 @@ class Verification:
 
 def header_values(headers: HeaderSource, name: str) -> list[str]:
     """Every value of header ``name`` (case-insensitive) in ``headers``, in order."""
-    for attr in ("getlist", "get_list"):
-        getter = getattr(headers, attr, None)
-        if callable(getter):
-            return [str(v) for v in getter(name)]
+    getter = getattr(headers, "getlist", None) or getattr(headers, "get_list", None)
+    if callable(getter):
+        return [v if type(v) is str else str(v) for v in getter(name)]
     lower = name.lower()
     pairs = headers.items() if isinstance(headers, Mapping) else headers
     out: list[str] = []
@@ -183,52 +184,86 @@ def verify_delivery(webhook: Webhook, headers: HeaderSource, body: bytes, *,
     :class:`~nbconnect.errors.WebhookDefinitionError` (the receiver's setup is wrong, not
     the request).
     """
-    if not isinstance(body, bytes | bytearray | memoryview):
-        raise TypeError("verify_delivery() takes the raw body as bytes")
-    body = bytes(body)
-    sig = webhook.signature
-    now = time.time() if now is None else float(now)
-    try:
-        ident = _one(headers, sig.id_header, "id", needed=bool(sig and "{id}" in sig.signed)) \
-            if sig is not None and sig.id_header else None
-    except _Fail as exc:
-        return Verification(False, exc.status, exc.reason)
-    if sig is None:
-        return Verification(True, 200, f"Webhook {webhook.name!r} has no signature check; "
-                                       "the delivery is accepted unauthenticated.", ident)
-    secret_value = secret_text(secret)  # type: ignore[arg-type]
-    register(secret_value)  # redact() masks it in every reason
-    key = b"" if sig.algorithm == "none" else hmac_key(sig, secret_value)
-    ts: int | None = None
-    try:
-        value = _one(headers, sig.header, "signature", needed=True) or ""
-        raw_ts = None
-        if sig.timestamp_header:
-            ts, raw_ts = _timestamp(sig, headers, now)
-        items = _items(sig, value)
-        candidates = [i[len(sig.signature_prefix):] for i in items
-                      if i.startswith(sig.signature_prefix) and i != sig.signature_prefix]
-        if not candidates:
-            shown = "***" if sig.algorithm == "none" or value[:_SHOWN] in secret_value \
-                else _short(value)
-            raise _Fail(401, f"The header {sig.header} holds no signature starting with "
-                             f"{sig.signature_prefix!r} (received {shown}); check the "
-                             "signature prefix.")
-        if sig.algorithm == "none":
-            want = secret_value.encode("utf-8")
-            if any(hmac.compare_digest(c.encode("utf-8"), want) for c in candidates):
-                return Verification(True, 200, f"verified: {sig.header} equals the secret.",
-                                    ident, ts, True)
-            raise _Fail(401, f"The header {sig.header} does not equal the secret (expected "
-                             "*** , received ***; algorithm none compares the secret "
-                             "itself); check the secret.")
-        expected = digest(sig, key, signed_content(sig, body, raw_ts, ident))
-        for c in candidates:
-            got = decode_signature(sig.encoding, c)
-            if got is not None and hmac.compare_digest(got, expected):
-                return Verification(True, 200, f"verified: HMAC-{sig.algorithm.upper()} "
-                                               f"({sig.encoding}) in {sig.header} matches.",
-                                    ident, ts, True)
-        raise _Fail(401, _mismatch(sig, candidates, expected, secret_value))
-    except _Fail as exc:
-        return Verification(False, exc.status, redact(exc.reason), ident, ts)
+    return Verifier(webhook, secret)(headers, body, now)
+
+
+class Verifier:
+    """:func:`verify_delivery` prepared once for one webhook and its secret: the HMAC key
+    decoded, the signed-content template parsed and the secret registered for redaction
+    ahead of the first delivery, so a receiver pays only for the HMAC per request.
+    ``Verifier(webhook, secret)(headers, body, now)`` gives what ``verify_delivery(webhook,
+    headers, body, secret=secret, now=now)`` gives (the same checks, in the same order).
+    """
+
+    __slots__ = ("_error", "_key", "_pieces", "_secret", "sig", "webhook")
+
+    def __init__(self, webhook: Webhook, secret: str | Secret | None) -> None:
+        self.webhook = webhook
+        self.sig = webhook.signature
+        self._error: Exception | None = None
+        self._secret, self._key, self._pieces = "", b"", ()
+        if self.sig is None:
+            return
+        try:
+            self._secret = secret_text(secret)  # type: ignore[arg-type]
+            register(self._secret)  # redact() masks it in every reason
+            if self.sig.algorithm != "none":
+                self._key = hmac_key(self.sig, self._secret)
+                self._pieces = signed_pieces(self.sig.signed)
+        except WebhookDefinitionError as exc:  # raised per call, after the id check
+            self._error = exc
+
+    def __call__(self, headers: HeaderSource, body: bytes,
+                 now: float | None = None) -> Verification:
+        """The :class:`Verification` of one delivery (see :func:`verify_delivery`)."""
+        if not isinstance(body, bytes | bytearray | memoryview):
+            raise TypeError("verify_delivery() takes the raw body as bytes")
+        body = bytes(body)
+        sig, webhook = self.sig, self.webhook
+        now = time.time() if now is None else float(now)
+        try:
+            ident = _one(headers, sig.id_header, "id", needed="{id}" in sig.signed) \
+                if sig is not None and sig.id_header else None
+        except _Fail as exc:
+            return Verification(False, exc.status, exc.reason)
+        if sig is None:
+            return Verification(True, 200, f"Webhook {webhook.name!r} has no signature "
+                                           "check; the delivery is accepted unauthenticated.",
+                                ident)
+        if self._error is not None:
+            raise self._error
+        secret_value = self._secret
+        ts: int | None = None
+        try:
+            value = _one(headers, sig.header, "signature", needed=True) or ""
+            raw_ts = None
+            if sig.timestamp_header:
+                ts, raw_ts = _timestamp(sig, headers, now)
+            items = _items(sig, value)
+            prefix = sig.signature_prefix
+            candidates = [i[len(prefix):] for i in items
+                          if i.startswith(prefix) and i != prefix]
+            if not candidates:
+                shown = "***" if sig.algorithm == "none" or value[:_SHOWN] in secret_value \
+                    else _short(value)
+                raise _Fail(401, f"The header {sig.header} holds no signature starting with "
+                                 f"{prefix!r} (received {shown}); check the "
+                                 "signature prefix.")
+            if sig.algorithm == "none":
+                want = secret_value.encode("utf-8")
+                if any(hmac.compare_digest(c.encode("utf-8"), want) for c in candidates):
+                    return Verification(True, 200, f"verified: {sig.header} equals the "
+                                                   "secret.", ident, ts, True)
+                raise _Fail(401, f"The header {sig.header} does not equal the secret "
+                                 "(expected *** , received ***; algorithm none compares the "
+                                 "secret itself); check the secret.")
+            expected = digest(sig, self._key, join_signed(self._pieces, body, raw_ts, ident))
+            for c in candidates:
+                got = decode_signature(sig.encoding, c)
+                if got is not None and hmac.compare_digest(got, expected):
+                    return Verification(True, 200, f"verified: HMAC-{sig.algorithm.upper()} "
+                                                   f"({sig.encoding}) in {sig.header} "
+                                                   "matches.", ident, ts, True)
+            raise _Fail(401, _mismatch(sig, candidates, expected, secret_value))
+        except _Fail as exc:
+            return Verification(False, exc.status, redact(exc.reason), ident, ts)
