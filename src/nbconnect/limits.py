@@ -58,3 +58,6 @@ MAX_PAGE_BYTES = 10 * 1024 * 1024
 MAX_PAGING_TOTAL_BYTES = 200 * 1024 * 1024
 #: Seconds one paging follow may take in all when no limit is given (then: ``time-limit``).
 DEFAULT_PAGING_TOTAL_TIMEOUT = 600.0
+#: Bytes of one incoming webhook delivery's body the receiver accepts (more: 413, refused
+#: before anything is hashed or stored; ``webhook serve --max-body``).
+MAX_WEBHOOK_BODY_BYTES = 1_000_000

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..limits import MAX_WEBHOOK_BODY_BYTES
 from .grammar import port_arg
 from .table import Arg, Family, Verb, families, register, usage_error
 
@@ -180,8 +181,9 @@ _SERVE_ARGS = (
     Arg("event_log", ("--event-log",), "PATH|redis://HOST:PORT/N",
         help="where accepted events are stored: a SQLite file or a Redis stream (default "
              "webhook-events.sqlite in the package's folder)"),
-    Arg("max_body", ("--max-body",), "BYTES", type=_max_body, default=1_000_000,
-        help="the largest body accepted, in bytes (default 1000000; larger: 413)"),
+    Arg("max_body", ("--max-body",), "BYTES", type=_max_body, default=MAX_WEBHOOK_BODY_BYTES,
+        help=f"the largest body accepted, in bytes (default {MAX_WEBHOOK_BODY_BYTES}; "
+             "larger: 413)"),
     Arg("stop", ("--stop",), switch=True,
         help="stop the receiver running in the background (notebook)"),
 )
