@@ -103,6 +103,21 @@ def test_proposals_are_tag_sets_that_fit_and_fit_applies_the_best() -> None:
     assert check(fitted, small(8)) == []
 
 
+def test_the_text_report_shows_a_few_findings_of_each_kind() -> None:
+    from nbconnect.mcp.preflight import FINDINGS_SHOWN, PreflightReport
+    from nbconnect.mcp.preflight import Finding as F
+
+    findings = [F("tool-name", f"t{i}", f"tool name 't{i}.x' is bad.") for i in range(50)]
+    findings.append(F("tool-count", None, "50 tools, more than the 40 Cursor takes."))
+    report = PreflightReport("big", CLIENTS["cursor"], [f"t{i}" for i in range(50)],
+                             findings, [])
+    text = report.text()
+    assert text.count("✗ tool name") == FINDINGS_SHOWN == 3
+    assert "✗ ... and 47 more tool-name findings like these" in text
+    assert "50 tools, more than the 40 Cursor takes." in text
+    assert len(report.to_dict()["findings"]) == 51
+
+
 def test_fit_makes_names_and_argument_names_safe_and_unique() -> None:
     c = demo()
     tools = tools_for(c)

@@ -35,6 +35,10 @@ __all__ = ["CallCheck", "Finding", "PreflightReport", "ToolSet", "call_all", "ch
 _UNIONS = ("anyOf", "oneOf", "allOf")
 
 
+#: findings of one kind the text report shows before it counts the rest
+FINDINGS_SHOWN = 3
+
+
 @dataclass(frozen=True)
 class Finding:
     """One thing a client would refuse: ``code`` (``tool-count``, ``tool-name``,
@@ -125,8 +129,15 @@ class PreflightReport:
                  f"{len(self.tools)} tools (limit {cap if cap is not None else 'none'})."]
         if self.fits:
             lines.append("Fits: the client takes every tool as served.")
-        for f in self.findings:
-            lines.append(f"  ✗ {f.message}")
+        shown: dict[str, int] = {}
+        for f in self.findings:  # a few of each kind; the JSON report lists them all
+            shown[f.code] = shown.get(f.code, 0) + 1
+            if shown[f.code] <= FINDINGS_SHOWN:
+                lines.append(f"  ✗ {f.message}")
+        for code, count in shown.items():
+            if count > FINDINGS_SHOWN:
+                lines.append(f"  ✗ ... and {count - FINDINGS_SHOWN} more {code} findings "
+                             "like these (the JSON report lists every one).")
         for i, p in enumerate(self.proposals, 1):
             count = f"{len(p.tools)} tool{'s' if len(p.tools) != 1 else ''}"
             lines.append(f"  proposal {i}: --include {' --include '.join(p.tags)} ({count})")
