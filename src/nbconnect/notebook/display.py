@@ -70,8 +70,9 @@ def endpoints_text(endpoints: Iterable[Endpoint]) -> str:
 
 
 def endpoints_html(endpoints: Iterable[Endpoint], *, summary: str | None = None,
-                   style: bool = True) -> str:
-    """An HTML table of ``endpoints`` (folded in a ``<details>`` element)."""
+                   style: bool = True, opened: bool | None = None) -> str:
+    """An HTML table of ``endpoints`` in a ``<details>`` element: open up to 25 rows, or
+    as ``opened`` says."""
     rows = _rows(endpoints)
     summary = summary or _plural(len(rows), "endpoint")
     if not rows:
@@ -80,8 +81,10 @@ def endpoints_html(endpoints: Iterable[Endpoint], *, summary: str | None = None,
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows
     )
-    opened = " open" if len(rows) <= _OPEN_TABLE_ROWS else ""
-    return (f"<details{opened}><summary>{escape(summary)}</summary>{_STYLE if style else ''}"
+    if opened is None:
+        opened = len(rows) <= _OPEN_TABLE_ROWS
+    return (f"<details{' open' if opened else ''}><summary>{escape(summary)}</summary>"
+            f"{_STYLE if style else ''}"
             f"<table class=\"nbconnect-table\"><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></details>")
 
@@ -234,7 +237,8 @@ def connector_html(c: Connector) -> str:
     facts = [(k, v) for k, v in _connector_facts(c) if k != "name"]
     return (f"<div class=\"nbconnect-connector\">{_STYLE}"
             f"<b>Connector {escape(c.name)}</b>{_facts_html(facts)}"
-            f"{endpoints_html(c.endpoints, style=False)}</div>")
+            # folded: `%connect endpoints` is the table (the summary gives the count)
+            f"{endpoints_html(c.endpoints, style=False, opened=False)}</div>")
 
 
 # --------------------------------------------------------------------------- endpoint
