@@ -4,6 +4,7 @@ inputs and the drill-down. The browser side is tests/browser/test_lab_widgets.py
 
 from __future__ import annotations
 
+import os
 import re
 from html import escape
 from typing import Any
@@ -96,6 +97,9 @@ def test_connection_picker_parameter_inputs_and_drill_down(ip, demo):  # noqa: F
     assert panel.result_dropdown.value == "getTask"
     details = panel.details.value
     assert "/tasks/{taskId}" in details and "400" in details and "reason" in details
+    # the request as sent, rebuilt: the typed value in the URL, no secret
+    assert "request sent" in details and "/tasks/not-a-number" in details
+    assert os.environ["NBCONNECT_MOCK_KEY"] not in details
     assert "nbconnect-status-error" in panel.status.value  # styled as an error
 
 

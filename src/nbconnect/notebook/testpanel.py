@@ -87,7 +87,31 @@ def report_bundle(report: Any) -> dict[str, Any]:
             REPORT_MIME: report.to_dict()}
 
 
-def result_html(result: Any, connection: str | None = None) -> str:
+def request_lines(connector: Connector, endpoint_id: str, connection: str | None,
+                  values: dict[str, Any] | None = None) -> list[str]:
+    """The request a test of ``endpoint_id`` sends, as text lines (method and URL, then the
+    headers; the auth header is added by the client and not shown), secrets redacted; built
+    with :func:`nbconnect.testing.request.build_request` without sending anything."""
+    from ..auth.secrets import redact
+    from ..testing.request import build_request
+
+    conns = connector.connections
+    conn = next((c for c in conns if c.name == connection), None) if connection else \
+        next((c for c in conns if c.default), conns[0] if conns else None)
+    base = conn.base_url if conn is not None and conn.base_url else None
+    try:
+        req = build_request(connector, endpoint_id, values, base_url=base)
+    except NbConnectError as exc:
+        return [f"(the request could not be rebuilt: {exc})"]
+    lines = [f"{req.method} {redact(str(req.url))}"]
+    lines += [f"{k}: {redact(v)}" for k, v in req.headers.items()
+              if k.lower() not in ("content-length", "host")]
+    lines.append("(plus the auth of the connection, applied when it is sent)")
+    return lines
+
+
+def result_html(result: Any, connection: str | None = None,
+                request: list[str] | None = None) -> str:
     """The drill-down of one TestResult: request, status, content type, size, reason
     (schema errors included) and the first bytes of the body, redacted."""
     from ..auth.secrets import redact
@@ -106,6 +130,9 @@ def result_html(result: Any, connection: str | None = None) -> str:
         more = " (truncated)" if result.truncated or len(result.body) > _BODY_SHOWN else ""
         body = (f"<div><b>body</b>{escape(more)}<pre style=\"white-space:pre-wrap;"
                 f"max-height:20em;overflow:auto\">{escape(redact(text))}</pre></div>")
+    if request:
+        body = (f"<div><b>request sent</b><pre style=\"white-space:pre-wrap\">"
+                f"{escape(chr(10).join(request))}</pre></div>") + body
     why = (f"<div><b>{'note' if result.ok else 'reason'}</b>"
            f"<pre style=\"white-space:pre-wrap\">{escape(reason)}</pre></div>" if reason else "")
     return (f"<div class=\"nbconnect-drill\">{_STYLE}<b>{escape(result.endpoint_id)}</b>"
@@ -127,6 +154,8 @@ class TestPanel(StaticFallback, widgets.VBox):
         self.connector = connector
         self._run = run
         self.report: Any = None
+        self._last_one: str | None = None
+        self._last_params: dict[str, str] | None = None
         #: how many runs gave a report (the message starts "Run N:", so a new report shows)
         self.runs = 0
         self.message, self.status_kind = "", "info"
@@ -287,14 +316,23 @@ class TestPanel(StaticFallback, widgets.VBox):
             return
         found = next((r for r in self.report.results
                       if r.endpoint_id == self.result_dropdown.value), None)
-        self.details.value = "" if found is None else \
-            result_html(found, self.report.connection)
+        if found is None:
+            self.details.value = ""
+            return
+        values = self._last_params if found.endpoint_id == self._last_one else None
+        request = request_lines(self.connector, found.endpoint_id, self.report.connection,
+                                values) if found.endpoint_id in self.connector_ids() else None
+        self.details.value = result_html(found, self.report.connection, request)
+
+    def connector_ids(self) -> set[str]:
+        return {ep.id for ep in self.connector.endpoints}
 
     def _run_one(self, _button: Any = None) -> None:
         if self.endpoint_dropdown.value is not None:
             # only what the user typed: prefilled values come from the same policy anyway
             params = {k: w.value for k, w in self.param_inputs.items()
                       if w.value.strip() and w.value != self._prefilled.get(k)}
+            self._last_one, self._last_params = self.endpoint_dropdown.value, params
             self._go([self.endpoint_dropdown.value], params)
 
     def _run_all(self, _button: Any = None) -> None:
