@@ -54,7 +54,7 @@ def _served_call(url: str, header: str) -> Any:
 def test_no_secret_in_any_output_package_or_state(ip: Any, tmp_path: Any, capsys: Any,
                                                   caplog: Any, monkeypatch: Any,
                                                   memory_keyring: Any) -> None:
-    import ipywidgets
+    from ipywidgets.widgets.widget import _instances
 
     from nbconnect.mock.server import MockServer
     from nbconnect.notebook.commands import Session
@@ -106,7 +106,7 @@ def test_no_secret_in_any_output_package_or_state(ip: Any, tmp_path: Any, capsys
                   if p.is_file()]
         shown.append(json.dumps(session.connector.to_dict(), default=str))
         shown.append(json.dumps(form.output.outputs, default=str) + form.status.value)
-        for widget in list(ipywidgets.Widget.widgets.values()):
+        for widget in list(_instances.values()):  # every live widget's state
             shown.append(json.dumps(widget.get_state(), default=str))
         out, err = capsys.readouterr()
         shown += [out, err]
