@@ -158,3 +158,22 @@ def test_the_form_edits_a_body_field_and_keeps_the_others(ip):
     assert after.body[1:] == before.body[1:] and after.body[0].type == before.body[0].type
     assert after.body[0].children == before.body[0].children
     assert after.params == before.params and after.response == before.response
+
+
+def test_an_open_form_follows_a_change_from_code(ip):
+    c = _demo()
+    ip.magics_manager.registry["ConnectMagics"].session.set_connector(c)
+    form, _ = ok(ip, "%connect endpoint edit getTask")
+    ok(ip, "from nbconnect.notebook.magics import current_connector\n"
+           "from nbconnect.verbs.endpoint import edit_endpoint\n"
+           "edit_endpoint(current_connector(), 'getTask', {'name': 'Renamed in code'})")
+    assert form.name.value == "Renamed in code" and "changed elsewhere" in form.message
+    form.description.value = "typed in the form"
+    ok(ip, "edit_endpoint(current_connector(), 'getTask', {'tags': ['x']})")
+    assert "lays your changes over" in form.message
+    form.save()
+    ep = c.endpoint("getTask")
+    assert (ep.name, ep.description, ep.tags) == ("Renamed in code", "typed in the form",
+                                                  ("x",))
+    ok(ip, "current_connector().remove_endpoint('getTask')")
+    assert form.save_button.disabled and "was removed" in form.message

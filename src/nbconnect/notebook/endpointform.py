@@ -126,6 +126,9 @@ class EndpointForm(StaticFallback, widgets.VBox):
         self.add_param_button.on_click(self._add_row)
         self.save_button.on_click(self._save)
         self._path_changed()
+        from .live import live
+
+        live(connector).observe(self._connector_changed, names="revision")
         what = f"endpoint <b>{escape(ep.id)}</b> of" if ep else "a new endpoint for"
         self.title_html = f"Edit {what} connector <b>{escape(connector.name)}</b>"
         super().__init__(children=(
@@ -155,6 +158,35 @@ class EndpointForm(StaticFallback, widgets.VBox):
         self.message, self.message_kind = text, kind
         self.status.value = status_html(text, kind)
         self.refresh_fallback()
+
+    # -- keeping up with the connector -------------------------------------------------
+
+    def _connector_changed(self, change: Any = None) -> None:
+        """The endpoint changed elsewhere: reload an untouched form; with edits pending,
+        say that saving lays them over the new definition."""
+        if self.original is None:
+            return
+        current = next((ep for ep in self.connector.endpoints
+                        if ep.id == self.original.id), None)
+        if current is None:
+            self.save_button.disabled = True
+            self.say(f"Endpoint {self.original.id} was removed from the connector.", "error")
+            return
+        if current == self.original:
+            return
+        if self.changes():
+            self.original = current
+            self.say(f"Endpoint {current.id} changed elsewhere; Save lays your changes over "
+                     "its new definition.")
+            return
+        self.original = self.endpoint = current
+        self.method.value = current.method
+        self.name.value, self.description.value = current.name, current.description
+        self.path.value = current.path
+        self.rows = _rows_of(current)
+        self.params_box.children = tuple(self.rows)
+        self.response.value = _response_html(current)
+        self.say(f"Endpoint {current.id} changed elsewhere; the form shows it as it is now.")
 
     # -- live path parameters ----------------------------------------------------------
 
@@ -225,14 +257,14 @@ class EndpointForm(StaticFallback, widgets.VBox):
             hint = f" (the {label} field)" if label else ""
             self.say(f"Not saved: {str(exc).rstrip().rstrip('.')}{hint}.", "error")
             return
-        from .live import changed
-
-        changed(self.connector, "endpoints")
         self.endpoint = self.original = saved
         self.id.value = saved.id
         self.rows = _rows_of(saved)
         self.params_box.children = tuple(self.rows)
         self.outcome = "saved"
+        from .live import changed
+
+        changed(self.connector, "endpoints")  # other views; this form is up to date
         self.say(f"Saved endpoint {saved.id} ({saved.method} {saved.path}).", "ok")
 
     def save(self) -> None:
