@@ -240,6 +240,21 @@ def test_serve_in_the_notebook_runs_in_the_background(ip, demo_on_a_mock) -> Non
     assert not server.running
 
 
+def test_serving_a_connector_without_a_connection_warns(ip) -> None:
+    from IPython.utils.capture import capture_output
+
+    session = ip.magics_manager.registry["ConnectMagics"].session
+    session.set_connector(demo())
+    with capture_output() as cap:
+        server = ip.run_cell("%connect mcp serve").result
+    try:
+        assert server.running
+        assert "Connector 'demo' has no test connection, so every tool call will answer " \
+               "an error" in cap.stdout + cap.stderr
+    finally:
+        ip.run_line_magic("connect", "mcp serve --stop")
+
+
 def test_the_preflight_and_serve_form(ip, demo_on_a_mock) -> None:
     from mcp import Client
 

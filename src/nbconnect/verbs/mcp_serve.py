@@ -56,6 +56,10 @@ def run_serve(workspace: Any, args: argparse.Namespace) -> Any:
                       "No MCP server is running.")
         return None
     tools = _tool_server(workspace, args)
+    if not tools.connector.connections:
+        workspace.warn(f"Connector {tools.connector.name!r} has no test connection, so every "
+                       "tool call will answer an error; add a connection (a base URL and "
+                       "references to its secrets) before a client calls the tools.")
     if workspace.background:
         from ..mcp.serve import start_http
 
