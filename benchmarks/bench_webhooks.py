@@ -32,6 +32,12 @@ round's events/s, its p50/p99 latency and the server process's CPU time per even
 (each receiver round against the bare round next to it: on a shared machine the load
 changes between rounds far more than within one), with their range. Goal: receiver >=
 0.7x bare, with either log.
+
+``--app-only`` measures just the receiver's own work, with much less noise: the ASGI app is
+called directly (no sockets, no HTTP parsing) with the same pre-signed deliveries, in
+bursts of ``--connections`` concurrent requests, over the SQLite log (real fsyncs) and an
+in-memory log; printed is this process's CPU time per event (both threads) per round.
+
 """
 
 from __future__ import annotations
@@ -175,6 +181,97 @@ def _load(port: int, requests: list[bytes], connections: int) -> dict[str, float
             "p99": latencies[int(len(latencies) * 0.99)] * 1000}
 
 
+# --------------------------------------------------------------------------- app only
+
+
+def _app_only(args: argparse.Namespace) -> None:
+    """The receiver app called directly (see the module docstring)."""
+    from nbconnect.webhooks.eventlog import EventLog, StoredEvent, open_event_log
+    from nbconnect.webhooks.receiver import Receiver
+    from nbconnect.webhooks.signing import sign
+
+    class MemoryLog(EventLog):
+        location = "memory"
+
+        def __init__(self) -> None:
+            self.seen: set[tuple[str, str]] = set()
+
+        def append(self, event: StoredEvent) -> bool:
+            key = (event.webhook, event.delivery_id)
+            new = key not in self.seen
+            self.seen.add(key)
+            return new
+
+        async def append_async(self, event: StoredEvent) -> bool:
+            return self.append(event)
+
+        def events(self, webhook: str | None = None, *,
+                   limit: int | None = None) -> list[StoredEvent]:
+            return []
+
+    os.environ[SECRET_ENV] = SECRET
+    connector = _connector()
+    hook = connector.webhooks["orders"]
+    path = f"/webhooks/orders/{TOKEN}"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-webhooks-app-"))
+    logs = {"SQLite": open_event_log(tmp / "events.sqlite"), "memory": MemoryLog()}
+    apps = {name: Receiver(connector, log).app for name, log in logs.items()}
+    sent = 0
+
+    def deliveries(n: int) -> list[tuple[list[tuple[bytes, bytes]], bytes]]:
+        nonlocal sent
+        out = []
+        for i in range(sent, sent + n):
+            body = json.dumps({"type": "order.created",
+                               "data": {"id": i, "note": "x" * 900}}).encode()
+            headers = [(b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+                       (b"content-length", str(len(body)).encode())]
+            headers += [(k.lower().encode(), v.encode()) for k, v in
+                        sign(hook, body, secret=SECRET, delivery_id=f"msg_{i}").items()]
+            out.append((headers, body))
+        sent += n
+        return out
+
+    async def one(app: Any, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        scope = {"type": "http", "method": "POST", "path": path, "raw_path": path.encode(),
+                 "root_path": "", "query_string": b"", "headers": headers, "scheme": "http",
+                 "http_version": "1.1", "server": ("127.0.0.1", 80),
+                 "client": ("127.0.0.1", 1)}
+        status: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+
+        await app(scope, receive, send)
+        if status != [200]:
+            raise SystemExit(f"the receiver answered {status}")
+
+    async def burst(app: Any, items: list[tuple[Any, bytes]]) -> None:
+        for i in range(0, len(items), args.connections):
+            await asyncio.gather(*[one(app, h, b) for h, b in
+                                   items[i:i + args.connections]])
+
+    cpu: dict[str, list[float]] = {name: [] for name in apps}
+    for _ in range(args.rounds):
+        for name, app in apps.items():
+            items = deliveries(args.events)
+            t0 = time.process_time()
+            asyncio.run(burst(app, items))
+            cpu[name].append((time.process_time() - t0) / args.events * 1e6)
+    for log in logs.values():
+        log.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"receiver app only: {args.events} events x {args.rounds} rounds, bursts of "
+          f"{args.connections}; this process's CPU per event (median, per round):")
+    for name, runs in cpu.items():
+        print(f"  {name + ' log':<12} {statistics.median(runs):5.0f} us/event  "
+              f"{[round(r) for r in runs]}")
+
+
 # --------------------------------------------------------------------------- the run
 
 
@@ -186,11 +283,16 @@ def main() -> None:
     parser.add_argument("--redis-appendfsync", default="always",
                         choices=("always", "everysec", "no"),
                         help="Redis's fsync policy (only 'always' makes every 200 durable)")
+    parser.add_argument("--app-only", action="store_true",
+                        help="measure the receiver app alone, called directly (no HTTP)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--log", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         _serve(args.serve, args.log)
+        return
+    if args.app_only:
+        _app_only(args)
         return
     from tests.redisserver import RedisServer
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +96,9 @@ def test_accepted_event_is_stored_once_and_redelivery_is_not_duplicated(
 @pytest.mark.parametrize("case", ["bad-signature", "missing-signature", "wrong-secret",
                                   "tampered-body", "stale", "future", "malformed-timestamp",
                                   "malformed-json", "non-utf8-json", "oversize-declared",
-                                  "oversize-streamed"])
+                                  "oversize-streamed", "empty-signature",
+                                  "duplicated-signature", "millisecond-timestamp",
+                                  "wrong-algorithm", "wrong-encoding", "replayed-old"])
 def test_rejected_requests_are_never_stored(receiver: ReceiverServer, case: str) -> None:
     hook = receiver.connector.webhooks["orders"]
     url = receiver.urls["orders"]
@@ -118,6 +121,23 @@ def test_rejected_requests_are_never_stored(receiver: ReceiverServer, case: str)
     elif case == "malformed-timestamp":
         headers["X-Timestamp"] = "yesterday"
         expected = 400
+    elif case == "empty-signature":
+        headers["X-Signature"] = ""
+    elif case == "duplicated-signature":  # the same header twice: malformed
+        pairs = [*headers.items(), ("X-Signature", headers["X-Signature"])]
+        response = httpx2.post(url, content=body, headers=pairs, timeout=30)
+        assert response.status_code == 400 and receiver.log.count() == 0
+        return
+    elif case == "millisecond-timestamp":
+        headers = _signed(hook, body)
+        headers["X-Timestamp"] = str(int(time.time() * 1000))
+        expected = 400
+    elif case in ("wrong-algorithm", "wrong-encoding"):  # the sender's scheme differs
+        field = {"algorithm": "sha1"} if case == "wrong-algorithm" else {"encoding": "base64"}
+        other = replace(hook, signature=replace(hook.signature, **field))
+        headers = _signed(other, body)
+    elif case == "replayed-old":  # a captured delivery sent again an hour later
+        headers = _signed(hook, body, now=time.time() - 3600, delivery_id="evt_old")
     elif case == "malformed-json":
         body = b'{"order": '
         headers = _signed(hook, body)
