@@ -193,6 +193,34 @@ def test_challenge_is_answered_and_not_stored(receiver: ReceiverServer) -> None:
                      {"Content-Type": "application/json"})
     assert response.status_code == 200 and "abc123" in response.text
     assert receiver.log.count() == 0
+    # a refused challenge is answered like every other refusal: JSON, nothing stored
+    empty = _post(url, json.dumps({"challenge": ""}).encode(),
+                  {"Content-Type": "application/json"})
+    assert empty.status_code == 400
+    assert empty.json() == {"status": "challenge value empty or too long"}
+    assert receiver.log.count() == 0
+
+
+def test_an_unsigned_challenge_to_a_signed_one_is_401_json(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path) -> None:
+    from nbconnect.webhooks.presets import preset
+
+    monkeypatch.setenv("WHK_SECRET", SECRET)
+    c = Connector(name="zoomy", base_url="https://api.example.com")
+    zoom = preset("zoom")
+    c.webhooks = Webhooks.of([Webhook("zoom", signature=zoom.signature("env:WHK_SECRET"),
+                                      challenge=zoom.challenge)])
+    body = json.dumps({"event": "endpoint.url_validation",
+                       "payload": {"plainToken": "qgg8vlvZRS6UYooatFL8Aw"}}).encode()
+    with ReceiverServer(c, event_log=tmp_path / "events.sqlite") as srv:
+        url = srv.urls["zoom"]
+        forged = _post(url, body, {"Content-Type": "application/json"})
+        assert forged.status_code == 401
+        assert forged.json() == {"status": "webhook signature verification failed"}
+        signed = _post(url, body, _signed(c.webhooks["zoom"], body))
+        assert signed.status_code == 200 and signed.json()["plainToken"] == \
+            "qgg8vlvZRS6UYooatFL8Aw"
+        assert srv.log.count() == 0
 
 
 def test_events_as_objects_and_replay(receiver: ReceiverServer) -> None:

@@ -277,6 +277,9 @@ class Receiver:
                                      secret=hook.secret, now=now)
             if answer is not None:
                 status, content_type, content = answer
+                if status >= 400:  # refused like any other request: JSON, no computed value
+                    await _answer(send, status, content.decode("ascii", errors="replace"))
+                    return
                 await send(_start(status, content_type.encode("latin-1"), len(content)))
                 await send({"type": "http.response.body", "body": content})
                 return
