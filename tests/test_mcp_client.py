@@ -347,4 +347,6 @@ def test_an_unset_header_secret_is_named(servers: Any, monkeypatch: pytest.Monke
     with pytest.raises(SecretError) as info:
         c.mcp.check("tools")
     assert "Environment variable NOT_SET_MCP_TOKEN is not set" in str(info.value)
+    assert "(MCP server 'tools' field 'secret' refers to env:NOT_SET_MCP_TOKEN)" in \
+        str(info.value)
     assert c.to_dict() == before

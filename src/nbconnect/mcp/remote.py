@@ -139,11 +139,22 @@ def run_sync(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
     return box["value"]
 
 
-def _resolve_header(server: McpServer, prompt: Any) -> dict[str, str]:
+def _resolve(ref: str, server: McpServer, field: str, prompt: Any) -> Any:
+    """The secret ``ref`` of ``server``'s ``field``; a :class:`SecretError` names the MCP
+    server (the resolver's words are about connections)."""
     from ..auth.secrets import resolve
+    from ..errors import SecretError
 
-    value = resolve(server.secret or "", connection=server.name, field="secret",
-                    prompt=prompt)
+    try:
+        return resolve(ref, connection=server.name, field=field, prompt=prompt)
+    except SecretError as exc:
+        raise SecretError(exc.message.replace(f"Connection {server.name!r}",
+                                              f"MCP server {server.name!r}"),
+                          exc.details, option=exc.option) from None
+
+
+def _resolve_header(server: McpServer, prompt: Any) -> dict[str, str]:
+    value = _resolve(server.secret or "", server, "secret", prompt)
     return {str(server.header): value.reveal()}
 
 
@@ -159,7 +170,6 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
         return Auth(headers=_resolve_header(server, prompt))
     if server.auth != "oauth":
         return Auth()
-    from ..auth.secrets import resolve
     from .discovery import discover
     from .registration import client_metadata, plan_client
     from .tokens import LoopbackAuthorization, SecretTokenStorage, provider_class
@@ -173,8 +183,7 @@ def prepare_auth(server: McpServer, *, open_url: Any = None, prompt: Any = None,
         return Auth(discovery=discovery)
     secret = None
     if server.client_secret:
-        secret = resolve(server.client_secret, connection=server.name, field="client_secret",
-                         prompt=prompt)
+        secret = _resolve(server.client_secret, server, "client_secret", prompt)
     loopback = LoopbackAuthorization(open_url, redirect_url=server.redirect_url,
                                      timeout=auth_timeout)
     try:
