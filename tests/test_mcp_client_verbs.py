@@ -311,3 +311,32 @@ def test_an_authorization_never_approved_waits_auth_timeout(face: Any,
         assert "No authorization redirect arrived within 2 seconds" in checked.err
         assert "--auth-timeout" in checked.err if face.name == "cli" else True
         assert checked.connector.mcp["secured"].checked is None
+
+
+def test_the_call_form_calls_a_tool(ip: Any, modern: Any) -> None:
+    from nbconnect.notebook.mcpview import McpCallForm
+
+    session = ip.magics_manager.registry["ConnectMagics"].session
+    session.set_connector(nbconnect.Connector(name="demo"))
+    empty = ip.run_line_magic("connect", "mcp call")
+    assert isinstance(empty, McpCallForm) and "check one first" in empty.status.value
+    assert empty.call() is None and "Choose a checked MCP server" in empty.status.value
+    ip.run_line_magic("connect", f"mcp add tools {modern.url}")
+    ip.run_line_magic("connect", "mcp check tools")
+    form = ip.run_line_magic("connect", "mcp call")
+    assert form.server.value == "tools"
+    assert list(form.tool.options) == ["add", "echo", "weather", "pixel"]
+    assert list(form.arguments) == ["a", "b"] and form.arguments["a"].description == "a *"
+    form.arguments["a"].value, form.arguments["b"].value = "2", "40"
+    assert form.call().value == 42
+    assert "42" in form.output.outputs[0]["data"]["text/plain"]
+    form.tool.value = "weather"
+    assert list(form.arguments) == ["city"]
+    form.arguments["city"].value = "Lima"
+    assert form.call().json["city"] == "Lima"
+    # the server's refusal: one sentence, nothing changes
+    before = session.connector.to_dict()
+    form.tool.value = "add"
+    form.arguments["a"].value, form.arguments["b"].value = "x", "1"
+    assert form.call() is None and "failed" in form.status.value
+    assert session.connector.to_dict() == before

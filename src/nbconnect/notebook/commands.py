@@ -91,6 +91,8 @@ FORMS: dict[str, Callable[[Session, dict[str, Any]], Any]] = {
     "mcp": lambda session, data: _mcpview().McpForm(data["connector"],
                                                     open_url=session.show_link),
     "mcp-serve": lambda session, data: _mcpview().McpServeForm(data["connector"]),
+    "mcp-call": lambda session, data: _mcpview().McpCallForm(data["connector"],
+                                                             open_url=session.show_link),
     "link": lambda session, data: _linkview().link_form(session, data),
     "params": lambda session, data: _linkview().param_form(session, data),
     "paging": lambda session, data: _paging_form(session, data),

@@ -19,7 +19,7 @@ import json
 from html import escape
 from typing import Any
 
-from ..errors import NbConnectError
+from ..errors import McpToolError, NbConnectError
 
 __all__ = ["McpCheckView", "McpForm", "McpServersView", "ToolResultView"]
 
@@ -354,3 +354,92 @@ class McpServeForm:
             self.server.stop()
             self.server = None
             self.status.value = "MCP server stopped."
+
+
+class McpCallForm:
+    """The ``mcp call`` form (ipywidgets): a checked server, one of its tools, a text box per
+    argument of the tool's input schema (typed by that schema, as ``--arg K=V`` is), **Call**.
+
+    ``result`` is the last :class:`~nbconnect.mcp.calls.ToolResult` (shown below the form);
+    a failure is one sentence in ``status`` and changes nothing.
+    """
+
+    def __init__(self, connector: Any, *, open_url: Any = None) -> None:
+        import ipywidgets as widgets
+
+        self.connector = connector
+        self.open_url = open_url
+        self.result: Any = None
+        style = {"description_width": "10em"}
+        checked = [s.name for s in connector.mcp.values() if s.checked is not None]
+        self.server = widgets.Dropdown(options=checked, value=checked[0] if checked else None,
+                                       description="server", style=style)
+        self.tool = widgets.Dropdown(description="tool", style=style)
+        self.arguments: dict[str, Any] = {}
+        self.fields = widgets.VBox()
+        self.call_button = widgets.Button(description="Call", icon="play",
+                                          button_style="primary")
+        self.status = widgets.HTML("" if checked else
+                                   "No MCP server of this connector has been checked yet; "
+                                   "check one first, then call its tools.")
+        self.output = widgets.Output()
+        self.server.observe(lambda _c: self._tools(), names="value")
+        self.tool.observe(lambda _c: self._argument_fields(), names="value")
+        self.call_button.on_click(lambda _b: self.call())
+        self._tools()
+        self.widget = widgets.VBox([widgets.HTML("<b>Call a tool of an MCP server</b>"),
+                                    self.server, self.tool, self.fields, self.call_button,
+                                    self.status, self.output])
+
+    def __repr__(self) -> str:
+        return f"McpCallForm(connector={self.connector.name!r}, server={self.server.value!r})"
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Any:
+        return self.widget._repr_mimebundle_(include=include, exclude=exclude)
+
+    def _entry(self) -> Any:
+        if not self.server.value or not self.tool.value:
+            return None
+        return self.connector.mcp[self.server.value].checked.tool(self.tool.value)
+
+    def _tools(self) -> None:
+        server = self.connector.mcp[self.server.value] if self.server.value else None
+        names = server.checked.tool_names if server is not None else []
+        self.tool.options = names
+        self.tool.value = names[0] if names else None
+        self._argument_fields()
+
+    def _argument_fields(self) -> None:
+        import ipywidgets as widgets
+
+        entry = self._entry()
+        schema = (entry or {}).get("input_schema") or {}
+        required = set(schema.get("required") or ())
+        self.arguments = {}
+        for name, prop in (schema.get("properties") or {}).items():
+            kind = prop.get("type", "any") if isinstance(prop, dict) else "any"
+            self.arguments[name] = widgets.Text(
+                description=name + (" *" if name in required else ""),
+                placeholder=str(kind), style={"description_width": "10em"})
+        self.fields.children = tuple(self.arguments.values())
+
+    def call(self) -> Any:
+        """Call the chosen tool with the filled-in arguments (an empty box is left out);
+        shows and returns the result (None on error)."""
+        from ..mcp.calls import call_tool, parse_arguments
+
+        try:
+            if not self.server.value or not self.tool.value:
+                raise McpToolError("Choose a checked MCP server and one of its tools first.")
+            words = [f"{k}={w.value}" for k, w in self.arguments.items() if w.value.strip()]
+            arguments = parse_arguments(words, self._entry())
+            self.result = call_tool(self.connector.mcp[self.server.value], self.tool.value,
+                                    arguments, open_url=self.open_url)
+        except NbConnectError as exc:
+            self.status.value = f"<span style='color:#b00'>{escape(str(exc))}</span>"
+            return None
+        self.status.value = f"{escape(self.tool.value)} answered."
+        self.output.outputs = ({"output_type": "display_data",
+                                "data": ToolResultView(self.result)._repr_mimebundle_(),
+                                "metadata": {}},)
+        return self.result

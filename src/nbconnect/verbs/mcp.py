@@ -236,10 +236,11 @@ register(
          "registered when allowed, and the authorization link is shown. What was found is "
          "kept on the connector.", run_check, changes=True, text=_check_text,
          view="mcp-check", args=(_NAME, _JSON, _TIMEOUT, _AUTH_TIMEOUT)),
-    Verb(("mcp", "call"), "call a tool of a remote MCP server",
+    Verb(("mcp", "call"), "call a tool of a remote MCP server (no arguments: a form)",
          "Call TOOL of the checked MCP server NAME; --arg NAME=VALUE gives an argument (typed "
          "by the tool's input schema: a=1 is a number where the schema says so). Shows the "
          "result's text, JSON and images.", run_call, text=_call_text, view="mcp-result",
+         form="mcp-call", form_when=lambda a: not a.name and not a.tool and not a.arg,
          synopsis="mcp call NAME TOOL [--arg K=V]...",
          args=(_NAME, Arg("tool", metavar="TOOL", required=True, help="the tool's name"),
                Arg("arg", ("--arg",), "K=V", repeatable=True, secret=True,
