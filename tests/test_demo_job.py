@@ -88,6 +88,9 @@ def test_demo_runs_the_quickstart_and_says_where_things_are(face, tmp_path):
     assert not [m for t in texts for m in MOCK_KEY.findall(t)]
     assert (out / demo.MARKER).is_file()
     assert not _processes_in(out)
+    # the parameter link and the webhook the quickstart defined are in the package
+    assert [(lk.endpoint, lk.param) for lk in loaded.links] == [("searchTasks", "assignee")]
+    assert [w.name for w in loaded.webhooks] == ["tasks"]
 
 
 def test_demo_refuses_a_folder_it_did_not_write(face, tmp_path):
