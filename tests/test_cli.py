@@ -416,3 +416,12 @@ def test_ctrl_c_exits_130(tmp_path: Path) -> None:
     assert "Traceback" not in err
     assert err.strip() == "nbconnect: interrupted"
     assert not (tmp_path / "p").exists()
+
+
+def test_new_without_a_name_takes_the_package_folders(capsys: pytest.CaptureFixture[str],
+                                                      tmp_path: Path) -> None:
+    """``nbconnect new build/demo-2 --demo`` as ``help new`` shows it (NAME is optional)."""
+    assert main(["new", str(tmp_path / "demo 2"), "--demo"]) == 0
+    assert nbconnect.load(tmp_path / "demo 2").name == "demo-2"
+    assert "connector demo-2 (12 endpoints)" in capsys.readouterr().out
+

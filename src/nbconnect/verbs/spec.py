@@ -106,8 +106,18 @@ def _arrow(workspace: Any) -> str:
 
 
 def run_new(workspace: Any, args: argparse.Namespace) -> Connector:
-    """Start a new connector (with ``--demo``, from the bundled demo API); it becomes current."""
-    connector = Connector(name=args.name, base_url=args.base_url,
+    """Start a new connector (with ``--demo``, from the bundled demo API); it becomes current.
+
+    Without NAME the CLI names it after the new package's folder (``build/demo`` -> ``demo``).
+    """
+    name = args.name
+    if not name and workspace.target is not None:
+        name = re.sub(r"[^A-Za-z0-9_-]+", "-", workspace.target.stem).strip("-") or None
+    if not name:
+        from .table import usage_error
+
+        raise usage_error("the following arguments are required: name", ("new",))
+    connector = Connector(name=name, base_url=args.base_url,
                           description=args.description or "")
     if args.demo:
         import nbconnect
@@ -246,7 +256,8 @@ register(
          "Start a new connector; it becomes the current connector (the CLI writes it as the "
          "new package PKG).", run_new, package="create", changes=True, text=_new_text,
          synopsis="new NAME [--demo]",
-         args=(Arg("name", metavar="NAME", required=True, help="the connector's name"),
+         args=(Arg("name", metavar="NAME",
+                   help="the connector's name (the CLI's default: the package folder's name)"),
                Arg("demo", ("--demo",), switch=True,
                    help="import the bundled demo API (a small task tracker)"),
                Arg("base_url", ("--base-url",), "URL", help="the base URL (absolute, https)"),
