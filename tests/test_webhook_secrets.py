@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import subprocess
 import sys
@@ -35,16 +36,25 @@ def _serve_cli(pkg: Path, tmp_path: Path) -> tuple[subprocess.Popen[str], str, l
                             stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path)
     assert proc.stdout is not None
     seen: list[str] = []
+    lines: queue.Queue[str | None] = queue.Queue()
+
+    def read(out: Any = proc.stdout) -> None:  # a thread, so the deadline can fire
+        for line in out:
+            seen.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    threading.Thread(target=read, daemon=True).start()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = lines.get(timeout=left)
+        except queue.Empty:
             break
-        seen.append(line)
+        if line is None:
+            break
         found = re.search(r"(http://127\.0\.0\.1:\d+)/webhooks/orders/", line)
         if found:
-            threading.Thread(target=lambda out=proc.stdout: seen.extend(out),
-                             daemon=True).start()
             return proc, found.group(1), seen
     proc.kill()
     raise AssertionError("the receiver did not start: " + "".join(seen)[-1000:])
