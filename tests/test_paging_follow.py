@@ -359,3 +359,26 @@ def test_all_pages_together_over_their_bound_is_an_error_stop(paged, api, monkey
     result = paged.call("listPages", all_pages=True)
     assert (result.stop_reason, result.pages, len(result.items)) == ("error", 2, 10)
     assert "(the bound on all pages together)" in result.stop_message
+
+
+def test_a_page_nested_deeper_than_the_parser_goes_is_not_a_crash() -> None:
+    """A JSON page of 200,000 nested arrays: json raises RecursionError, which ended
+    ``call --all-pages`` with a traceback; now the page is not usable JSON and following stops."""
+    from tests.servers import serve
+
+    deep = b"[" * 200_000 + b"]" * 200_000
+
+    async def app(scope, receive, send):  # a bare ASGI app: one deep page everywhere
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json")]})
+        await send({"type": "http.response.body", "body": deep})
+
+    with serve(app) as server:
+        connector = nbconnect.Connector("deep", base_url=server.url)
+        connector.add_endpoint("GET", "/deep", id="deep")
+        connector.connections = (Connection("live", base_url=server.url, default=True),)
+        result = connector.call("deep", all_pages=True)
+    assert result.stop_reason in {"no-next", "error"}
+    assert result.pages == 1 and result.items == []
