@@ -84,6 +84,40 @@ def test_a_test_run_keeps_redacted_samples_and_saves_them_in_the_package(api):
     assert samples.save(c, pkg) == []
 
 
+def test_a_secret_in_a_body_never_reaches_samples_on_disk_or_pull_output(api):
+    """Samples are held raw and redacted when read: the connection's secret, credential
+    fields, the connector's own key name (captured when kept, even if auth changes later)
+    and a secret registered only after the run are masked in bodies, samples/ and pull."""
+    from nbconnect.auth.redaction import register
+
+    c, pkg = api
+    late = "late-registered-s3cret-7731"
+    assert c.test(["me"]).passed == 1  # the connection's secret is now in use
+    c.add_endpoint("GET", "/echo", id="echo")
+    assert [e.id for e in c.endpoints][-1] == "echo"
+    body = {"login": "ada", "x-key": "plain-name-value-1", "echo": f"key={SECRET}",
+            "later": f"value {late}", "nested": [{"password": "pw-0042xyz"}]}
+    assert samples.keep(c, "echo", "application/json", json.dumps(body).encode())
+    c.auth = {"type": "api-key", "key": "X-Other", "add_to": "header"}
+    register(late)  # a secret known only after the body was kept
+    kept = samples.stored(c, "echo")
+    assert sorted(a for a in dir(kept) if not a.startswith("_")) == ["bodies", "note", "size"]
+    text = kept.bodies[0]
+    for value in (SECRET, late, "plain-name-value-1", "pw-0042xyz"):
+        assert value not in text
+    assert json.loads(text)["x-key"] == "***" and json.loads(text)["login"] == "ada"
+    assert samples.save(c, pkg, ["echo"]) == ["samples/echo.json"]
+    result = c.pull("echo")
+    shown = result.text() + result.to_json() + (pkg / "samples" / "echo.json").read_text()
+    fresh = nbconnect.load(pkg)  # a later process: reads the saved (redacted) file
+    fresh.add_endpoint("GET", "/echo", id="echo")
+    again = fresh.pull("echo", package=pkg)
+    shown += again.text() + again.to_json()
+    for value in (SECRET, late, "plain-name-value-1", "pw-0042xyz"):
+        assert value not in shown
+    assert result.field("login").example == "ada"
+
+
 def test_pull_names_why_a_success_was_not_kept(api):
     c, _ = api
     c.test(["page", "empty"])

@@ -9,12 +9,19 @@ later process (the command line) can pull from them. A connector loaded from a p
 exported to one remembers it (:func:`remember_package`, on the object, not in its data), so
 ``pull`` reads that package's samples without being told where it is.
 
-Samples are redacted before they are kept, like cassettes: the value of every field named
-like a credential (:func:`is_secret_name`: password, secret, token, api_key, authorization,
-...; plus the connector's own API-key parameter names) becomes ``***``, and every secret
-registered with :mod:`nbconnect.auth.redaction` (the connection's secrets) is masked wherever
-it appears. A success that cannot be pulled (not JSON, empty, too large) is remembered as a
-note, so ``pull`` can say why it has nothing to read.
+Samples are redacted like cassettes: the value of every field named like a credential
+(:func:`is_secret_name`: password, secret, token, api_key, authorization, ...; plus the
+connector's own API-key parameter names) becomes ``***``, and every secret registered with
+:mod:`nbconnect.auth.redaction` (the connection's secrets) is masked wherever it appears.
+Redaction is lazy, to keep it off the request path: :func:`keep` checks that the body is
+JSON and holds its raw bytes (bounded as above, never shown), together with the credential
+names of the connector and the set of registered secrets at that moment (references, no
+copying); every way out of this module (:attr:`EndpointSamples.bodies`, :func:`save`,
+hence ``pull``, the package and its exports) redacts them when it is read, with the names
+then captured and every secret registered by then (a superset: the registry only grows; a
+body whose keep-time secrets are not all still registered is dropped, never shown). A
+success that cannot be pulled (not JSON, empty, too large) is remembered as a note, so
+``pull`` can say why it has nothing to read.
 """
 
 from __future__ import annotations
@@ -25,10 +32,10 @@ import re
 import threading
 import weakref
 from collections import deque
-from dataclasses import dataclass, field
 from typing import Any
 
 from .. import limits
+from ..auth.redaction import registered_values
 from ..errors import PackageError, PullError
 
 __all__ = ["SAMPLES_FORMAT", "EndpointSamples", "carry", "is_secret_name", "keep", "load",
@@ -49,17 +56,75 @@ def is_secret_name(name: object) -> bool:
     return isinstance(name, str) and _SECRET_NAME_RE.search(name) is not None
 
 
-@dataclass
-class EndpointSamples:
-    """One endpoint's kept bodies (redacted compact JSON text, oldest first) and the note
-    of its last success that could not be kept (None when it was kept)."""
+class _Raw:
+    """One kept body as received (never shown) and what redacting it needs: the
+    connector's credential names and the registered secrets when it was kept."""
 
-    bodies: deque[str] = field(default_factory=deque)
-    note: str | None = None
+    __slots__ = ("data", "names", "secrets")
+
+    def __init__(self, data: bytes, names: frozenset[str], secrets: frozenset[str]) -> None:
+        self.data, self.names, self.secrets = data, names, secrets
+
+
+class EndpointSamples:
+    """One endpoint's kept responses: :attr:`bodies` (redacted compact JSON text, oldest
+    first, redacted when read), :attr:`note` (why its last success was not kept; None when
+    it was) and :attr:`size` (bytes held). The raw bodies are not public."""
+
+    __slots__ = ("_bytes", "_note", "_raw")
+
+    def __init__(self) -> None:
+        self._raw: deque[_Raw] = deque()
+        self._bytes = 0  # the sum of the raw bodies' lengths
+        self._note: str | None = None
 
     @property
     def size(self) -> int:
-        return sum(len(b) for b in self.bodies)
+        """Bytes of the raw bodies held (bounded by ``limits.MAX_PULL_STORED_BYTES``)."""
+        return self._bytes
+
+    def _read(self) -> tuple[list[str], str | None]:
+        with _lock:
+            raw, note = list(self._raw), self._note
+        texts: list[str] = []
+        for entry in raw:
+            text, why = _redacted(entry)
+            if text is not None:
+                texts.append(text)
+            elif note is None:
+                note = why
+        return texts, note
+
+    @property
+    def bodies(self) -> list[str]:
+        """The kept bodies as redacted compact JSON text, oldest first (a new list)."""
+        return self._read()[0]
+
+    @property
+    def note(self) -> str | None:
+        """Why the endpoint's last success (or a kept one that cannot be redacted now) is
+        not readable; None when every kept body is."""
+        return self._read()[1]
+
+
+def _redacted(entry: _Raw) -> tuple[str | None, str]:
+    """(redacted text, "") for a kept body, or (None, why) when it cannot be shown safely."""
+    from .infer import parse_json
+
+    if not entry.secrets <= registered_values():  # cannot happen: the registry only grows
+        return None, "its last successful response could not be redacted"
+    try:
+        value = parse_json(entry.data, "the response", max_bytes=limits.MAX_PULL_SAMPLE_BYTES)
+        return redact_sample(value, entry.names), ""
+    except PullError as exc:
+        return None, _note_for(exc)
+    except Exception as exc:  # never show a body that could not be redacted
+        return None, f"its last successful response could not be kept ({type(exc).__name__})"
+
+
+def _note_for(exc: PullError) -> str:
+    reason = exc.message.split(";")[0].rstrip(".")
+    return f"its last successful response could not be kept: {reason[:1].lower()}{reason[1:]}"
 
 
 #: id(connector) -> endpoint id -> samples (an entry goes when its connector is collected)
@@ -118,41 +183,50 @@ def redact_sample(value: Any, names: frozenset[str] = frozenset()) -> str:
 
 def keep(connector: Any, endpoint_id: str, content_type: str | None, body: bytes, *,
          truncated: bool = False) -> bool:
-    """Keep one successful response body of ``endpoint_id`` (redacted) for ``pull``; returns
-    whether it was kept. ``truncated``: the body was over the runner's read bound (not
-    kept). Never raises: a body that cannot be kept leaves a note instead."""
-    from .infer import parse_json
-
+    """Keep one successful response body of ``endpoint_id`` for ``pull``; returns whether it
+    was kept. ``truncated``: the body was over the runner's read bound (not kept). Never
+    raises: a body that cannot be kept leaves a note instead. The body is checked to be
+    JSON and held as bytes; it is redacted when read (see the module docstring)."""
     media = (content_type or "").split(";", 1)[0].strip().lower()
     store = _store(connector, True)
     assert store is not None
     with _lock:
-        entry = store.setdefault(endpoint_id, EndpointSamples())
+        entry = store.get(endpoint_id)
+        if entry is None:
+            entry = store[endpoint_id] = EndpointSamples()
     if not _JSON_MEDIA_RE.match(media):
-        entry.note = (f"its last successful response was {media or 'of no content type'}, "
-                      "not JSON")
+        entry._note = (f"its last successful response was {media or 'of no content type'}, "
+                       "not JSON")
         return False
     if truncated or len(body) > limits.MAX_PULL_SAMPLE_BYTES:
-        entry.note = (f"its last successful response was over the "
-                      f"{limits.MAX_PULL_SAMPLE_BYTES:,}-byte sample bound")
+        entry._note = (f"its last successful response was over the "
+                       f"{limits.MAX_PULL_SAMPLE_BYTES:,}-byte sample bound")
         return False
+    secrets = registered_values()  # an immutable set: a reference, not a copy
     try:
-        value = parse_json(body, "the response", max_bytes=limits.MAX_PULL_SAMPLE_BYTES)
-        text = redact_sample(value, _auth_names(connector))
+        data = bytes(body)
+        try:  # the fast check (C codec); parse_json, the rule, words a refusal
+            text = data.decode("utf-8")
+            json.loads(text[1:] if text[:1] == "\ufeff" else text)
+        except (ValueError, RecursionError):
+            from .infer import parse_json
+
+            parse_json(data, "the response", max_bytes=limits.MAX_PULL_SAMPLE_BYTES)
+        names = _auth_names(connector)
     except PullError as exc:
-        reason = exc.message.split(";")[0].rstrip(".")
-        entry.note = ("its last successful response could not be kept: "
-                      f"{reason[:1].lower()}{reason[1:]}")
+        entry._note = _note_for(exc)
         return False
     except Exception as exc:  # never lose a test run to a sample
-        entry.note = f"its last successful response could not be kept ({type(exc).__name__})"
+        entry._note = f"its last successful response could not be kept ({type(exc).__name__})"
         return False
     with _lock:
-        entry.bodies.append(text)
-        entry.note = None
-        while len(entry.bodies) > limits.MAX_PULL_SAMPLES or (
-                len(entry.bodies) > 1 and entry.size > limits.MAX_PULL_STORED_BYTES):
-            entry.bodies.popleft()
+        raw = entry._raw
+        raw.append(_Raw(data, names, secrets))
+        entry._note = None
+        entry._bytes += len(data)
+        while len(raw) > limits.MAX_PULL_SAMPLES or (
+                len(raw) > 1 and entry._bytes > limits.MAX_PULL_STORED_BYTES):
+            entry._bytes -= len(raw.popleft().data)
     return True
 
 
@@ -179,8 +253,7 @@ def save(connector: Any, package: str | os.PathLike[str], endpoint_ids: Any = No
     store = _store(connector, False) or {}
     ids = list(store) if endpoint_ids is None else [i for i in endpoint_ids if i in store]
     files: dict[str, bytes] = {}
-    with _lock:
-        bodies = {i: list(store[i].bodies) for i in ids if store[i].bodies}
+    bodies = {i: texts for i in ids if (texts := store[i].bodies)}
     if not bodies:
         return []
     pkg = Package(package)

@@ -173,12 +173,19 @@ def _run_one(run: _Run, ep: Endpoint, values: Mapping[str, Any]) -> TestResult:
         elif not ok and status in (429, 503) and attempt:
             reason += f" (still {status} after {attempt} retries)"
         if 200 <= status < 300 and status != 204:  # a real answer: kept for pull
-            from ..pull.samples import keep
-
-            keep(run.connector, ep.id, ctype, b"" if truncated else sample,
-                 truncated=truncated)
+            _sample_keeper()(run.connector, ep.id, ctype, b"" if truncated else sample,
+                             truncated=truncated)
         return result(ok, reason, status=status, latency_ms=latency, size=size,
                       content_type=media_type(ctype) or None, body=sample, truncated=truncated)
+
+
+@functools.cache
+def _sample_keeper() -> Callable[..., bool]:
+    """:func:`nbconnect.pull.samples.keep`, imported once (not per request): it holds a 2xx
+    body as bytes for ``pull`` and redacts it only when read."""
+    from ..pull.samples import keep
+
+    return keep
 
 
 @functools.lru_cache(maxsize=1)
