@@ -380,5 +380,6 @@ def test_a_page_nested_deeper_than_the_parser_goes_is_not_a_crash() -> None:
         connector.add_endpoint("GET", "/deep", id="deep")
         connector.connections = (Connection("live", base_url=server.url, default=True),)
         result = connector.call("deep", all_pages=True)
-    assert result.stop_reason in {"no-next", "error"}
-    assert result.pages == 1 and result.items == []
+    assert result.stop_reason == "error" and not result.ok
+    assert "nested too deeply to read" in result.stop_message
+    assert result.items == []

@@ -104,5 +104,5 @@ def parse(raw: bytes, content_type: str | None) -> tuple[Any, bool]:
         return None, False
     try:
         return json.loads(text), True
-    except (ValueError, RecursionError):  # nested deeper than the parser goes: not usable JSON
+    except ValueError:
         return text, False

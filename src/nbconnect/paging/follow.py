@@ -366,7 +366,12 @@ def _loop(st: _State) -> Iterator[Page]:
             _stop(st, R.ERROR, f"page {number} answered HTTP {answer.status}"
                                + (f" ({excerpt})" if excerpt else "") + ".")
             return
-        data, is_json = parse(answer.raw, answer.content_type)
+        try:
+            data, is_json = parse(answer.raw, answer.content_type)
+        except RecursionError:  # nested deeper than the JSON parser goes
+            _stop(st, R.ERROR, f"page {number} is JSON nested too deeply to read, so "
+                               "following stopped.")
+            return
         if rule is None and st.detect and number == 1:
             from .detect import detect_rule
 
