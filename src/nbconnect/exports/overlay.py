@@ -39,6 +39,7 @@ from typing import Any
 
 from ..errors import ExportError
 from ..model import Connector
+from ..spec.oas.refs import unescape_token
 
 __all__ = ["OVERLAY_VERSION", "to_overlay", "write_overlay"]
 
@@ -125,7 +126,7 @@ class _Differ:
             ref = node["$ref"]
             if not ref.startswith(_REF):
                 return None, path
-            name = ref[len(_REF):].replace("~1", "/").replace("~0", "~")
+            name = unescape_token(ref[len(_REF):])
             if name in seen:
                 return None, path  # a recursive structure: compared once
             seen.add(name)
