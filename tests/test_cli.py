@@ -425,3 +425,23 @@ def test_new_without_a_name_takes_the_package_folders(capsys: pytest.CaptureFixt
     assert nbconnect.load(tmp_path / "demo 2").name == "demo-2"
     assert "connector demo-2 (12 endpoints)" in capsys.readouterr().out
 
+
+
+def test_show_names_links_webhooks_mcp_servers_and_paging(capsys: pytest.CaptureFixture[str],
+                                                          tmp_path: Path) -> None:
+    pkg = str(tmp_path / "d")
+    assert main(["new", pkg, "--demo"]) == 0
+    assert main(["show", pkg]) == 0
+    plain = capsys.readouterr().out
+    assert "links:" not in plain and "webhooks:" not in plain and "MCP servers" not in plain
+    for argv in (["webhook", "add", pkg, "orders", "--preset", "github", "--secret", "env:GH"],
+                 ["mcp", "add", pkg, "tools", "http://127.0.0.1:9/mcp"],
+                 ["link", "add", pkg, "getTask", "taskId", "--values", "1,2"],
+                 ["paging", pkg, "listProjects", "--type", "page", "--param", "page"]):
+        assert main(argv) == 0, argv
+    capsys.readouterr()
+    assert main(["show", pkg]) == 0
+    out = capsys.readouterr().out
+    assert "links: 1\nwebhooks: orders (static)\nMCP servers: tools http://127.0.0.1:9/mcp" in out
+    assert main(["show", pkg, "listProjects"]) == 0
+    assert "paging: page: param page from 1" in capsys.readouterr().out

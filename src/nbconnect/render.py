@@ -74,8 +74,9 @@ def _value_text(value: Any) -> str:
 
 
 def connector_summary(connector: Connector) -> str:
-    """A multi-line summary: name, description, base URL, auth, endpoint count and
-    connections (their base URL, secret references and settings)."""
+    """A multi-line summary: name, description, base URL, auth, endpoint count,
+    connections (their base URL, secret references and settings), then the number of
+    parameter links, the webhooks and the MCP servers when there are any."""
     c = connector
     manual = sum(1 for ep in c.endpoints if ep.source == "manual")
     count = f"{len(c.endpoints)}"
@@ -101,6 +102,16 @@ def connector_summary(connector: Connector) -> str:
                 bits.append("settings " + ", ".join(f"{k}={v}" for k, v in conn.settings))
             star = " (default)" if conn.default else ""
             lines.append(f"  {conn.name}{star}: " + "; ".join(bits))
+    # the capabilities, each only when the connector has some
+    links = getattr(c, "links", ())
+    if links:
+        lines.append(f"links: {len(links)}")
+    webhooks = getattr(c, "webhooks", ())
+    if webhooks:
+        lines.append("webhooks: " + ", ".join(f"{w.name} ({w.type})" for w in webhooks))
+    servers = getattr(c, "mcp_servers", ())
+    if servers:
+        lines.append("MCP servers: " + ", ".join(f"{m.name} {m.url}" for m in servers))
     return "\n".join(lines)
 
 
@@ -157,12 +168,15 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def endpoint_text(endpoint: Endpoint) -> str:
-    """One endpoint as text: id, method and path, name, description, then its parameters
-    (where, name, type, required) one per line."""
+    """One endpoint as text: id, method and path, name, description, its paging rule (when
+    it has one), then its parameters (where, name, type, required) one per line."""
     ep = endpoint
     lines = [f"endpoint: {ep.id}", f"request: {ep.method} {ep.path}", f"name: {_cell(ep.name)}"]
     if ep.description:
         lines.append(f"description: {_cell(ep.description, 100)}")
+    paging = getattr(ep, "paging", None)
+    if paging is not None:
+        lines.append(f"paging: {paging.describe()}")
     rows = []
     for p in ep.params:
         rows.append((p.location, p.name, p.type, "yes" if p.required else ""))
