@@ -152,6 +152,20 @@ def test_samples_are_bounded_in_count_and_bytes():
     assert samples.stored(c, "deep").note.endswith("the response is nested too deeply to read")
 
 
+def test_keep_checks_json_as_pull_reads_it_and_redacts_only_when_read():
+    """keep() holds the bytes it checked (a UTF-8 BOM is allowed, UTF-16 is not, as pull
+    reads files); nothing public returns them unredacted."""
+    c = nbconnect.Connector("k", base_url="https://api.example.com")
+    assert samples.keep(c, "bom", "application/json", b'\xef\xbb\xbf{"password": "pw-bom-77"}')
+    assert samples.stored(c, "bom").bodies == ['{"password":"***"}']
+    assert not samples.keep(c, "u16", "application/json", '{"a": 1}'.encode("utf-16"))
+    assert "not UTF-8" in samples.stored(c, "u16").note
+    assert not samples.keep(c, "bad", "application/json", b'{"a": ')
+    assert "is not JSON" in samples.stored(c, "bad").note
+    assert samples.stored(c, "bad").bodies == [] and samples.stored(c, "bad").size == 0
+    assert "pw-bom-77" not in repr(samples.stored(c, "bom"))
+
+
 def test_a_gigantic_or_broken_sample_file_is_refused(tmp_path, monkeypatch):
     c = nbconnect.Connector("f", base_url="https://api.example.com")
     c.add_endpoint("GET", "/x", id="x")
