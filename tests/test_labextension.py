@@ -12,39 +12,30 @@ Prerequisites (the test fails, naming the fix, when one is missing):
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import re
-import secrets
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from packaging.version import Version
+from tests.labserver import (
+    BUILD_HINT,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    KERNEL_READY,
+    Lab,
+    labextension_list,
+    running_lab,
+    write_notebook,
+)
 
 import nbconnect
 
 REPORT_MIME = "application/vnd.nbconnect.report+json"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-BUILD_HINT = ("run scripts/build-labextension.sh and then `pip install -e .` so the built "
-              "extension is installed into share/jupyter/labextensions/nbconnect")
-#: Settings so a cold JupyterLab starts the notebook's kernel without the "Select Kernel"
-#: dialog and does not fetch news (see NOTES.md).
-OVERRIDES = {
-    "@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True},
-    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false",
-                                                    "checkForUpdates": False},
-}
 #: A failure whose strings are markup: the renderer must show them as text.
 EVIL_REASON = '<img src=x onerror="window.__nbcPwned = 1">boom'
 EVIL_PATH = "/b/<i>italic</i>"
@@ -82,31 +73,8 @@ TestReport((TestResult("fine", "GET", "/a", True, 200, latency_ms=5.0, size=2),
 # --------------------------------------------------------------------------- prerequisites
 
 
-@functools.cache
-def _labextension_list() -> str:
-    proc = subprocess.run([sys.executable, "-m", "jupyterlab.labextensions", "list"],
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "NO_COLOR": "1"})
-    return re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout + proc.stderr)
-
-
-def _require_prerequisites() -> None:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing; run scripts/install-system.sh "
-                    "(apt-get install chromium) to run the JupyterLab browser test.")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        pytest.fail("Python playwright is missing; install the test extra "
-                    "(pip install -e '.[test]').")
-    listing = _labextension_list()
-    if not re.search(r"nbconnect v\S+ enabled\s+OK \(python, nbconnect\)", listing):
-        pytest.fail(f"The nbconnect lab extension is not installed; {BUILD_HINT}.\n"
-                    f"`jupyter labextension list` said:\n{listing}")
-
-
 def test_labextension_is_listed_enabled_ok() -> None:
-    listing = _labextension_list()
+    listing = labextension_list()
     m = re.search(r"^\s*nbconnect v(\S+) enabled\s+OK \(python, nbconnect\)\s*$", listing,
                   re.M)
     assert m, f"{BUILD_HINT}\n{listing}"
@@ -123,103 +91,14 @@ def test_labextension_is_listed_enabled_ok() -> None:
 # --------------------------------------------------------------------------- the lab server
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _write_notebook(path: Path) -> None:
-    import nbformat
-    from nbformat.v4 import new_code_cell, new_notebook
-
-    nb = new_notebook(cells=[new_code_cell(src) for src in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, path)
-
-
-def _get(url: str, token: str) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    try:
-        with urllib.request.urlopen(req, timeout=5) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, b""
-
-
-class Lab:
-    def __init__(self, base: str, token: str, root: Path, log: Path) -> None:
-        self.base, self.token, self.root, self.log = base, token, root, log
-
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}?token={self.token}"
-
-
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    _require_prerequisites()
-    tmp = tmp_path_factory.mktemp("lab")
-    root, settings = tmp / "root", tmp / "app-settings"
-    for d in (root, settings):
-        d.mkdir()
-    (settings / "overrides.json").write_text(json.dumps(OVERRIDES))
-    _write_notebook(root / "report.ipynb")
-    token, port = secrets.token_hex(16), _free_port()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "JUPYTER_DATA_DIR": str(tmp / "data")}
-    log = tmp / "lab.log"
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-           f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
-           f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-           f"--LabApp.user_settings_dir={tmp / 'user-settings'}",
-           f"--LabApp.app_settings_dir={settings}",
-           "--LabApp.expose_app_in_browser=True"]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")  # CI containers run as root
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 45
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                status, _ = _get(f"{base}/api/status", token)
-            except OSError:
-                status = 0
-            if status == 200:
-                break
-            if time.monotonic() > deadline:
-                pytest.fail(f"jupyter lab did not answer /api/status:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield Lab(base, token, root, log)
-    finally:
-        try:
-            req = urllib.request.Request(f"{base}/api/shutdown", method="POST",
-                                         headers={"Authorization": f"token {token}"})
-            urllib.request.urlopen(req, timeout=5).close()
-        except OSError:
-            pass
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with running_lab(tmp_path_factory.mktemp("lab"), start_timeout=45) as running:
+        write_notebook(running.root / "report.ipynb", CELLS)
+        yield running
 
 
 # --------------------------------------------------------------------------- the browser
-
-
-_KERNEL_READY = """async () => {
-  const panel = window.jupyterapp.shell.currentWidget;
-  if (!panel || !panel.sessionContext) return false;
-  await panel.sessionContext.ready;
-  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
-}"""
 
 
 def _texts(locator: Any) -> list[str]:
@@ -240,7 +119,7 @@ def test_report_renders_sorts_and_escapes(lab: Lab, tmp_path: Path) -> None:
             page.goto(lab.url("/lab/tree/report.ipynb"))
             page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=30_000)
             try:
-                page.wait_for_function(_KERNEL_READY, timeout=30_000, polling=200)
+                page.wait_for_function(KERNEL_READY, timeout=30_000, polling=200)
             except Exception:
                 pytest.fail(f"the notebook's kernel did not start (a Select Kernel dialog? "
                             f"{page.locator('.jp-Dialog').all_inner_texts()})\npage errors: "

@@ -15,7 +15,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tests.browser.conftest import open_notebook, run_cell, shot, write_notebook
+from tests.browser.conftest import open_notebook, run_cell, shot
+from tests.labserver import write_notebook
 
 SMALL_SPEC = """\
 openapi: 3.0.3
