@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+import nbconnect
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.servers import RunningServer, serve
@@ -213,3 +215,31 @@ def face(request: pytest.FixtureRequest, tmp_path: Path,
         monkeypatch.chdir(tmp_path)
         return Face("cli", tmp_path, capsys=request.getfixturevalue("capsys"))
     return Face("magic", tmp_path, ip=request.getfixturevalue("ip"))
+
+
+@pytest.fixture
+def fresh_link_cache() -> Iterator[None]:
+    """An empty parameter-link options cache before and after the test."""
+    from nbconnect.links.options import clear_cache
+
+    clear_cache()
+    yield
+    clear_cache()
+
+
+@pytest.fixture
+def demo_mock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The demo connector with a ``mock`` connection to its running mock API (the key is a
+    reference to an environment variable)."""
+    from nbconnect.mock.server import MockServer
+    from nbconnect.verbs.connection import add_connection
+    from nbconnect.verbs.grammar import make_connection
+
+    monkeypatch.setenv("NBC_DEMO_MOCK_KEY", "demo-mock-key")
+    c = nbconnect.Connector("demo")
+    c.import_spec(nbconnect.demo_spec_path())
+    with MockServer(c, credentials={"api-key": "demo-mock-key"}) as mock:
+        add_connection(c, make_connection("mock", base_url=mock.url,
+                                          secrets={"value": "env:NBC_DEMO_MOCK_KEY"},
+                                          auth=c.auth))
+        yield c

@@ -6,34 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-import nbconnect
 from nbconnect.links.dynamic import dynamic_link
-from nbconnect.links.options import clear_cache
 from nbconnect.links.static import set_link
 from nbconnect.notebook.linkview import LinkForm, LinkGraphView, OptionsDropdown, ParamForm
 
+pytestmark = pytest.mark.usefixtures("fresh_link_cache")
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
-    yield
-    clear_cache()
-
-
-@pytest.fixture
-def demo_mock(monkeypatch):
-    from nbconnect.mock.server import MockServer
-    from nbconnect.verbs.connection import add_connection
-    from nbconnect.verbs.grammar import make_connection
-
-    monkeypatch.setenv("LINK_VIEW_KEY", "link-view-mock-key")
-    c = nbconnect.Connector("demo")
-    c.import_spec(nbconnect.demo_spec_path())
-    with MockServer(c, credentials={"api-key": "link-view-mock-key"}) as mock:
-        add_connection(c, make_connection("mock", base_url=mock.url,
-                                          secrets={"value": "env:LINK_VIEW_KEY"},
-                                          auth=c.auth))
-        yield c
 
 
 def test_the_magic_opens_the_link_form_and_it_saves(ip, demo_mock) -> None:

@@ -17,16 +17,11 @@ from nbconnect.errors import (
 from nbconnect.links import options as options_module
 from nbconnect.links.check import allowed_text, prepare_values
 from nbconnect.links.dynamic import dynamic_link
-from nbconnect.links.options import clear_cache, options
+from nbconnect.links.options import options
 from nbconnect.links.static import set_link, static_link
 from nbconnect.model import Param
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
-    yield
-    clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_link_cache")
 
 
 @pytest.fixture(scope="module")
@@ -143,20 +138,6 @@ def test_allowed_text_names_the_first_few_and_the_count() -> None:
 
 # ------------------------------------------------------------------ the demo mock
 
-
-@pytest.fixture
-def demo_mock(monkeypatch):
-    from nbconnect.mock.server import MockServer
-    from nbconnect.verbs.connection import add_connection
-    from nbconnect.verbs.grammar import make_connection
-
-    monkeypatch.setenv("LINKS_KEY", "links-mock-key")
-    c = nbconnect.Connector("demo")
-    c.import_spec(nbconnect.demo_spec_path())
-    with MockServer(c, credentials={"api-key": "links-mock-key"}) as mock:
-        add_connection(c, make_connection("mock", base_url=mock.url,
-                                          secrets={"value": "env:LINKS_KEY"}, auth=c.auth))
-        yield c
 
 
 def test_chained_links_and_test_all_in_dependency_order(demo_mock) -> None:

@@ -8,34 +8,12 @@ import json
 
 import pytest
 
-import nbconnect
-from nbconnect.links.options import clear_cache
-
 LINK = "link add getProject projectId --from listProjects --value items[*].id " \
        "--label items[*].name"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    clear_cache()
-    yield
-    clear_cache()
+pytestmark = pytest.mark.usefixtures("fresh_link_cache")
 
-
-@pytest.fixture
-def demo_mock(monkeypatch):
-    from nbconnect.mock.server import MockServer
-    from nbconnect.verbs.connection import add_connection
-    from nbconnect.verbs.grammar import make_connection
-
-    monkeypatch.setenv("LINK_VERBS_KEY", "link-verbs-mock-key")
-    c = nbconnect.Connector("demo")
-    c.import_spec(nbconnect.demo_spec_path())
-    with MockServer(c, credentials={"api-key": "link-verbs-mock-key"}) as mock:
-        add_connection(c, make_connection("mock", base_url=mock.url,
-                                          secrets={"value": "env:LINK_VERBS_KEY"},
-                                          auth=c.auth))
-        yield c
 
 
 def test_link_add_list_show_remove(face, demo_mock) -> None:
